@@ -1,0 +1,41 @@
+/**
+ * The CLI root: lists the command groups and maps every error to one line on stderr and a
+ * documented exit code, in exactly one place.
+ */
+import yargs, { type CommandModule } from 'yargs';
+import { describe as describeError, EXIT, exitCodeFor, OrcError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { taskCommands } from './commands/tasks/index.js';
+import { sessionCommands } from './commands/session/index.js';
+import { agentCommands } from './commands/agents/index.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCommand = CommandModule<any, any>;
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const cli = yargs(argv)
+    .scriptName('tmux-orc')
+    .usage('$0 <command> [options]\n\nA tmux server as a small, dependable work cluster. Docs: README.md')
+    .parserConfiguration({ 'populate--': true, 'unknown-options-as-args': false })
+    .command([...taskCommands, ...sessionCommands, ...agentCommands] as AnyCommand[])
+    .demandCommand(1, 'name a command (tmux-orc --help lists them)')
+    .strict()
+    .version(VERSION)
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? new OrcError('usage', msg);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    code = exitCodeFor(err);
+    const line = describeError(err);
+    process.stderr.write(`tmux-orc: ${line}\n`);
+    if (code === EXIT.usage && !(err instanceof OrcError && err.message.includes('--help'))) {
+      process.stderr.write(`Try: tmux-orc ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help\n`);
+    }
+  }
+  return code || Number(process.exitCode ?? 0);
+}

@@ -1,0 +1,90 @@
+/** Adding tasks: validate, stage in tmp/, rename into queue/. */
+import fs from 'node:fs';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { customAlphabet } from 'nanoid';
+import { encode } from './codec.js';
+import { idProblem, PRIORITY_RANGE, specFields, type TaskSpec } from './task.js';
+import { ensureTree, find, stamp, taskName, writeAtomic, type Tree } from './tree.js';
+import { fail } from '../errors.js';
+
+const suffix = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 4);
+
+/** A new ID: `t` + creation time (base 36, sortable) + 4 random characters. Never starts with `-`. */
+export function newId(stampUs = stamp()): string {
+  return `t${stampUs.toString(36).padStart(11, '0')}${suffix()}`;
+}
+
+/** What enqueue takes: a spec whose ID is optional (generated when absent). */
+export type NewTask = Omit<TaskSpec, 'id'> & { id?: string };
+
+/** Check a spec before anything is written; throws OrcError('usage' | 'not-found' | 'conflict'). */
+function validate(t: Tree, spec: NewTask): void {
+  if (spec.cmd.trim() === '') throw fail('usage', 'empty command: give one after --, e.g. tmux-orc tasks-enqueue -- make test');
+  if (spec.id !== undefined) {
+    const bad = idProblem(spec.id);
+    if (bad) throw fail('usage', bad);
+  }
+  for (const e of spec.env ?? []) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e)) throw fail('usage', `--env ${JSON.stringify(e)} is not NAME=value`);
+  }
+  const p = spec.priority ?? 0;
+  if (!Number.isInteger(p) || Math.abs(p) > PRIORITY_RANGE) throw fail('usage', `--priority must be a whole number from -${PRIORITY_RANGE} to ${PRIORITY_RANGE}`);
+  for (const dep of spec.after ?? []) {
+    const bad = idProblem(dep);
+    if (bad) throw fail('usage', `--after: ${bad}`);
+    if (dep === spec.id) throw fail('usage', `--after names the task itself (${dep})`);
+    if (!find(t, dep)) throw fail('not-found', `--after: no task ${dep} in ${t.root}`);
+  }
+}
+
+/**
+ * Enqueue one task and return its ID. An explicit ID is checked for uniqueness across the whole
+ * tree under a lock (rare), so two enqueues of the same ID cannot both succeed.
+ */
+export async function enqueue(t: Tree, spec: NewTask, opts: { fsync?: boolean; now?: number } = {}): Promise<string> {
+  ensureTree(t);
+  validate(t, spec);
+  const now = opts.now ?? Date.now();
+  const write = () => {
+    const us = stamp(now);
+    const id = spec.id ?? newId(us);
+    const name = taskName(id, spec.priority ?? 0, us);
+    writeAtomic(t, path.join(t.dir('queue'), name), encode(specFields({ ...spec, id }, now)), { fsync: opts.fsync ?? true });
+    return id;
+  };
+  if (spec.id === undefined) return write();
+  const release = await lockfile.lock(t.root, { lockfilePath: path.join(t.root, 'ids.lock'), retries: { retries: 50, minTimeout: 5, maxTimeout: 100 } });
+  try {
+    if (find(t, spec.id)) throw fail('conflict', `task ID ${spec.id} already exists`);
+    return write();
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Enqueue many tasks from one process (bulk, `--stdin`): one ID check pass, no per-file fsync,
+ * one fsync of the queue directory at the end. Returns the IDs in order.
+ */
+export function enqueueMany(t: Tree, specs: NewTask[], now = Date.now()): string[] {
+  ensureTree(t);
+  const ids: string[] = [];
+  for (const spec of specs) {
+    if (spec.id !== undefined) throw fail('usage', 'bulk enqueue generates IDs; drop --id');
+    validate(t, spec);
+  }
+  for (const spec of specs) {
+    const us = stamp(now);
+    const id = newId(us);
+    writeAtomic(t, path.join(t.dir('queue'), taskName(id, spec.priority ?? 0, us)), encode(specFields({ ...spec, id }, now)));
+    ids.push(id);
+  }
+  const fd = fs.openSync(t.dir('queue'), 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return ids;
+}

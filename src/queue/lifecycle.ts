@@ -1,0 +1,109 @@
+/**
+ * The life of a task as pure decisions: given a task, what happened and the time, where does it
+ * go next and what is appended to its file. No fs here; the store carries the decisions out.
+ *
+ *   queue ──claim──▶ running ──exit 0──▶ done
+ *     ▲                 │  └──failure, retries spent / cancel / bad cwd──▶ failed
+ *     └──retry (backoff), interrupt, stale worker──┘
+ *   queue ──dependency failed or missing──▶ failed            failed ──tasks-retry──▶ queue
+ */
+import type { Fields } from './codec.js';
+import type { Task } from './task.js';
+import { formatDuration, iso } from '../time.js';
+
+export type Dir = 'queue' | 'running' | 'done' | 'failed';
+
+/** A transition: the directory the file moves to and the record appended on the way. */
+export interface Move {
+  to: Dir;
+  append: Fields;
+}
+
+/** What a dependency is doing, as seen in the tree. */
+export type DepState = 'done' | 'failed' | 'pending' | 'missing';
+
+/** Whether a queued task may be claimed now. */
+export type Readiness =
+  | { kind: 'ready' }
+  | { kind: 'later'; due: number }
+  | { kind: 'blocked' }
+  | { kind: 'doomed'; move: Move };
+
+export function readiness(task: Task, now: number, dep: (id: string) => DepState): Readiness {
+  if (task.due > now) return { kind: 'later', due: task.due };
+  let blocked = false;
+  for (const id of task.after) {
+    const state = dep(id);
+    if (state === 'failed' || state === 'missing') {
+      const reason = state === 'failed' ? `dependency-failed: ${id} failed` : `dependency-missing: ${id} is not in the tree`;
+      return { kind: 'doomed', move: { to: 'failed', append: closing(now, 'failed', reason) } };
+    }
+    if (state === 'pending') blocked = true;
+  }
+  return blocked ? { kind: 'blocked' } : { kind: 'ready' };
+}
+
+/** How a run ended, as the runner saw it. */
+export interface RunResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  /** The task could not be started (bad cwd, spawn failure): never retried. */
+  startError?: string;
+  durationMs: number;
+}
+
+export const MAX_BACKOFF_MS = 3_600_000;
+
+export function backoffDelay(task: Task): number {
+  return Math.min(MAX_BACKOFF_MS, task.backoffMs * 2 ** (task.attempt - 1));
+}
+
+export function afterRun(task: Task, r: RunResult, now: number): Move {
+  const end: Fields = [['FINISHED', iso(now)]];
+  if (r.exitCode !== null) end.push(['EXIT', String(r.exitCode)]);
+  if (r.signal !== null) end.push(['SIGNAL', r.signal]);
+  if (r.startError !== undefined) return { to: 'failed', append: [...end, ['STATUS', 'failed'], ['REASON', r.startError]] };
+  if (r.cancelled) return { to: 'failed', append: [...end, ['STATUS', 'cancelled'], ['REASON', 'cancelled']] };
+  if (!r.timedOut && r.exitCode === 0) return { to: 'done', append: [...end, ['STATUS', 'done']] };
+  const status = r.timedOut ? 'timeout' : 'failed';
+  const reason = r.timedOut
+    ? `timeout after ${formatDuration(task.timeoutMs ?? 0)}`
+    : r.signal !== null ? `signal ${r.signal}` : `exit ${r.exitCode}`;
+  if (task.attempt > task.retries) return { to: 'failed', append: [...end, ['STATUS', status], ['REASON', reason]] };
+  const due = now + backoffDelay(task);
+  return {
+    to: 'queue',
+    append: [...end, ['STATUS', status], ['REASON', `${reason}; retry ${task.attempt}/${task.retries} at ${iso(due)}`],
+      ['ATTEMPT', String(task.attempt + 1)], ['DUE', iso(due)]],
+  };
+}
+
+/** The worker was stopped twice: requeue without counting the attempt. */
+export function interrupted(now: number): Move {
+  return { to: 'queue', append: [...closing(now, 'interrupted', 'worker stopped; requeued'), ['DUE', iso(now)]] };
+}
+
+/**
+ * The owner of a running task is gone. Every task gets at least one free re-run after a worker
+ * crash; beyond that, the task's own retries decide.
+ */
+export function stale(task: Task, why: string, now: number): Move {
+  if (task.attempt > Math.max(task.retries, 1)) return { to: 'failed', append: closing(now, 'failed', `stale: ${why}`) };
+  return { to: 'queue', append: [...closing(now, 'stale', `stale: ${why}; requeued`), ['ATTEMPT', String(task.attempt + 1)], ['DUE', iso(now)]] };
+}
+
+/** A queued task (or one whose worker is gone) is cancelled. */
+export function cancelled(now: number): Move {
+  return { to: 'failed', append: closing(now, 'cancelled', 'cancelled') };
+}
+
+/** `tasks-retry`: back to the queue with a fresh attempt. */
+export function retried(task: Task, now: number): Move {
+  return { to: 'queue', append: [['RETRIED', iso(now)], ['ATTEMPT', String(task.attempt + 1)], ['DUE', iso(now)]] };
+}
+
+function closing(now: number, status: string, reason: string): Fields {
+  return [['FINISHED', iso(now)], ['STATUS', status], ['REASON', reason]];
+}

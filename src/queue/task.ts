@@ -1,0 +1,204 @@
+/**
+ * The typed view of a task file, its validation, and the fields written at enqueue.
+ *
+ * Spec keys are written once at enqueue and may not contradict themselves. Record keys are
+ * appended by workers and recoverers over the task's life; the last one wins.
+ */
+import { all, last, type Fields } from './codec.js';
+import { formatDuration, iso, parseDuration } from '../time.js';
+
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const PRIORITY_RANGE = 1000;
+
+/** Why an ID is not acceptable, or undefined when it is. */
+export function idProblem(id: string): string | undefined {
+  if (!ID_PATTERN.test(id) || id.includes('..')) {
+    return `invalid task ID ${JSON.stringify(id)}: use 1-128 of A-Z a-z 0-9 . _ - (not starting with . _ -, no "..")`;
+  }
+  return undefined;
+}
+
+/** What `tasks-enqueue` asks for. */
+export interface TaskSpec {
+  id: string;
+  cmd: string;
+  cwd?: string;
+  /** `KEY=VALUE` strings, applied on top of the worker's environment. */
+  env?: string[];
+  /** Higher runs first; -1000..1000, default 0. */
+  priority?: number;
+  /** IDs that must be done first. */
+  after?: string[];
+  /** Not before this epoch-ms time. */
+  at?: number;
+  timeoutMs?: number;
+  /** Further attempts after a failure. */
+  retries?: number;
+  /** First retry delay; doubles per attempt. */
+  backoffMs?: number;
+  label?: string;
+  /** Extra keys to keep verbatim (unknown keys from hand-written files, schedules). */
+  extra?: Fields;
+}
+
+/** A parsed task file. */
+export interface Task {
+  id: string;
+  cmd: string;
+  cwd?: string;
+  env: Array<[string, string]>;
+  priority: number;
+  after: string[];
+  /** Earliest start, epoch ms: the later of AT and the last DUE record. */
+  due: number;
+  timeoutMs?: number;
+  retries: number;
+  backoffMs: number;
+  label?: string;
+  enqueuedAt?: number;
+  attempt: number;
+  /** The current run's owner, when a run is open (claimed and not yet closed by a STATUS). */
+  owner?: Owner;
+  status?: string;
+  reason?: string;
+  exit?: number;
+  signal?: string;
+  started?: number;
+  finished?: number;
+  cancelRequested: boolean;
+  fields: Fields;
+}
+
+/** Who runs a task: enough to tell, on this host, whether it can still be running. */
+export interface Owner {
+  worker: string;
+  host: string;
+  pid: number;
+  /** The worker process's start time in clock ticks since boot (/proc/PID/stat field 22). */
+  pidStart: string;
+  started: number;
+  pgid?: number;
+  pgidStart?: string;
+}
+
+const SPEC_KEYS = ['ID', 'CMD', 'CWD', 'PRIORITY', 'AFTER', 'AT', 'TIMEOUT', 'RETRIES', 'BACKOFF', 'LABEL', 'ENQUEUED'];
+export const DEFAULT_BACKOFF_MS = 1000;
+
+export function specFields(spec: TaskSpec, now: number): Fields {
+  const f: Fields = [['ID', spec.id], ['CMD', spec.cmd]];
+  if (spec.cwd !== undefined) f.push(['CWD', spec.cwd]);
+  for (const e of spec.env ?? []) f.push(['ENV', e]);
+  if (spec.priority) f.push(['PRIORITY', String(spec.priority)]);
+  if (spec.after?.length) f.push(['AFTER', spec.after.join(',')]);
+  if (spec.at !== undefined) f.push(['AT', iso(spec.at)]);
+  if (spec.timeoutMs !== undefined) f.push(['TIMEOUT', formatDuration(spec.timeoutMs)]);
+  if (spec.retries) f.push(['RETRIES', String(spec.retries)]);
+  if (spec.backoffMs !== undefined) f.push(['BACKOFF', formatDuration(spec.backoffMs)]);
+  if (spec.label !== undefined) f.push(['LABEL', spec.label]);
+  f.push(['ENQUEUED', iso(now)], ...(spec.extra ?? []));
+  return f;
+}
+
+/** Parse fields into a task, or throw an Error whose message is the reason the file is invalid. */
+export function parseTask(fields: Fields, nameId?: string): Task {
+  for (const key of SPEC_KEYS) {
+    const values = new Set(all(fields, key));
+    if (values.size > 1) throw new Error(`contradictory ${key} values`);
+  }
+  const id = last(fields, 'ID') ?? nameId;
+  if (id === undefined) throw new Error('no ID');
+  const bad = idProblem(id);
+  if (bad) throw new Error(bad);
+  if (nameId !== undefined && id !== nameId) throw new Error(`ID ${id} does not match the file name's ${nameId}`);
+  const cmd = last(fields, 'CMD');
+  if (cmd === undefined || cmd.trim() === '') throw new Error('no CMD');
+  const env = all(fields, 'ENV').map((e): [string, string] => {
+    const eq = e.indexOf('=');
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.slice(0, eq))) throw new Error(`ENV ${JSON.stringify(e)} is not NAME=value`);
+    return [e.slice(0, eq), e.slice(eq + 1)];
+  });
+  const after = (last(fields, 'AFTER') ?? '').split(',').filter(Boolean);
+  for (const dep of after) {
+    if (idProblem(dep)) throw new Error(`AFTER names an invalid ID ${JSON.stringify(dep)}`);
+    if (dep === id) throw new Error('AFTER names the task itself');
+  }
+  const at = time(fields, 'AT') ?? 0;
+  const pidStr = last(fields, 'WORKER_PID');
+  return {
+    id,
+    cmd,
+    cwd: last(fields, 'CWD'),
+    env,
+    priority: int(fields, 'PRIORITY', -PRIORITY_RANGE, PRIORITY_RANGE) ?? 0,
+    after,
+    due: Math.max(at, time(fields, 'DUE') ?? 0),
+    timeoutMs: duration(fields, 'TIMEOUT'),
+    retries: int(fields, 'RETRIES', 0, 1000) ?? 0,
+    backoffMs: duration(fields, 'BACKOFF') ?? DEFAULT_BACKOFF_MS,
+    label: last(fields, 'LABEL'),
+    enqueuedAt: time(fields, 'ENQUEUED'),
+    attempt: int(fields, 'ATTEMPT', 1, 1_000_000) ?? 1,
+    owner: pidStr === undefined || !runIsOpen(fields) ? undefined : owner(fields),
+    status: last(fields, 'STATUS'),
+    reason: last(fields, 'REASON'),
+    exit: int(fields, 'EXIT', 0, 255),
+    signal: last(fields, 'SIGNAL'),
+    started: time(fields, 'STARTED'),
+    finished: time(fields, 'FINISHED'),
+    cancelRequested: runIsOpen(fields) && lastIndex(fields, 'CANCEL') > lastIndex(fields, 'WORKER_PID'),
+    fields,
+  };
+}
+
+/** A run is open when its owner record (WORKER_PID) is not yet followed by a STATUS. */
+function runIsOpen(fields: Fields): boolean {
+  for (let i = fields.length - 1; i >= 0; i--) {
+    if (fields[i][0] === 'STATUS') return false;
+    if (fields[i][0] === 'WORKER_PID') return true;
+  }
+  return false;
+}
+
+function lastIndex(fields: Fields, key: string): number {
+  for (let i = fields.length - 1; i >= 0; i--) if (fields[i][0] === key) return i;
+  return -1;
+}
+
+function owner(fields: Fields): Owner {
+  const pgid = last(fields, 'PGID');
+  return {
+    worker: last(fields, 'WORKER') ?? '?',
+    host: last(fields, 'HOST') ?? '',
+    pid: Number(last(fields, 'WORKER_PID')),
+    pidStart: last(fields, 'WORKER_START') ?? '',
+    started: time(fields, 'STARTED') ?? 0,
+    pgid: pgid === undefined ? undefined : Number(pgid),
+    pgidStart: last(fields, 'PGID_START'),
+  };
+}
+
+function int(fields: Fields, key: string, min: number, max: number): number | undefined {
+  const v = last(fields, key);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v) || n < min || n > max) throw new Error(`${key}=${v} is not a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function duration(fields: Fields, key: string): number | undefined {
+  const v = last(fields, key);
+  if (v === undefined) return undefined;
+  try {
+    return parseDuration(v);
+  } catch {
+    throw new Error(`${key}=${v} is not a duration`);
+  }
+}
+
+function time(fields: Fields, key: string): number | undefined {
+  const v = last(fields, key);
+  if (v === undefined) return undefined;
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new Error(`${key}=${v} is not a time`);
+  return ms;
+}

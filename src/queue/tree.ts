@@ -1,0 +1,203 @@
+/**
+ * The task tree on disk: its layout, file names, safety check and the read/write primitives.
+ * Only the modules in src/queue/ touch the tree, and they do it through these functions.
+ *
+ *   <root>/tmp/      files being written (never read by workers)
+ *   <root>/queue/    waiting: <P>-<T>-<ID>.task, sorting in dispatch order
+ *   <root>/running/  claimed; same file name
+ *   <root>/done/     exited 0
+ *   <root>/failed/   everything else, with STATUS and REASON
+ *   <root>/logs/     <ID>.out, <ID>.err
+ *   <root>/workers/  one heartbeat file per live worker
+ *
+ * P is 2000 minus the priority (4 digits), T the enqueue time in microseconds (16 digits), so
+ * that a plain sort of names is dispatch order. The seed's `<ts>_<rand>_<id>.task` names are read too.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { decode } from './codec.js';
+import { parseTask, PRIORITY_RANGE, type Task } from './task.js';
+import type { Dir } from './lifecycle.js';
+import { fail, isErrno } from '../errors.js';
+
+export const DIRS = ['tmp', 'queue', 'running', 'done', 'failed', 'logs', 'workers'] as const;
+export const STATE_DIRS: readonly Dir[] = ['queue', 'running', 'done', 'failed'];
+/** Task files larger than this are invalid. */
+export const MAX_TASK_BYTES = 1024 * 1024;
+
+export interface Tree {
+  root: string;
+  dir: (d: (typeof DIRS)[number]) => string;
+}
+
+export function tree(root: string): Tree {
+  const abs = path.resolve(root);
+  return { root: abs, dir: (d) => path.join(abs, d) };
+}
+
+/** Create the tree (mode 0700), idempotently. */
+export function ensureTree(t: Tree): void {
+  fs.mkdirSync(t.root, { recursive: true, mode: 0o700 });
+  for (const d of DIRS) fs.mkdirSync(t.dir(d), { recursive: true, mode: 0o700 });
+}
+
+/** Refuse a tree that others could write into, as cron and sshd do: whoever writes queue/ runs commands. */
+export function checkSafe(t: Tree): void {
+  const uid = process.getuid?.();
+  for (const p of [t.root, ...STATE_DIRS.map((d) => t.dir(d))]) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw fail('not-found', `task tree not found: ${p} is missing (run tmux-orc tasks-init)`);
+      throw err;
+    }
+    if (uid !== undefined && st.uid !== uid) throw fail('unsafe-tree', `refusing ${p}: owned by uid ${st.uid}, not by you (uid ${uid})`);
+    if (st.mode & 0o022) throw fail('unsafe-tree', `refusing ${p}: writable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 700 on it`);
+  }
+}
+
+// ---- file names -------------------------------------------------------------------------
+
+const OURS = /^(\d{4})-(\d{16})-([A-Za-z0-9][A-Za-z0-9._-]{0,127})\.task$/;
+const SEED = /^(\d{1,19})_([A-Za-z0-9]+)_([A-Za-z0-9][A-Za-z0-9._-]{0,127})\.task$/;
+
+let lastStamp = 0;
+/** Microseconds since the epoch, strictly increasing within this process. */
+export function stamp(now = Date.now()): number {
+  lastStamp = Math.max(now * 1000, lastStamp + 1);
+  return lastStamp;
+}
+
+export function taskName(id: string, priority: number, stampUs: number): string {
+  return `${String(2 * PRIORITY_RANGE - priority).padStart(4, '0')}-${String(stampUs).padStart(16, '0')}-${id}.task`;
+}
+
+/** The ID a file name carries and the key it sorts by; unknown names sort first (and fail fast). */
+export function nameInfo(name: string): { id?: string; key: string } {
+  const ours = OURS.exec(name);
+  if (ours) return { id: ours[3], key: name };
+  const seed = SEED.exec(name);
+  if (seed) {
+    const ts = seed[1];
+    const us = ts.length <= 10 ? Number(ts) * 1e6 : ts.length <= 13 ? Number(ts) * 1e3 : Math.floor(Number(ts) / 1e3);
+    return { id: seed[3], key: `${2 * PRIORITY_RANGE}-${String(us).padStart(16, '0')}-${seed[3]}.task` };
+  }
+  return { key: `0000-${name}` };
+}
+
+/** Names in a state directory, in dispatch order. */
+export function listNames(t: Tree, d: Dir): string[] {
+  const names = fs.readdirSync(t.dir(d));
+  const keyed = names.map((n) => ({ n, k: nameInfo(n).key }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.n);
+}
+
+// ---- reading and writing ----------------------------------------------------------------
+
+/** A task file read from the tree: the task, or the reason it is invalid. */
+export type Read = { ok: true; task: Task } | { ok: false; id: string; reason: string };
+
+/**
+ * Read and validate a task file without following symlinks. Never throws for bad content;
+ * returns undefined only when the file is gone (someone else moved it).
+ */
+export function readTask(file: string): Read | undefined {
+  const name = path.basename(file);
+  const nameId = nameInfo(name).id;
+  const invalid = (reason: string): Read => ({ ok: false, id: nameId ?? name, reason: `invalid: ${reason}` });
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    if (isErrno(err, 'ELOOP')) return invalid('a symlink');
+    return invalid(`unreadable (${(err as NodeJS.ErrnoException).code})`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return invalid('not a regular file');
+    if (st.size > MAX_TASK_BYTES) return invalid(`${st.size} bytes, over the 1 MiB limit`);
+    const buf = Buffer.alloc(st.size);
+    const n = st.size ? fs.readSync(fd, buf, 0, st.size, 0) : 0;
+    if (n === 0) return invalid('empty');
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, n));
+    } catch {
+      return invalid('binary (not UTF-8)');
+    }
+    if (text.includes('\0')) return invalid('binary (NUL bytes)');
+    try {
+      return { ok: true, task: parseTask(decode(text), nameId) };
+    } catch (err) {
+      return invalid((err as Error).message);
+    }
+  } catch (err) {
+    return invalid(`unreadable (${(err as Error).message})`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Write a new file in tmp/ and rename it into place, so no reader ever sees it half-written. */
+export function writeAtomic(t: Tree, dest: string, content: string, opts: { fsync?: boolean } = {}): void {
+  const tmp = path.join(t.dir('tmp'), `${path.basename(dest)}.${process.pid}.${stamp()}`);
+  const fd = fs.openSync(tmp, 'wx', 0o600);
+  try {
+    fs.writeSync(fd, content);
+    if (opts.fsync) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, dest);
+}
+
+/** Append lines to a task file this process owns (one write: it lands whole or not at all). */
+export function appendTo(file: string, text: string): void {
+  fs.appendFileSync(file, text);
+}
+
+/** Move a task file between state dirs. False when it is no longer there (someone else won). */
+export function move(t: Tree, from: Dir, name: string, to: Dir): boolean {
+  try {
+    fs.renameSync(path.join(t.dir(from), name), path.join(t.dir(to), name));
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return false;
+    throw err;
+  }
+}
+
+export const taskPath = (t: Tree, d: Dir, name: string): string => path.join(t.dir(d), name);
+export const logPath = (t: Tree, id: string, stream: 'out' | 'err'): string => path.join(t.dir('logs'), `${id}.${stream}`);
+
+/** Where a task is now. */
+export interface Found {
+  dir: Dir;
+  name: string;
+  file: string;
+}
+
+/**
+ * Find a task by ID. Looks in queue, running, done, failed order, which is the direction tasks
+ * move, and looks twice before saying "not found" so a task moving backwards is not missed.
+ */
+export function find(t: Tree, id: string): Found | undefined {
+  for (let pass = 0; pass < 2; pass++) {
+    for (const dir of STATE_DIRS) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(t.dir(dir));
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) continue;
+        throw err;
+      }
+      for (const name of names) {
+        if ((nameInfo(name).id ?? name) === id) return { dir, name, file: taskPath(t, dir, name) };
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * The one place that runs tmux. Always an argument array, never a shell string; always a
+ * named server (`-L socket`), never the user's default one. Output is read through `-F`
+ * formats joined with a separator that cannot occur in names (U+241E, as libtmux does).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { fail } from '../errors.js';
+
+export const SEP = '\u241e';
+export const MIN_VERSION = 3.2;
+
+export interface TmuxClient {
+  readonly socket: string;
+  /** Run `tmux -L socket ...args`; resolves to stdout, rejects with an OrcError('tmux'). */
+  run(args: string[], opts?: { input?: string }): Promise<string>;
+  runSync(args: string[], opts?: { input?: string }): string;
+}
+
+export function tmuxClient(socket: string): TmuxClient {
+  const argv = (args: string[]) => ['-L', socket, ...args];
+  return {
+    socket,
+    run(args, opts = {}) {
+      return new Promise((resolve, reject) => {
+        const child = execFile('tmux', argv(args), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+          if (err) reject(tmuxError(args, err, stderr));
+          else resolve(stdout);
+        });
+        child.stdin?.end(opts.input ?? '');
+      });
+    },
+    runSync(args, opts = {}) {
+      try {
+        return execFileSync('tmux', argv(args), {
+          encoding: 'utf8',
+          input: opts.input ?? '',
+          stdio: ['pipe', 'pipe', 'pipe'],
+          maxBuffer: 64 * 1024 * 1024,
+        });
+      } catch (err) {
+        throw tmuxError(args, err as Error, String((err as { stderr?: unknown }).stderr ?? ''));
+      }
+    },
+  };
+}
+
+function tmuxError(args: string[], err: Error, stderr: string) {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fail('tmux', 'tmux is not installed (install it: apt-get install tmux)');
+  const msg = stderr.trim().split('\n')[0] || err.message;
+  return fail('tmux', `tmux ${args[0]}: ${msg}`, err);
+}
+
+/** A `-F` format of these fields, joined by SEP; put free text (titles, commands) last. */
+export function format(fields: readonly string[]): string {
+  return fields.map((f) => `#{${f}}`).join(SEP);
+}
+
+/** Rows of `-F format(fields)` output as records keyed by field name. */
+export function parseRows<K extends string>(out: string, fields: readonly K[]): Array<Record<K, string>> {
+  return out
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const parts = line.split(SEP);
+      const rec = {} as Record<K, string>;
+      fields.forEach((f, i) => {
+        rec[f] = i === fields.length - 1 ? parts.slice(i).join(SEP) : (parts[i] ?? '');
+      });
+      return rec;
+    });
+}
+
+/** Parse `tmux -V` ("tmux 3.3a", "tmux next-3.4") into a number. */
+export function parseVersion(text: string): number | undefined {
+  const m = /(\d+)\.(\d+)/.exec(text);
+  return m ? Number(`${m[1]}.${m[2]}`) : undefined;
+}
+
+/** Throw OrcError('tmux') with a clear line unless tmux >= MIN_VERSION is installed. */
+export function requireTmux(): void {
+  let out: string;
+  try {
+    out = execFileSync('tmux', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch {
+    throw fail('tmux', 'tmux is not installed (install it: apt-get install tmux; tmux >= 3.2 is needed)');
+  }
+  const v = parseVersion(out);
+  if (v === undefined || v < MIN_VERSION) throw fail('tmux', `tmux >= ${MIN_VERSION} is needed, found ${out.trim()}`);
+}
