@@ -2,4 +2,4 @@
 import type { CommandModule } from 'yargs';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const agentsCommands: CommandModule<any, any>[] = [];
+export const agentCommands: CommandModule<any, any>[] = [];
