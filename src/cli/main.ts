@@ -19,6 +19,11 @@ export async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nA tmux server as a small, dependable work cluster. Docs: README.md')
     .parserConfiguration({ 'populate--': true, 'unknown-options-as-args': false })
     .command([...taskCommands, ...sessionCommands, ...agentCommands] as AnyCommand[])
+    .option('root', {
+      type: 'string',
+      global: true,
+      describe: 'task tree (default: $TASK_ROOT, then the tmux session\'s, then var/tmux/<session>/tasks found upward)',
+    })
     .demandCommand(1, 'name a command (tmux-orc --help lists them)')
     .strict()
     .version(VERSION)

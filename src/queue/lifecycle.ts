@@ -17,6 +17,8 @@ export type Dir = 'queue' | 'running' | 'done' | 'failed';
 export interface Move {
   to: Dir;
   append: Fields;
+  /** Rewrite the file as its spec plus `append`, dropping old run records (recurring tasks). */
+  compact?: boolean;
 }
 
 /** What a dependency is doing, as seen in the tree. */
@@ -66,11 +68,13 @@ export function afterRun(task: Task, r: RunResult, now: number): Move {
   if (r.signal !== null) end.push(['SIGNAL', r.signal]);
   if (r.startError !== undefined) return { to: 'failed', append: [...end, ['STATUS', 'failed'], ['REASON', r.startError]] };
   if (r.cancelled) return { to: 'failed', append: [...end, ['STATUS', 'cancelled'], ['REASON', 'cancelled']] };
-  if (!r.timedOut && r.exitCode === 0) return { to: 'done', append: [...end, ['STATUS', 'done']] };
-  const status = r.timedOut ? 'timeout' : 'failed';
+  const ok = !r.timedOut && r.exitCode === 0;
+  const status = ok ? 'done' : r.timedOut ? 'timeout' : 'failed';
   const reason = r.timedOut
     ? `timeout after ${formatDuration(task.timeoutMs ?? 0)}`
     : r.signal !== null ? `signal ${r.signal}` : `exit ${r.exitCode}`;
+  if (task.everyMs) return recur(task, [...end, ['STATUS', status], ...(ok ? [] : [['REASON', reason] as [string, string]])], now);
+  if (ok) return { to: 'done', append: [...end, ['STATUS', 'done']] };
   if (task.attempt > task.retries) return { to: 'failed', append: [...end, ['STATUS', status], ['REASON', reason]] };
   const due = now + backoffDelay(task);
   return {
@@ -78,6 +82,21 @@ export function afterRun(task: Task, r: RunResult, now: number): Move {
     append: [...end, ['STATUS', status], ['REASON', `${reason}; retry ${task.attempt}/${task.retries} at ${iso(due)}`],
       ['ATTEMPT', String(task.attempt + 1)], ['DUE', iso(due)]],
   };
+}
+
+/**
+ * A recurring task goes back to the queue due at the first period boundary after now, so that
+ * after downtime an overdue task fires once, not once per missed period.
+ */
+export function nextDue(task: Task, now: number): number {
+  const every = task.everyMs!;
+  const base = task.due || now;
+  return base + (Math.floor(Math.max(0, now - base) / every) + 1) * every;
+}
+
+function recur(task: Task, end: Fields, now: number): Move {
+  const runs = Number(task.fields.findLast(([k]) => k === 'RUNS')?.[1] ?? 0) + 1;
+  return { to: 'queue', compact: true, append: [...end, ['RUNS', String(runs)], ['DUE', iso(nextDue(task, now))]] };
 }
 
 /** The worker was stopped twice: requeue without counting the attempt. */

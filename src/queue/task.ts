@@ -37,6 +37,8 @@ export interface TaskSpec {
   /** First retry delay; doubles per attempt. */
   backoffMs?: number;
   label?: string;
+  /** Recurrence: after each run the task goes back to the queue, due one period later. */
+  everyMs?: number;
   /** Extra keys to keep verbatim (unknown keys from hand-written files, schedules). */
   extra?: Fields;
 }
@@ -55,6 +57,7 @@ export interface Task {
   retries: number;
   backoffMs: number;
   label?: string;
+  everyMs?: number;
   enqueuedAt?: number;
   attempt: number;
   /** The current run's owner, when a run is open (claimed and not yet closed by a STATUS). */
@@ -81,7 +84,10 @@ export interface Owner {
   pgidStart?: string;
 }
 
-const SPEC_KEYS = ['ID', 'CMD', 'CWD', 'PRIORITY', 'AFTER', 'AT', 'TIMEOUT', 'RETRIES', 'BACKOFF', 'LABEL', 'ENQUEUED'];
+const SPEC_KEYS = ['ID', 'CMD', 'CWD', 'PRIORITY', 'AFTER', 'AT', 'TIMEOUT', 'RETRIES', 'BACKOFF', 'LABEL', 'EVERY', 'ENQUEUED'];
+/** Keys appended over a task's life (the result record); everything else is the spec. */
+export const RECORD_KEYS = new Set(['ATTEMPT', 'WORKER', 'HOST', 'WORKER_PID', 'WORKER_START', 'STARTED', 'PGID', 'PGID_START',
+  'FINISHED', 'EXIT', 'SIGNAL', 'STATUS', 'REASON', 'DUE', 'CANCEL', 'RETRIED', 'RUNS']);
 export const DEFAULT_BACKOFF_MS = 1000;
 
 export function specFields(spec: TaskSpec, now: number): Fields {
@@ -95,6 +101,7 @@ export function specFields(spec: TaskSpec, now: number): Fields {
   if (spec.retries) f.push(['RETRIES', String(spec.retries)]);
   if (spec.backoffMs !== undefined) f.push(['BACKOFF', formatDuration(spec.backoffMs)]);
   if (spec.label !== undefined) f.push(['LABEL', spec.label]);
+  if (spec.everyMs !== undefined) f.push(['EVERY', formatDuration(spec.everyMs)]);
   f.push(['ENQUEUED', iso(now)], ...(spec.extra ?? []));
   return f;
 }
@@ -123,6 +130,7 @@ export function parseTask(fields: Fields, nameId?: string): Task {
     if (dep === id) throw new Error('AFTER names the task itself');
   }
   const at = time(fields, 'AT') ?? 0;
+  if (duration(fields, 'EVERY') === 0) throw new Error('EVERY must be longer than 0');
   const pidStr = last(fields, 'WORKER_PID');
   return {
     id,
@@ -136,6 +144,7 @@ export function parseTask(fields: Fields, nameId?: string): Task {
     retries: int(fields, 'RETRIES', 0, 1000) ?? 0,
     backoffMs: duration(fields, 'BACKOFF') ?? DEFAULT_BACKOFF_MS,
     label: last(fields, 'LABEL'),
+    everyMs: duration(fields, 'EVERY'),
     enqueuedAt: time(fields, 'ENQUEUED'),
     attempt: int(fields, 'ATTEMPT', 1, 1_000_000) ?? 1,
     owner: pidStr === undefined || !runIsOpen(fields) ? undefined : owner(fields),

@@ -1,0 +1,39 @@
+import type { Argv, CommandModule } from 'yargs';
+import { treeFrom } from '../../context.js';
+import { clean } from '../../../queue/clean.js';
+import { printJson } from '../../output.js';
+import { fail } from '../../../errors.js';
+
+interface Args {
+  root?: string;
+  hours?: number;
+  keep?: number;
+  dryRun?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export const tasksClean: CommandModule<{ root?: string }, Args> = {
+  command: 'tasks-clean',
+  describe: 'prune finished tasks (done/ and failed/) and their logs; quiet, safe while workers run',
+  builder: (y) =>
+    y
+      .option('hours', { type: 'number', describe: 'remove tasks finished more than N hours ago (default 24)' })
+      .option('keep', { type: 'number', describe: 'keep only the newest N in each of done/ and failed/' })
+      .option('dry-run', { type: 'boolean', describe: 'print what would be removed; remove nothing' })
+      .option('verbose', { alias: 'v', type: 'boolean', describe: 'print each removed ID' })
+      .option('json', { type: 'boolean', describe: 'machine-readable output' })
+      .conflicts('hours', 'keep')
+      .example('$0 tasks-clean --hours 48', 'cron-friendly: prints nothing, exits 0')
+      .example('$0 tasks-clean --keep 1000 --dry-run', 'see what would go') as unknown as Argv<Args>,
+  handler: (argv) => {
+    for (const [k, v] of [['hours', argv.hours], ['keep', argv.keep]] as const) {
+      if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw fail('usage', `--${k} must be a number >= 0`);
+    }
+    const removed = clean(treeFrom(argv), { hours: argv.hours, keep: argv.keep, dryRun: argv.dryRun });
+    if (argv.json) return printJson(removed);
+    if (argv.dryRun || argv.verbose) {
+      for (const r of removed) process.stdout.write(`${argv.dryRun ? 'would remove' : 'removed'} ${r.dir}/${r.id}\n`);
+    }
+  },
+};

@@ -1,0 +1,46 @@
+import type { Argv, CommandModule } from 'yargs';
+import { treeFrom } from '../../context.js';
+import { health, type Health } from '../../../queue/list.js';
+import { recoverStale } from '../../../queue/recover.js';
+import { checkSafe } from '../../../queue/tree.js';
+import { printJson } from '../../output.js';
+import { formatAge } from '../../../time.js';
+import { EXIT } from '../../../errors.js';
+
+interface Args {
+  root?: string;
+  fix?: boolean;
+  json?: boolean;
+}
+
+export const tasksHealth: CommandModule<{ root?: string }, Args> = {
+  command: 'tasks-health',
+  describe: `counts per state, stale tasks, oldest queued age, live workers; exits ${EXIT.unhealthy} when unhealthy`,
+  builder: (y) =>
+    y
+      .option('fix', { type: 'boolean', describe: 'recover stale tasks now (requeue, or fail when retries are spent)' })
+      .option('json', { type: 'boolean', describe: 'machine-readable output' }) as unknown as Argv<Args>,
+  handler: async (argv) => {
+    const t = treeFrom(argv);
+    checkSafe(t);
+    const fixed = argv.fix ? await recoverStale(t) : [];
+    const h = health(t);
+    if (argv.json) printJson({ ...h, fixed });
+    else print(h, fixed);
+    if (!h.healthy) process.exitCode = EXIT.unhealthy;
+  },
+};
+
+function print(h: Health, fixed: Array<{ id: string; to: string; why: string }>): void {
+  const w = (s: string) => process.stdout.write(`${s}\n`);
+  w(`root     ${h.root}`);
+  w(`tasks    queue ${h.counts.queue}  running ${h.counts.running}  done ${h.counts.done}  failed ${h.counts.failed}`);
+  w(`oldest   ${h.oldestQueuedMs === undefined ? '-' : `${formatAge(h.oldestQueuedMs)} queued`}`);
+  w(`workers  ${h.liveWorkers} live${h.workers.length > h.liveWorkers ? `, ${h.workers.length - h.liveWorkers} dead` : ''}`);
+  for (const x of h.workers) {
+    w(`  worker-${x.id}@${x.host} pid ${x.pid} ${x.alive ? (x.task ? `busy ${x.task.id}` : 'idle') : 'dead'}`);
+  }
+  for (const f of fixed) w(`fixed    ${f.id}: ${f.why} → ${f.to}`);
+  for (const s of h.stale) w(`stale    ${s.id}: ${s.why}`);
+  w(h.healthy ? 'healthy' : `unhealthy: ${h.problems.join('; ')}`);
+}

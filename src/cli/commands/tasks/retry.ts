@@ -1,0 +1,35 @@
+import type { Argv, CommandModule } from 'yargs';
+import { treeFrom } from '../../context.js';
+import { retry, retryAllFailed } from '../../../queue/retry.js';
+import { idProblem } from '../../../queue/task.js';
+import { fail } from '../../../errors.js';
+
+interface Args {
+  root?: string;
+  id?: string;
+  allFailed?: boolean;
+}
+
+export const tasksRetry: CommandModule<{ root?: string }, Args> = {
+  command: 'tasks-retry [id]',
+  describe: 'move a failed task back to the queue with a fresh attempt (earlier logs are kept)',
+  builder: (y) =>
+    y
+      .positional('id', { type: 'string' })
+      .option('all-failed', { type: 'boolean', describe: 'retry every failed task' })
+      .example('$0 tasks-retry t0abc', 'retry one')
+      .example('$0 tasks-retry --all-failed', 'retry all failed tasks') as unknown as Argv<Args>,
+  handler: (argv) => {
+    const t = treeFrom(argv);
+    if (argv.allFailed) {
+      if (argv.id) throw fail('usage', 'give an ID or --all-failed, not both');
+      for (const id of retryAllFailed(t)) process.stdout.write(`${id}\n`);
+      return;
+    }
+    if (!argv.id) throw fail('usage', 'which task? give an ID, or --all-failed');
+    const bad = idProblem(String(argv.id));
+    if (bad) throw fail('usage', bad);
+    retry(t, String(argv.id));
+    process.stdout.write(`${argv.id}\n`);
+  },
+};

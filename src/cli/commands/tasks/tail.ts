@@ -1,0 +1,32 @@
+import type { Argv, CommandModule } from 'yargs';
+import { treeFrom } from '../../context.js';
+import { tail } from '../../../queue/tail.js';
+import { idProblem } from '../../../queue/task.js';
+import { fail } from '../../../errors.js';
+
+interface Args {
+  root?: string;
+  id: string;
+  err?: boolean;
+  lines: number;
+  follow?: boolean;
+}
+
+export const tasksTail: CommandModule<{ root?: string }, Args> = {
+  command: 'tasks-tail <id>',
+  describe: "show the end of a task's output; -f follows it until the task ends",
+  builder: (y) =>
+    y
+      .positional('id', { type: 'string', demandOption: true })
+      .option('err', { type: 'boolean', describe: 'stderr instead of stdout' })
+      .option('lines', { alias: 'n', type: 'number', default: 100, describe: 'how many lines' })
+      .option('follow', { alias: 'f', type: 'boolean', describe: 'keep printing until the task is done or failed' }) as unknown as Argv<Args>,
+  handler: async (argv) => {
+    const bad = idProblem(String(argv.id));
+    if (bad) throw fail('usage', bad);
+    if (!Number.isInteger(argv.lines) || argv.lines < 0) throw fail('usage', '-n must be a whole number');
+    await tail(treeFrom(argv), String(argv.id), {
+      stream: argv.err ? 'err' : 'out', lines: argv.lines, follow: !!argv.follow, write: (s) => process.stdout.write(s),
+    });
+  },
+};

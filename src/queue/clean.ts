@@ -1,0 +1,55 @@
+/**
+ * `tasks-clean`: prune finished tasks (done/ and failed/) with their logs, by age or keeping the
+ * newest N. Only finished files are touched, so it is safe while workers run.
+ */
+import fs from 'node:fs';
+import { logPath, nameInfo, readTask, taskPath, type Tree } from './tree.js';
+
+export interface CleanOptions {
+  /** Remove tasks finished more than this many hours ago. */
+  hours?: number;
+  /** Keep the newest N finished tasks of each of done/ and failed/. */
+  keep?: number;
+  dryRun?: boolean;
+  now?: number;
+}
+
+export interface Cleaned {
+  id: string;
+  dir: 'done' | 'failed';
+  finished: number;
+}
+
+export function clean(t: Tree, o: CleanOptions): Cleaned[] {
+  const now = o.now ?? Date.now();
+  const removed: Cleaned[] = [];
+  for (const dir of ['done', 'failed'] as const) {
+    const entries = fs.readdirSync(t.dir(dir)).map((name) => {
+      const file = taskPath(t, dir, name);
+      let finished = 0;
+      try {
+        finished = fs.lstatSync(file).mtimeMs; // the last append is the result record
+      } catch {
+        return undefined;
+      }
+      return { name, file, finished };
+    }).filter((e): e is NonNullable<typeof e> => !!e);
+    entries.sort((a, b) => b.finished - a.finished);
+    const doomed = o.keep !== undefined ? entries.slice(o.keep) : entries.filter((e) => now - e.finished > (o.hours ?? 24) * 3_600_000);
+    for (const e of doomed) {
+      const r = readTask(e.file);
+      const id = r?.ok ? r.task.id : (nameInfo(e.name).id ?? e.name);
+      if (!o.dryRun) {
+        fs.rmSync(e.file, { force: true });
+        if (!stillListed(t, id)) for (const s of ['out', 'err'] as const) fs.rmSync(logPath(t, id, s), { force: true });
+      }
+      removed.push({ id, dir, finished: e.finished });
+    }
+  }
+  return removed;
+}
+
+/** A retried task may be back in the queue under the same ID: keep its logs then. */
+function stillListed(t: Tree, id: string): boolean {
+  return ['queue', 'running'].some((d) => fs.readdirSync(t.dir(d as 'queue')).some((n) => nameInfo(n).id === id));
+}

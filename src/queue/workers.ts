@@ -1,0 +1,106 @@
+/**
+ * The worker registry: `workers/<host>.<id>`, one key=value file per live worker, its mtime the
+ * heartbeat. It tells `tasks-health` and `status` who is alive, and lets workers on other hosts
+ * sharing the tree judge each other by lease instead of by pid.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { decode, encode, last } from './codec.js';
+import { HOST, isAlive, processStart } from './proc.js';
+import { listNames, readTask, taskPath, writeAtomic, type Tree } from './tree.js';
+import { fail, isErrno } from '../errors.js';
+import { iso } from '../time.js';
+
+/** A worker on another host is presumed dead when its heartbeat is older than this. */
+export const LEASE_MS = 60_000;
+export const HEARTBEAT_MS = 5_000;
+
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  started: number;
+  /** Last heartbeat, epoch ms. */
+  heartbeat: number;
+  alive: boolean;
+  /** What it runs now, from running/. */
+  task?: { id: string; started: number; cmd: string; attempt: number };
+}
+
+const fileFor = (t: Tree, id: string, host = HOST) => path.join(t.dir('workers'), `${host}.${id}`);
+
+/** True when the registry entry's process is alive (same host: pid + start time; else lease). */
+function entryAlive(host: string, pid: number, pidStart: string, heartbeat: number, now: number): boolean {
+  return host === HOST ? isAlive(pid, pidStart) : now - heartbeat < LEASE_MS;
+}
+
+/** Register this process as worker `id`; refuses when a live worker already holds that id here. */
+export function register(t: Tree, id: string): { heartbeat: () => void; unregister: () => void } {
+  const file = fileFor(t, id);
+  const existing = readEntry(file);
+  if (existing && existing.alive && existing.pid !== process.pid) {
+    throw fail('conflict', `worker ${id} is already running on ${HOST} (pid ${existing.pid})`);
+  }
+  const pidStart = processStart(process.pid) ?? '';
+  writeAtomic(t, file, encode([['ID', id], ['HOST', HOST], ['PID', String(process.pid)], ['PID_START', pidStart], ['STARTED', iso(Date.now())]]));
+  return {
+    heartbeat: () => {
+      const now = new Date();
+      try {
+        fs.utimesSync(file, now, now);
+      } catch {
+        // removed by hand: the next stale check of others may requeue our task; nothing to do here
+      }
+    },
+    unregister: () => fs.rmSync(file, { force: true }),
+  };
+}
+
+/** The lowest free worker number on this host (for `worker` without --id). */
+export function freeWorkerId(t: Tree): string {
+  for (let n = 0; ; n++) {
+    const e = readEntry(fileFor(t, String(n)));
+    if (!e || !e.alive) return String(n);
+  }
+}
+
+function readEntry(file: string, now = Date.now()): WorkerInfo | undefined {
+  try {
+    const fields = decode(fs.readFileSync(file, 'utf8'));
+    const heartbeat = fs.statSync(file).mtimeMs;
+    const host = last(fields, 'HOST') ?? '';
+    const pid = Number(last(fields, 'PID'));
+    return {
+      id: last(fields, 'ID') ?? path.basename(file),
+      host,
+      pid,
+      started: Date.parse(last(fields, 'STARTED') ?? '') || 0,
+      heartbeat,
+      alive: entryAlive(host, pid, last(fields, 'PID_START') ?? '', heartbeat, now),
+    };
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    return undefined;
+  }
+}
+
+/** Every registered worker, alive or not, with the task each one runs now. */
+export function listWorkers(t: Tree): WorkerInfo[] {
+  let files: string[] = [];
+  try {
+    files = fs.readdirSync(t.dir('workers'));
+  } catch {
+    return [];
+  }
+  const workers = files.map((f) => readEntry(path.join(t.dir('workers'), f))).filter((w): w is WorkerInfo => !!w);
+  for (const name of listNames(t, 'running')) {
+    const r = readTask(taskPath(t, 'running', name));
+    const owner = r?.ok ? r.task.owner : undefined;
+    if (!r?.ok || !owner) continue;
+    const w = workers.find((x) => x.id === owner.worker && x.host === owner.host && x.pid === owner.pid);
+    if (w) w.task = { id: r.task.id, started: owner.started, cmd: r.task.cmd, attempt: r.task.attempt };
+  }
+  return workers.sort((a, b) => a.host.localeCompare(b.host) || a.id.localeCompare(b.id, undefined, { numeric: true }));
+}
+
+export { entryAlive };

@@ -1,0 +1,149 @@
+/**
+ * A worker's view of queue/: the names in dispatch order, kept in memory between scans so a
+ * claim never rescans the directory (a drain stays linear with 100,000 queued tasks), plus a
+ * cache of what each queued file says about when it may run. The directory is the truth; the
+ * view is a hint that is corrected by rescans and by ENOENT on claim.
+ */
+import fs from 'node:fs';
+import { readiness, type DepState, type Move } from '../queue/lifecycle.js';
+import type { Task } from '../queue/task.js';
+import { listNames, nameInfo, readTask, type Tree } from '../queue/tree.js';
+
+/** What the worker should do next. */
+export type Pick =
+  | { kind: 'run'; name: string }
+  | { kind: 'invalid'; name: string; reason: string }
+  | { kind: 'doomed'; name: string; task: Task; move: Move }
+  | { kind: 'idle'; nextDue?: number; empty: boolean };
+
+interface Meta {
+  due: number;
+  after: string[];
+  label?: string;
+  invalid?: string;
+}
+
+export class QueueView {
+  private names: string[] = [];
+  private start = 0;
+  private gone = new Set<string>();
+  private meta = new Map<string, Meta>();
+  private deps: DepIndex;
+
+  constructor(private t: Tree, private label?: string) {
+    this.deps = new DepIndex(t);
+  }
+
+  /** Read the directory again. */
+  rescan(): void {
+    this.names = listNames(this.t, 'queue');
+    this.start = 0;
+    this.gone.clear();
+    const present = new Set(this.names);
+    for (const k of this.meta.keys()) if (!present.has(k)) this.meta.delete(k);
+  }
+
+  /** A file arrived (watch event, or our own requeue): insert it in order, forget old facts. */
+  add(name: string): void {
+    this.meta.delete(name);
+    if (this.gone.delete(name)) return; // still in the array
+    const key = nameInfo(name).key;
+    const lastName = this.names[this.names.length - 1];
+    if (lastName === undefined || nameInfo(lastName).key < key) {
+      this.names.push(name);
+      return;
+    }
+    let lo = this.start;
+    let hi = this.names.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (nameInfo(this.names[mid]).key < key) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.names[lo] !== name) this.names.splice(lo, 0, name);
+  }
+
+  /** The file left the queue (claimed by us or someone else). */
+  drop(name: string): void {
+    this.gone.add(name);
+    this.meta.delete(name);
+    while (this.start < this.names.length && this.gone.has(this.names[this.start])) this.gone.delete(this.names[this.start++]);
+    if (this.gone.size > 1024 && this.gone.size > this.names.length / 2) {
+      this.names = this.names.slice(this.start).filter((n) => !this.gone.has(n));
+      this.start = 0;
+      this.gone.clear();
+    }
+  }
+
+  /** The first queued task in dispatch order that this worker may act on now. */
+  next(now: number): Pick {
+    let nextDue: number | undefined;
+    let candidates = 0;
+    this.deps.reset();
+    for (let i = this.start; i < this.names.length; i++) {
+      const name = this.names[i];
+      if (this.gone.has(name)) continue;
+      const m = this.lookup(name);
+      if (!m) {
+        this.drop(name);
+        continue;
+      }
+      if (m.invalid) return { kind: 'invalid', name, reason: m.invalid };
+      if (this.label !== undefined && m.label !== this.label) continue;
+      candidates++;
+      const r = readiness({ due: m.due, after: m.after } as Task, now, (id) => this.deps.state(id, this.names));
+      if (r.kind === 'ready') return { kind: 'run', name };
+      if (r.kind === 'later') nextDue = nextDue === undefined ? r.due : Math.min(nextDue, r.due);
+      if (r.kind === 'doomed') {
+        const read = readTask(`${this.t.dir('queue')}/${name}`);
+        if (read?.ok) return { kind: 'doomed', name, task: read.task, move: r.move };
+      }
+    }
+    return { kind: 'idle', nextDue, empty: candidates === 0 };
+  }
+
+  private lookup(name: string): Meta | undefined {
+    const cached = this.meta.get(name);
+    if (cached) return cached;
+    const r = readTask(`${this.t.dir('queue')}/${name}`);
+    if (!r) return undefined;
+    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, label: r.task.label } : { due: 0, after: [], invalid: r.reason };
+    this.meta.set(name, m);
+    return m;
+  }
+}
+
+/**
+ * Where the dependencies of queued tasks are. done/ and failed/ are read at most once per pick,
+ * and only when a dependency is not already known to be finished.
+ */
+class DepIndex {
+  private finished = new Map<string, 'done' | 'failed'>();
+  private fresh = false;
+
+  constructor(private t: Tree) {}
+
+  reset(): void {
+    this.fresh = false;
+  }
+
+  state(id: string, queued: string[]): DepState {
+    let s = this.finished.get(id);
+    if (s === undefined && !this.fresh) {
+      this.reload();
+      s = this.finished.get(id);
+    }
+    if (s !== undefined) return s;
+    if (queued.some((n) => nameInfo(n).id === id)) return 'pending';
+    if (fs.readdirSync(this.t.dir('running')).some((n) => nameInfo(n).id === id)) return 'pending';
+    return 'missing';
+  }
+
+  private reload(): void {
+    this.finished.clear();
+    for (const d of ['done', 'failed'] as const) {
+      for (const n of fs.readdirSync(this.t.dir(d))) this.finished.set(nameInfo(n).id ?? n, d);
+    }
+    this.fresh = true;
+  }
+}
