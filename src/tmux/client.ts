@@ -3,7 +3,7 @@
  * named server (`-L socket`), never the user's default one. Output is read through `-F`
  * formats joined with a separator that cannot occur in names (U+241E, as libtmux does).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { fail } from '../errors.js';
 
 export const SEP = '\u241e';
@@ -26,6 +26,8 @@ export function tmuxClient(socket: string): TmuxClient {
           if (err) reject(tmuxError(args, err, stderr));
           else resolve(stdout);
         });
+        // tmux often exits without reading stdin; an EPIPE there is not an error of the command
+        child.stdin?.on('error', () => undefined);
         child.stdin?.end(opts.input ?? '');
       });
     },
@@ -42,6 +44,18 @@ export function tmuxClient(socket: string): TmuxClient {
       }
     },
   };
+}
+
+/**
+ * Run tmux on our terminal (for `attach`): stdio inherited, `$TMUX` dropped so that attaching
+ * from inside another tmux works (nested). Resolves to tmux's exit status.
+ */
+export function tmuxInteractive(socket: string, args: string[]): number {
+  const env = { ...process.env };
+  delete env.TMUX;
+  const r = spawnSync('tmux', ['-L', socket, ...args], { stdio: 'inherit', env });
+  if (r.error) throw tmuxError(args, r.error, '');
+  return r.status ?? 1;
 }
 
 function tmuxError(args: string[], err: Error, stderr: string) {

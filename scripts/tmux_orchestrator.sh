@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The seed's entry point, kept so its examples run as written from the repo root:
+# every subcommand is forwarded, arguments untouched, to the tmux-orc CLI of this checkout.
+set -euo pipefail
+here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+cli="$here/../dist/cli.js"
+if [[ ! -f "$cli" ]]; then
+  echo "tmux_orchestrator.sh: $cli is missing; build it first: npm run build" >&2
+  exit 1
+fi
+exec node "$cli" "$@"

@@ -1,0 +1,19 @@
+/** `init [N]`: create the session, or grow/shrink its workers window to N panes. */
+import type { CommandModule } from 'yargs';
+import { init, parseWorkerCount } from '../../../session/init.js';
+import { context, rootOf, withRoot } from './common.js';
+
+export const initCommand: CommandModule<object, { n?: string; root?: string }> = {
+  command: 'init [n]',
+  describe: 'start the session (master + N worker panes), or resize the workers window to N',
+  builder: (y) => withRoot(y.positional('n', { type: 'string', describe: 'worker panes (default $WORKERS, or the current number)' })),
+  handler: async (argv) => {
+    const ctx = context();
+    const explicit = argv.n ?? (process.env.WORKERS ? process.env.WORKERS : undefined);
+    const workers = explicit === undefined ? undefined : parseWorkerCount(explicit);
+    const root = rootOf(argv);
+    const r = await init(ctx, { workers, root, cwd: process.cwd() });
+    const how = r.created ? 'created' : r.added.length ? `grew (+${r.added.map((n) => `worker-${n}`).join(' ')})` : r.removed.length ? `shrank (-${r.removed.map((n) => `worker-${n}`).join(' ')})` : 'already running';
+    process.stdout.write(`session ${r.session} on tmux -L ${ctx.cfg.socket}: ${how}; ${r.workers} workers; TASK_ROOT=${root}\n`);
+  },
+};

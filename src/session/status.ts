@@ -1,0 +1,60 @@
+/** `status`: every pane of every window, and for worker panes what their worker is doing. */
+import { formatAge } from '../time.js';
+import { requireSession, type SessionContext } from './context.js';
+import { panes, targetOf } from './panes.js';
+import { registry, stateOf, type WorkerState } from './worker-state.js';
+
+/** One row of `status` (also its `--json` shape). */
+export interface PaneStatus {
+  target: string;
+  session: string;
+  window: string;
+  windowId: string;
+  paneId: string;
+  paneIndex: number;
+  title: string;
+  command: string;
+  dead: boolean;
+  /** Exit status (or `signal N`) of a dead pane. */
+  exitStatus?: string;
+  inMode: boolean;
+  logging: boolean;
+  worker?: number;
+  workerState?: WorkerState;
+}
+
+export async function status(ctx: SessionContext, root: string, now = Date.now()): Promise<PaneStatus[]> {
+  const sid = await requireSession(ctx);
+  const reg = registry(root);
+  return (await panes(ctx.tmux, sid)).map((p) => ({
+    target: targetOf(p),
+    session: p.session,
+    window: p.windowName,
+    windowId: p.windowId,
+    paneId: p.paneId,
+    paneIndex: p.paneIndex,
+    title: p.title,
+    command: p.command,
+    dead: p.dead,
+    exitStatus: p.deadStatus,
+    inMode: p.inMode,
+    logging: p.piped,
+    worker: p.worker,
+    workerState: p.worker === undefined ? undefined : stateOf(reg.get(p.worker), now),
+  }));
+}
+
+/** The PANE column: `alive`, `dead (exit 1)`, `dead (signal 9)`. */
+export function paneWord(s: PaneStatus): string {
+  if (!s.dead) return s.inMode ? 'alive (copy mode)' : 'alive';
+  return /^signal/.test(s.exitStatus ?? '') ? `dead (${s.exitStatus})` : `dead (exit ${s.exitStatus})`;
+}
+
+/** The WORKER column: `idle`, `busy t123 1m05s`, `crashed (pid 42)`, `stopped`, or `-`. */
+export function workerWord(s: PaneStatus): string {
+  const w = s.workerState;
+  if (!w) return '-';
+  if (w.state === 'busy') return `busy ${w.task.id} ${formatAge(w.task.elapsedMs)}`;
+  if (w.state === 'crashed') return `crashed (pid ${w.pid} gone; tasks-start restarts it)`;
+  return w.state;
+}
