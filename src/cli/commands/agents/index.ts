@@ -1,5 +1,12 @@
 /** The agents command group, listed by the CLI root. */
 import type { CommandModule } from 'yargs';
+import { agent } from './agent.js';
+import { broadcast } from './broadcast.js';
+import { gitSnapshot } from './git-snapshot.js';
+import { messages } from './messages.js';
+import { schedule } from './schedule.js';
+import { send } from './send.js';
+import { team } from './team.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const agentCommands: CommandModule<any, any>[] = [];
+export const agentCommands: CommandModule<any, any>[] = [agent, send, broadcast, messages, schedule, gitSnapshot, team];

@@ -1,0 +1,123 @@
+/**
+ * The tmux operations agents need, on one pane addressed by its immutable id (`%12`): look it up,
+ * read its state and screen, leave copy mode, paste text as one bracketed paste, press Enter.
+ * All of it goes through src/tmux/client.ts; targets are resolved to a pane id once, up front.
+ */
+import { randomBytes } from 'node:crypto';
+import { format, parseRows, type TmuxClient } from '../tmux/client.js';
+import { OrcError } from '../errors.js';
+
+/** What tmux says about a pane. */
+export interface PaneInfo {
+  pane: string;
+  window: string;
+  windowName: string;
+  session: string;
+  dead: boolean;
+  deadStatus?: number;
+  deadSignal?: number;
+  inMode: boolean;
+  /** Last output in the pane's window, epoch ms (tmux has window_activity, no pane_activity). */
+  activity: number;
+  pid: number;
+  currentCommand: string;
+}
+
+const FIELDS = [
+  'pane_id',
+  'window_id',
+  'session_name',
+  'pane_dead',
+  'pane_dead_status',
+  'pane_dead_signal',
+  'pane_in_mode',
+  'window_activity',
+  'pane_pid',
+  'pane_current_command',
+  'window_name',
+] as const;
+
+function toInfo(r: Record<(typeof FIELDS)[number], string>): PaneInfo {
+  const num = (s: string) => (s === '' ? undefined : Number(s));
+  return {
+    pane: r.pane_id,
+    window: r.window_id,
+    windowName: r.window_name,
+    session: r.session_name,
+    dead: r.pane_dead === '1',
+    deadStatus: num(r.pane_dead_status),
+    deadSignal: num(r.pane_dead_signal),
+    inMode: r.pane_in_mode === '1',
+    activity: Number(r.window_activity) * 1000,
+    pid: Number(r.pane_pid),
+    currentCommand: r.pane_current_command,
+  };
+}
+
+/**
+ * A tmux target as the user wrote it (`session:window[.pane]`, `%12`) made exact: `=` before the
+ * session and window names so `dev` never prefix-matches `dev2`.
+ */
+export function exactTarget(target: string): string {
+  if (/^[%@$]\d+$/.test(target)) return target;
+  const m = /^([^:]*):([^.]*)(?:\.(.*))?$/.exec(target);
+  if (!m) return target;
+  const [, sess, win, pane] = m;
+  const s = sess === '' || sess.startsWith('=') || sess.startsWith('$') ? sess : `=${sess}`;
+  const w = win === '' || win.startsWith('=') || win.startsWith('@') || /^\d+$/.test(win) ? win : `=${win}`;
+  return `${s}:${w}${pane === undefined ? '' : `.${pane}`}`;
+}
+
+/** The pane a target names, or undefined when there is no such pane (or no server). */
+export async function paneInfo(tmux: TmuxClient, target: string): Promise<PaneInfo | undefined> {
+  try {
+    const out = await tmux.run(['display-message', '-p', '-t', exactTarget(target), format(FIELDS)]);
+    const row = parseRows(out, FIELDS)[0];
+    return row && row.pane_id ? toInfo(row) : undefined;
+  } catch (err) {
+    if (err instanceof OrcError && err.code === 'tmux' && !/not installed/.test(err.message)) return undefined;
+    throw err;
+  }
+}
+
+/** Every pane of a session (or of the whole server), [] when there is none. */
+export async function listPanes(tmux: TmuxClient, session?: string): Promise<PaneInfo[]> {
+  const args = session === undefined ? ['list-panes', '-a'] : ['list-panes', '-s', '-t', `=${session}`];
+  try {
+    return parseRows(await tmux.run([...args, '-F', format(FIELDS)]), FIELDS).map(toInfo);
+  } catch (err) {
+    if (err instanceof OrcError && err.code === 'tmux' && !/not installed/.test(err.message)) return [];
+    throw err;
+  }
+}
+
+/** The visible screen, wrapped lines joined, trailing blank lines dropped. */
+export async function capture(tmux: TmuxClient, pane: string): Promise<string> {
+  const out = await tmux.run(['capture-pane', '-p', '-J', '-t', pane]);
+  return out.replace(/\s+$/, '');
+}
+
+/** Leave copy mode (or any mode): text sent to a pane in a mode is swallowed silently. */
+export async function leaveMode(tmux: TmuxClient, pane: string): Promise<void> {
+  await tmux.run(['send-keys', '-t', pane, '-X', 'cancel']);
+}
+
+/**
+ * Paste text into the pane as ONE bracketed paste (when the program asked for bracketed paste),
+ * line feeds kept as line feeds, through a uniquely named buffer deleted afterwards.
+ */
+export async function paste(tmux: TmuxClient, pane: string, text: string): Promise<void> {
+  const buffer = `orc-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await tmux.run(['load-buffer', '-b', buffer, '-'], { input: text });
+  try {
+    await tmux.run(['paste-buffer', '-b', buffer, '-p', '-r', '-d', '-t', pane]);
+  } catch (err) {
+    await tmux.run(['delete-buffer', '-b', buffer]).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Press Enter (the key, not the word). */
+export async function pressEnter(tmux: TmuxClient, pane: string): Promise<void> {
+  await tmux.run(['send-keys', '-t', pane, 'Enter']);
+}

@@ -1,0 +1,133 @@
+/**
+ * Check-ins and recurring work as tasks of the queue: a schedule is a delayed task labelled
+ * `checkin` whose command runs this CLI by absolute path (`send TARGET NOTE`, `git-snapshot DIR`).
+ * The tree is the only state, so a schedule survives a tmux server restart and a reboot; with
+ * `EVERY`, the worker re-queues the same task (same ID) at the next period after it ran, so an
+ * overdue check-in fires once after downtime, not once per missed period.
+ */
+import { cancel, type CancelOutcome } from '../queue/cancel.js';
+import { enqueue } from '../queue/enqueue.js';
+import { last } from '../queue/codec.js';
+import { ensureTree, find, listNames, readTask, taskPath, tree } from '../queue/tree.js';
+import { fail } from '../errors.js';
+import { selfCommand } from '../self.js';
+import { formatDuration, parseDuration, parseTime } from '../time.js';
+import { CHECKIN_LABEL } from './scheduler.js';
+
+/** A send to a dead target must not hang a scheduler: each firing gets this long. */
+const FIRE_TIMEOUT_MS = 120_000;
+
+/**
+ * When a schedule first fires: a bare number is minutes (`30`, as the seed's script took), a
+ * duration is from now (`90s`, `30m`, `2h`, `1d`), else a time (`14:30`, ISO 8601, `@epoch`).
+ */
+export function parseWhen(text: string, now = Date.now()): number {
+  const t = text.trim();
+  try {
+    if (/^\d+(\.\d+)?$/.test(t)) return now + parseDuration(t, 'm');
+    if (/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(t)) return now + parseDuration(t);
+    return parseTime(t, now);
+  } catch {
+    throw fail('usage', `WHEN ${JSON.stringify(text)} is not a delay or a time (try 30 for minutes, 30m, 2h, 14:30 or 2026-01-31T09:00:00Z)`);
+  }
+}
+
+/** `--every`: a duration longer than zero. */
+export function parseEvery(text: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text, 'm');
+  } catch {
+    throw fail('usage', `--every ${JSON.stringify(text)} is not a duration (try 30m, 2h, 1d)`);
+  }
+  if (ms <= 0) throw fail('usage', `--every must be longer than zero (got ${JSON.stringify(text)})`);
+  return ms;
+}
+
+/** What to arm. */
+export interface ScheduleSpec {
+  /** First firing, epoch ms. */
+  at: number;
+  everyMs?: number;
+  /** `checkin` (a message) or `snapshot` (a git commit). */
+  kind: 'checkin' | 'snapshot';
+  /** Agent name or tmux target (check-in), or directory (snapshot). */
+  target: string;
+  note: string;
+  /** argv of this CLI to run when due. */
+  args: string[];
+  /** Extra environment for the firing (socket, tree). */
+  env?: string[];
+  /** A fixed ID (team deploy, so arming twice is a no-op); generated when absent. */
+  id?: string;
+}
+
+/** Arm a schedule; returns its task ID. */
+export async function armSchedule(root: string, s: ScheduleSpec): Promise<string> {
+  const t = tree(root);
+  ensureTree(t);
+  return enqueue(t, {
+    id: s.id,
+    cmd: selfCommand(...s.args),
+    env: [`TASK_ROOT=${root}`, ...(s.env ?? [])],
+    at: s.at,
+    everyMs: s.everyMs,
+    label: CHECKIN_LABEL,
+    timeoutMs: FIRE_TIMEOUT_MS,
+    extra: [['SCHEDULE_KIND', s.kind], ['SCHEDULE_TARGET', s.target], ['SCHEDULE_NOTE', s.note]],
+  });
+}
+
+/** A check-in message: `send TARGET NOTE --from check-in`, on the target's socket. */
+export function checkinArgs(target: string, note: string): string[] {
+  return ['send', target, note, '--from', 'check-in'];
+}
+
+/** One row of `schedule list`. */
+export interface ScheduleRow {
+  id: string;
+  kind: string;
+  target: string;
+  note: string;
+  /** Next firing, ISO time. */
+  due: string;
+  every?: string;
+  state: 'queued' | 'running';
+  /** Times it has fired (recurring ones). */
+  runs: number;
+}
+
+/** Armed schedules (queued or firing now), soonest first. */
+export function listSchedules(root: string): ScheduleRow[] {
+  const t = tree(root);
+  ensureTree(t);
+  const rows: ScheduleRow[] = [];
+  for (const dir of ['queue', 'running'] as const) {
+    for (const name of listNames(t, dir)) {
+      const r = readTask(taskPath(t, dir, name));
+      if (!r?.ok || r.task.label !== CHECKIN_LABEL) continue;
+      const f = r.task.fields;
+      rows.push({
+        id: r.task.id,
+        kind: last(f, 'SCHEDULE_KIND') ?? 'task',
+        target: last(f, 'SCHEDULE_TARGET') ?? '',
+        note: last(f, 'SCHEDULE_NOTE') ?? r.task.cmd,
+        due: new Date(r.task.due || r.task.enqueuedAt || 0).toISOString(),
+        every: r.task.everyMs ? formatDuration(r.task.everyMs) : undefined,
+        state: dir === 'queue' ? 'queued' : 'running',
+        runs: Number(last(f, 'RUNS') ?? 0),
+      });
+    }
+  }
+  return rows.sort((a, b) => a.due.localeCompare(b.due));
+}
+
+/** Cancel a schedule by ID (a recurring one stops for good). Refuses IDs of ordinary tasks. */
+export async function cancelSchedule(root: string, id: string): Promise<CancelOutcome> {
+  const t = tree(root);
+  const f = find(t, id);
+  if (!f) throw fail('not-found', `no schedule ${id} (tmux-orc schedule list shows them)`);
+  const r = readTask(f.file);
+  if (r?.ok && r.task.label !== CHECKIN_LABEL) throw fail('conflict', `task ${id} is not a schedule (its label is ${r.task.label ?? 'none'}); use tasks-cancel`);
+  return cancel(t, id);
+}

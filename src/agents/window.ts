@@ -1,0 +1,88 @@
+/**
+ * An agent's tmux window: made (or its dead pane respawned) with the options set BEFORE the agent's
+ * command starts, so a command that dies at once still leaves a dead pane with its exit status
+ * (remain-on-exit) and the window keeps the agent's name (no automatic renaming).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { format, parseRows, type TmuxClient } from '../tmux/client.js';
+import { selfCommand } from '../self.js';
+import { paneInfo } from './pane.js';
+import type { AgentRecord } from './registry.js';
+
+/** True when the session exists on this server. */
+export async function hasSession(tmux: TmuxClient, session: string): Promise<boolean> {
+  try {
+    await tmux.run(['has-session', '-t', `=${session}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An empty pane (running the default shell) in a window named `name`, in a new session if the
+ * session does not exist yet (which then records TASK_ROOT in its environment, as `init` does).
+ */
+export async function makeWindow(tmux: TmuxClient, session: string, name: string, cwd: string, root: string): Promise<string> {
+  const fields = ['pane_id'] as const;
+  let out: string;
+  if (await hasSession(tmux, session)) {
+    out = await tmux.run(['new-window', '-d', '-t', `=${session}:`, '-n', name, '-c', cwd, '-P', '-F', format(fields)]);
+  } else {
+    out = await tmux.run(['new-session', '-d', '-s', session, '-n', name, '-c', cwd, '-x', '200', '-y', '50', '-P', '-F', format(fields)]);
+    await tmux.run(['set-environment', '-t', `=${session}`, 'TASK_ROOT', root]);
+  }
+  const pane = parseRows(out, fields)[0]?.pane_id;
+  if (!pane) throw new Error(`tmux did not report the new pane of ${session}:${name}`);
+  for (const [opt, val] of [['remain-on-exit', 'on'], ['allow-rename', 'off'], ['automatic-rename', 'off']]) {
+    await tmux.run(['set-option', '-w', '-t', pane, opt, val]);
+  }
+  return pane;
+}
+
+/** The environment an agent runs with: who it is, where the tree is, and `tmux-orc` on PATH. */
+export function agentEnv(rec: AgentRecord, root: string): string[] {
+  return [
+    `ORC_AGENT=${rec.name}`,
+    `ORC_ROLE=${rec.role}`,
+    `TASK_ROOT=${root}`,
+    `TMUX_SOCKET=${rec.socket}`,
+    `TMUX_SESSION=${rec.session}`,
+    `PATH=${binDir(root)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    ...rec.env,
+  ];
+}
+
+/** `<root>/bin`, holding a `tmux-orc` launcher so agents (and their briefings) need no install. */
+export const binDir = (root: string): string => path.join(root, 'bin');
+
+/** Write `<root>/bin/tmux-orc`, a two-line launcher of this very CLI by absolute path. */
+export function writeLauncher(root: string): string {
+  const dir = binDir(root);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, 'tmux-orc');
+  const tmp = `${file}.${process.pid}`;
+  fs.writeFileSync(tmp, `#!/bin/sh\nexec ${selfCommand()} "$@"\n`, { mode: 0o700 });
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+/** (Re)start the agent's command in the pane, replacing whatever runs there. */
+export async function startCommand(tmux: TmuxClient, pane: string, rec: AgentRecord, root: string): Promise<void> {
+  const env = agentEnv(rec, root).flatMap((e) => ['-e', e]);
+  const cmd = rec.command.trim() === '' ? [] : [rec.command];
+  await tmux.run(['respawn-pane', '-k', '-t', pane, '-c', rec.cwd, ...env, ...cmd]);
+}
+
+/**
+ * The pane of a live or dead agent window that can be respawned: the recorded pane if it still
+ * exists, else the window of the agent's name in its session; undefined when there is neither.
+ */
+export async function existingPane(tmux: TmuxClient, rec: AgentRecord): Promise<string | undefined> {
+  if (rec.pane) {
+    const info = await paneInfo(tmux, rec.pane);
+    if (info && info.windowName === rec.name) return info.pane;
+  }
+  return (await paneInfo(tmux, `${rec.session}:${rec.name}`))?.pane;
+}

@@ -1,0 +1,46 @@
+import type { Argv, CommandModule } from 'yargs';
+import { EXIT, exitCodeFor } from '../../../errors.js';
+import { checkMessage, sendMessage } from '../../../agents/send.js';
+import { teamAgents } from '../../../agents/team.js';
+import { messageText } from './send.js';
+import { rootOf } from './common.js';
+
+interface Args {
+  root?: string;
+  message?: string[];
+  role?: string;
+  session?: string;
+  from?: string;
+  '--'?: string[];
+}
+
+export const broadcast: CommandModule<{ root?: string }, Args> = {
+  command: 'broadcast [message..]',
+  describe: 'send one message to every agent (or those of a role or session), except the sender',
+  builder: (y) =>
+    y
+      .positional('message', { type: 'string', array: true, describe: 'the text; - reads it from stdin' })
+      .option('role', { type: 'string', describe: 'only agents of this role' })
+      .option('session', { type: 'string', describe: 'only agents in this tmux session' })
+      .option('from', { type: 'string', describe: 'sender (default: $ORC_AGENT)' })
+      .example('$0 broadcast "Code freeze at 17:00" --role engineer', '') as unknown as Argv<Args>,
+  handler: async (argv) => {
+    const text = await messageText(argv.message, argv['--']);
+    checkMessage(text);
+    const root = rootOf(argv);
+    const from = argv.from ?? (process.env.ORC_AGENT || undefined);
+    const agents = teamAgents(root, argv.session).filter((a) => (argv.role === undefined || a.role === argv.role) && a.name !== from);
+    if (agents.length === 0) process.stderr.write('tmux-orc: no agents matched; nothing sent\n');
+    let worst = 0;
+    for (const a of agents) {
+      try {
+        await sendMessage(root, a.name, text, { from });
+        process.stdout.write(`${a.name}: delivered\n`);
+      } catch (err) {
+        worst = Math.max(worst, exitCodeFor(err));
+        process.stdout.write(`${a.name}: NOT delivered: ${(err as Error).message}\n`);
+      }
+    }
+    if (worst) process.exitCode = worst === EXIT.failed ? EXIT.undelivered : worst;
+  },
+};

@@ -1,0 +1,82 @@
+import type { Argv, CommandModule } from 'yargs';
+import { fail } from '../../../errors.js';
+import { config } from '../../../config.js';
+import { loadAgent } from '../../../agents/registry.js';
+import { isTmuxTarget } from '../../../agents/resolve.js';
+import { armSchedule, cancelSchedule, checkinArgs, listSchedules, parseEvery, parseWhen } from '../../../agents/schedule.js';
+import { ensureScheduler } from '../../../agents/scheduler.js';
+import { checkMessage } from '../../../agents/send.js';
+import { printJson, printTable } from '../../output.js';
+import { ago, rootOf } from './common.js';
+
+interface AddArgs {
+  root?: string;
+  when: string;
+  note?: string[];
+  target?: string;
+  every?: string;
+}
+
+const add: CommandModule<{ root?: string }, AddArgs> = {
+  command: '$0 <when> [note..]',
+  describe: 'schedule a check-in message (persisted in the tree as a delayed task)',
+  builder: (y) =>
+    y
+      .positional('when', { type: 'string', describe: 'minutes (30), a delay (30m, 2h) or a time (14:30, ISO 8601)' })
+      .positional('note', { type: 'string', array: true, describe: 'the message to send then' })
+      .option('target', { type: 'string', describe: 'agent or session:window (default: the agent running this, $ORC_AGENT)' })
+      .option('every', { type: 'string', describe: 'repeat with this period (30m, 1h); an overdue one fires once' }) as unknown as Argv<AddArgs>,
+  handler: async (argv) => {
+    const note = (argv.note ?? []).map(String).join(' ');
+    checkMessage(note);
+    const root = rootOf(argv);
+    const at = parseWhen(String(argv.when));
+    const everyMs = argv.every === undefined ? undefined : parseEvery(String(argv.every));
+    const target = argv.target ?? process.env.ORC_AGENT;
+    if (!target) throw fail('usage', 'no --target, and not running inside an agent window ($ORC_AGENT is unset)');
+    const agent = isTmuxTarget(target) ? undefined : loadAgent(root, target);
+    if (!agent && !isTmuxTarget(target)) throw fail('not-found', `unknown target ${JSON.stringify(target)}: no agent of that name (give an agent name or session:window)`);
+    const cfg = config();
+    const socket = agent?.socket ?? cfg.socket;
+    const id = await armSchedule(root, { at, everyMs, kind: 'checkin', target, note, args: checkinArgs(target, note), env: [`TMUX_SOCKET=${socket}`, `TMUX_SESSION=${agent?.session ?? cfg.session}`] });
+    await ensureScheduler(root, socket, agent?.session ?? cfg.session).catch((err) => process.stderr.write(`tmux-orc: warning: scheduler not started: ${(err as Error).message}\n`));
+    process.stdout.write(`${id}\n`);
+  },
+};
+
+const list: CommandModule<{ root?: string }, { root?: string; json?: boolean }> = {
+  command: 'list',
+  describe: 'list armed check-ins and snapshots, soonest first',
+  builder: (y) => y.option('json', { type: 'boolean', describe: 'machine-readable output' }) as unknown as Argv<{ root?: string; json?: boolean }>,
+  handler: (argv) => {
+    const rows = listSchedules(rootOf(argv));
+    if (argv.json) return printJson(rows);
+    printTable(
+      ['ID', 'KIND', 'DUE', 'EVERY', 'RUNS', 'TARGET', 'NOTE'],
+      rows.map((r) => [r.id, r.kind, r.state === 'running' ? 'now' : `in ${ago(r.due).replace(' ago', '')}`.replace('in 0s', 'now'), r.every ?? '-', String(r.runs), r.target, r.note.replace(/\n/g, '⏎')]),
+    );
+  },
+};
+
+const cancelCmd: CommandModule<{ root?: string }, { root?: string; id: string }> = {
+  command: 'cancel <id>',
+  describe: 'cancel a check-in or snapshot (a recurring one stops for good)',
+  builder: (y) => y.positional('id', { type: 'string', demandOption: true }) as unknown as Argv<{ root?: string; id: string }>,
+  handler: async (argv) => {
+    await cancelSchedule(rootOf(argv), String(argv.id));
+    process.stdout.write(`${argv.id} cancelled\n`);
+  },
+};
+
+export const schedule: CommandModule<{ root?: string }, object> = {
+  command: 'schedule',
+  describe: 'check-ins: schedule WHEN NOTE [--target T] [--every DUR]; schedule list; schedule cancel ID',
+  builder: (y) =>
+    (y as Argv<{ root?: string }>)
+      .command([list, cancelCmd, add] as CommandModule<{ root?: string }, never>[])
+      .example('$0 schedule 30 "Check PM progress on auth"', 'in 30 minutes, to the agent running it')
+      .example('$0 schedule 1h "Standup: report to the orchestrator" --target pm-web --every 1h', '')
+      .example('$0 schedule list', '')
+      .example('$0 schedule cancel checkin-abc', ''),
+  handler: () => undefined,
+};

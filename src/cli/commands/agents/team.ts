@@ -1,0 +1,118 @@
+/** `team deploy|status|standup|reply|kill`. */
+import type { Argv, CommandModule } from 'yargs';
+import { deployTeam } from '../../../agents/deploy.js';
+import { loadSpec } from '../../../agents/spec.js';
+import { killTeam, standup, standupReply, teamStatus, formatStandup } from '../../../agents/team.js';
+import { EXIT } from '../../../errors.js';
+import { resolveRoot } from '../../../root.js';
+import { printJson, printTable } from '../../output.js';
+import { ago, durationOpt, timingFrom, timingOptions, type TimingArgs } from './common.js';
+
+interface TeamArgs {
+  root?: string;
+  spec?: string;
+  session?: string;
+  json?: boolean;
+}
+
+/** The tree and session a team command works on: a spec's session, or --session, or all agents. */
+function scope(argv: TeamArgs): { root: string; session?: string } {
+  const session = argv.spec ? loadSpec(argv.spec).session : argv.session;
+  const env = session ? { ...process.env, TMUX_SESSION: session } : process.env;
+  return { root: resolveRoot({ root: argv.root, env }).root, session };
+}
+
+const deploy: CommandModule<{ root?: string }, TeamArgs & { spec: string; readyTimeout?: string }> = {
+  command: 'deploy <spec>',
+  describe: 'create the windows of a team spec (YAML/JSON), start and brief its agents, arm its check-ins; idempotent',
+  builder: (y) =>
+    y
+      .positional('spec', { type: 'string', describe: 'team spec file (see examples/team.yaml)' })
+      .option('json', { type: 'boolean', describe: 'machine-readable output' })
+      .option('ready-timeout', { type: 'string', describe: 'how long to wait for each agent\'s prompt (default 60s)' })
+      .example('$0 team deploy examples/team.yaml', 'run it again any time: running agents are left alone') as unknown as Argv<TeamArgs & { spec: string; readyTimeout?: string }>,
+  handler: async (argv) => {
+    const spec = loadSpec(String(argv.spec));
+    const root = resolveRoot({ root: argv.root, env: { ...process.env, TMUX_SESSION: spec.session }, cwd: spec.project }).root;
+    const r = await deployTeam(root, spec, { readyTimeoutMs: durationOpt('ready-timeout', argv.readyTimeout, 60_000) });
+    if (argv.json) printJson(r);
+    else {
+      process.stdout.write(`team ${r.session} (tree ${r.root}; scheduler ${r.scheduler})\n`);
+      for (const a of r.agents) process.stdout.write(`  ${a.name} (${a.role}): ${a.result}${a.error ? `: ${a.error}` : ''}\n`);
+      for (const c of r.checkins) process.stdout.write(`  check-in ${c.id} → ${c.target}: ${c.result}\n`);
+    }
+    if (r.agents.some((a) => a.result === 'failed')) process.exitCode = EXIT.failed;
+  },
+};
+
+const scopeOptions = <T>(y: Argv<T>) =>
+  y
+    .positional('spec', { type: 'string', describe: 'team spec (its session); default: all agents in the tree' })
+    .option('session', { type: 'string', describe: 'only agents in this tmux session' });
+
+const status: CommandModule<{ root?: string }, TeamArgs & TimingArgs> = {
+  command: 'status [spec]',
+  describe: 'one line per agent: role, state, current task, last activity',
+  builder: (y) => timingOptions(scopeOptions(y).option('json', { type: 'boolean', describe: 'machine-readable output' })).example('$0 team status', '') as unknown as Argv<TeamArgs & TimingArgs>,
+  handler: async (argv) => {
+    const s = scope(argv);
+    const rows = await teamStatus(s.root, s.session, timingFrom(argv));
+    if (argv.json) return printJson(rows);
+    printTable(['NAME', 'ROLE', 'STATE', 'LAST ACTIVITY', 'TASK'], rows.map((r) => [r.name, r.role, r.state, ago(r.lastActivity), r.task || '-']));
+  },
+};
+
+const standupCmd: CommandModule<{ root?: string }, TeamArgs & { timeout?: string }> = {
+  command: 'standup [spec]',
+  describe: 'ask every live agent for one status line and print the replies as one report',
+  builder: (y) =>
+    scopeOptions(y)
+      .option('timeout', { type: 'string', describe: 'how long to wait for replies (default 2m)' })
+      .option('json', { type: 'boolean', describe: 'machine-readable output' })
+      .example('$0 team standup --timeout 5m', '')
+      .epilog('Agents answer with: tmux-orc team reply <ID> "<one line>". Exit 0 when all replied, 7 when some did not.') as unknown as Argv<TeamArgs & { timeout?: string }>,
+  handler: async (argv) => {
+    const s = scope(argv);
+    const r = await standup(s.root, { session: s.session, timeoutMs: durationOpt('timeout', argv.timeout, 120_000) });
+    if (argv.json) printJson(r);
+    else process.stdout.write(formatStandup(r.id, r.lines));
+    if (!r.complete) process.exitCode = EXIT.timeout;
+  },
+};
+
+const reply: CommandModule<{ root?: string }, { root?: string; id: string; text: string[]; from?: string }> = {
+  command: 'reply <id> <text..>',
+  describe: 'answer a standup (run by agents, from their window)',
+  builder: (y) =>
+    y
+      .positional('id', { type: 'string' })
+      .positional('text', { type: 'string', array: true })
+      .option('from', { type: 'string', describe: 'who replies (default: $ORC_AGENT)' })
+      .example('$0 team reply s1abc "Login form done; next: tests; no blockers"', '') as unknown as Argv<{ root?: string; id: string; text: string[]; from?: string }>,
+  handler: (argv) => {
+    const root = resolveRoot({ root: argv.root }).root;
+    standupReply(root, String(argv.id), argv.from ?? (process.env.ORC_AGENT || undefined), argv.text.map(String).join(' '));
+    process.stdout.write(`reply recorded for standup ${argv.id}\n`);
+  },
+};
+
+const kill: CommandModule<{ root?: string }, TeamArgs> = {
+  command: 'kill [spec]',
+  describe: 'kill the team\'s agents and cancel their check-ins',
+  builder: (y) => scopeOptions(y).example('$0 team kill examples/team.yaml', '') as unknown as Argv<TeamArgs>,
+  handler: async (argv) => {
+    const s = scope(argv);
+    const r = await killTeam(s.root, s.session);
+    process.stdout.write(`killed ${r.agents.length} agent(s)${r.agents.length ? `: ${r.agents.join(', ')}` : ''}; cancelled ${r.checkins.length} check-in(s)\n`);
+  },
+};
+
+export const team: CommandModule<{ root?: string }, object> = {
+  command: 'team <command>',
+  describe: 'teams of agents: deploy a spec, status, standup, reply, kill',
+  builder: (y) =>
+    (y as Argv<{ root?: string }>)
+      .command([deploy, status, standupCmd, reply, kill] as CommandModule<{ root?: string }, never>[])
+      .demandCommand(1, 'name a team command: deploy, status, standup, reply, kill'),
+  handler: () => undefined,
+};
