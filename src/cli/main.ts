@@ -36,11 +36,11 @@ export async function main(argv: string[]): Promise<number> {
     await cli.parseAsync();
   } catch (err) {
     code = exitCodeFor(err);
-    const line = describeError(err);
-    process.stderr.write(`tmux-orc: ${line}\n`);
-    if (code === EXIT.usage && !(err instanceof OrcError && err.message.includes('--help'))) {
-      process.stderr.write(`Try: tmux-orc ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help\n`);
+    let line = describeError(err);
+    if (code === EXIT.usage && !line.includes('--help')) {
+      line += ` (see tmux-orc ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help)`;
     }
+    process.stderr.write(`tmux-orc: ${line}\n`);
   }
   return code || Number(process.exitCode ?? 0);
 }

@@ -1,0 +1,178 @@
+/** The tasks-* commands end to end: the real CLI against a temp tree, no workers needed. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cleanup, cli, names, tempDir, testEnv, type Run } from '../helpers.ts';
+
+const T = suite<{ dir: string; root: string }>('tasks CLI');
+T.before.each((ctx) => {
+  ctx.dir = tempDir();
+  ctx.root = path.join(ctx.dir, 'tree');
+});
+T.after.each((ctx) => cleanup(ctx.dir));
+
+const run = (root: string, ...args: string[]) => cli(args, { env: testEnv(root) });
+
+/** One clear line on stderr, never a stack trace. */
+function oneLine(r: Run, code: number, pattern: RegExp) {
+  assert.is(r.code, code, `exit code (stderr: ${r.stderr})`);
+  const lines = r.stderr.trim().split('\n');
+  assert.is(lines.length, 1, `one line: ${r.stderr}`);
+  assert.match(lines[0], pattern);
+  assert.not.match(r.stderr, /\n\s+at /);
+}
+
+T('tasks-init creates the tree private to its user and prints it', async ({ root }) => {
+  const r = await run(root, 'tasks-init');
+  assert.is(r.code, 0);
+  assert.is(r.stdout.trim(), root);
+  for (const d of ['tmp', 'queue', 'running', 'done', 'failed', 'logs', 'workers']) {
+    assert.is(fs.statSync(path.join(root, d)).mode & 0o777, 0o700, d);
+  }
+});
+
+T('tasks-enqueue prints the ID and writes a seed-compatible task file', async ({ root, dir }) => {
+  const r = await cli(['tasks-enqueue', '-d', 'sub', '-i', 'job-1', '-e', 'FOO=a=b', '--', 'bash', '-lc', 'echo $FOO'], { env: testEnv(root), cwd: dir });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, 'job-1\n');
+  const [name] = names(root, 'queue');
+  assert.match(name, /^2000-\d{16}-job-1\.task$/);
+  const text = fs.readFileSync(path.join(root, 'queue', name), 'utf8');
+  assert.match(text, /^ID=job-1\nCMD=bash -lc 'echo \$FOO'\nCWD=.*\/sub\nENV=FOO=a=b\n/);
+});
+
+T('listing: states, JSON, and the command cut only on a terminal', async ({ root }) => {
+  await run(root, 'tasks-enqueue', '-i', 'a', '--', 'echo', 'x'.repeat(300));
+  await run(root, 'tasks-enqueue', '-i', 'b', '--in', '1h', '--', 'true');
+  const text = await run(root, 'tasks-list');
+  assert.match(text.stdout, /^ID\s+STATE\s+STATUS/);
+  assert.ok(text.stdout.includes('x'.repeat(300)), 'whole command in a pipe');
+  const json = JSON.parse((await run(root, 'tasks-list', 'queue', '--json')).stdout);
+  assert.equal(json.map((t: { id: string; status: string }) => [t.id, t.status]), [['a', 'ready'], ['b', 'delayed']]);
+  assert.equal(JSON.parse((await run(root, 'tasks-list', 'done', '--json')).stdout), []);
+});
+
+T('bulk --stdin enqueues one task per line in order', async ({ root }) => {
+  const input = Array.from({ length: 300 }, (_, i) => `echo ${i}`).join('\n') + '\n\n';
+  const r = await cli(['tasks-enqueue', '--stdin'], { env: testEnv(root), input });
+  assert.is(r.code, 0, r.stderr);
+  const ids = r.stdout.trim().split('\n');
+  assert.is(ids.length, 300);
+  assert.equal(names(root, 'queue').map((n) => n.replace(/^.*-(t[0-9a-z]+)\.task$/, '$1')), ids);
+});
+
+T('enqueue from another directory reaches the same queue (found walking up)', async ({ dir }) => {
+  const project = path.join(dir, 'proj');
+  const deep = path.join(project, 'a', 'b');
+  fs.mkdirSync(deep, { recursive: true });
+  const env = testEnv(undefined, { TMUX_SESSION: 'demo' });
+  assert.is((await cli(['tasks-init'], { env, cwd: project })).code, 0);
+  const r = await cli(['tasks-enqueue', '--', 'true'], { env, cwd: deep });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(names(path.join(project, 'var/tmux/demo/tasks'), 'queue').length, 1);
+  const paths = JSON.parse((await cli(['tasks-paths', '--json'], { env, cwd: deep })).stdout);
+  assert.is(paths.root, path.join(project, 'var/tmux/demo/tasks'));
+  assert.is(paths.source, 'ancestor');
+});
+
+T('cancel a queued task: it ends in failed/ as cancelled; cancel again is a conflict', async ({ root }) => {
+  await run(root, 'tasks-enqueue', '-i', 'q1', '--', 'true');
+  const r = await run(root, 'tasks-cancel', 'q1');
+  assert.is(r.code, 0, r.stderr);
+  const [name] = names(root, 'failed');
+  assert.match(fs.readFileSync(path.join(root, 'failed', name), 'utf8'), /STATUS=cancelled/);
+  oneLine(await run(root, 'tasks-cancel', 'q1'), 4, /already finished/);
+});
+
+T('retry moves a failed task back with a fresh attempt; --all-failed; non-failed is a conflict', async ({ root }) => {
+  await run(root, 'tasks-enqueue', '-i', 'r1', '--', 'true');
+  await run(root, 'tasks-enqueue', '-i', 'r2', '--', 'true');
+  await run(root, 'tasks-cancel', 'r1');
+  await run(root, 'tasks-cancel', 'r2');
+  assert.is((await run(root, 'tasks-retry', 'r1')).code, 0);
+  const json = JSON.parse((await run(root, 'tasks-list', 'queue', '--json')).stdout);
+  assert.equal(json.map((t: { id: string; attempt: number }) => [t.id, t.attempt]), [['r1', 2]]);
+  oneLine(await run(root, 'tasks-retry', 'r1'), 4, /not failed/);
+  assert.is((await run(root, 'tasks-retry', '--all-failed')).stdout, 'r2\n');
+  assert.is(names(root, 'failed').length, 0);
+});
+
+T('clean removes finished tasks with their logs by --keep, quietly; --dry-run removes nothing', async ({ root }) => {
+  for (const id of ['c1', 'c2', 'c3']) {
+    await run(root, 'tasks-enqueue', '-i', id, '--', 'true');
+    await run(root, 'tasks-cancel', id);
+    fs.writeFileSync(path.join(root, 'logs', `${id}.out`), 'log');
+  }
+  const dry = await run(root, 'tasks-clean', '--keep', '1', '--dry-run');
+  assert.is(dry.stdout.trim().split('\n').length, 2);
+  assert.is(names(root, 'failed').length, 3);
+  const r = await run(root, 'tasks-clean', '--keep', '1');
+  assert.equal([r.code, r.stdout, r.stderr], [0, '', '']);
+  assert.is(names(root, 'failed').length, 1);
+  assert.is(names(root, 'logs').length, 1);
+  const old = await run(root, 'tasks-clean', '--hours', '0');
+  assert.is(old.code, 0);
+  assert.is(names(root, 'failed').length, 0);
+});
+
+T('health: counts, unhealthy (exit 8) with queued tasks and no worker', async ({ root }) => {
+  await run(root, 'tasks-init');
+  const ok = await run(root, 'tasks-health', '--json');
+  assert.is(ok.code, 0);
+  assert.is(JSON.parse(ok.stdout).healthy, true);
+  await run(root, 'tasks-enqueue', '--', 'true');
+  const bad = await run(root, 'tasks-health', '--json');
+  assert.is(bad.code, 8);
+  const h = JSON.parse(bad.stdout);
+  assert.is(h.counts.queue, 1);
+  assert.match(h.problems[0], /no live worker/);
+});
+
+T('tail prints the last N lines of a log; --err the other stream', async ({ root }) => {
+  await run(root, 'tasks-enqueue', '-i', 'l1', '--', 'true');
+  fs.writeFileSync(path.join(root, 'logs', 'l1.out'), Array.from({ length: 150 }, (_, i) => `line ${i}`).join('\n') + '\n');
+  fs.writeFileSync(path.join(root, 'logs', 'l1.err'), 'oops\n');
+  const r = await run(root, 'tasks-tail', 'l1');
+  assert.is(r.stdout.split('\n').filter(Boolean).length, 100);
+  assert.ok(r.stdout.startsWith('line 50\n'));
+  assert.is((await run(root, 'tasks-tail', 'l1', '-n', '2')).stdout, 'line 148\nline 149\n');
+  assert.is((await run(root, 'tasks-tail', 'l1', '--err')).stdout, 'oops\n');
+});
+
+const bad: Array<[string, string[], number, RegExp]> = [
+  ['empty command', ['tasks-enqueue', '--'], 2, /empty command/],
+  ['blank command', ['tasks-enqueue', '--', '  '], 2, /empty command/],
+  ['unknown option', ['tasks-enqueue', '--bogus', '--', 'true'], 2, /Unknown argument/],
+  ['unknown command', ['tasks-frobnicate'], 2, /Unknown argument|Unknown command/],
+  ['--after an unknown ID', ['tasks-enqueue', '--after', 'nope', '--', 'true'], 3, /no task nope/],
+  ['ID with /', ['tasks-enqueue', '-i', 'a/b', '--', 'true'], 2, /invalid task ID/],
+  ['ID with ..', ['tasks-enqueue', '-i', 'a..b', '--', 'true'], 2, /invalid task ID/],
+  ['ID with a space', ['tasks-enqueue', '-i', 'a b', '--', 'true'], 2, /invalid task ID/],
+  ['ID with a leading -', ['tasks-enqueue', '--id=-x', '--', 'true'], 2, /invalid task ID/],
+  ['ENV without =', ['tasks-enqueue', '-e', 'NOPE', '--', 'true'], 2, /NAME=value/],
+  ['bad duration', ['tasks-enqueue', '--in', 'soon', '--', 'true'], 2, /duration/],
+  ['priority out of range', ['tasks-enqueue', '--priority', '5000', '--', 'true'], 2, /priority/],
+  ['tail of an unknown ID', ['tasks-tail', 'nope'], 3, /no task nope/],
+  ['cancel of an unknown ID', ['tasks-cancel', 'nope'], 3, /no task nope/],
+  ['retry of an unknown ID', ['tasks-retry', 'nope'], 3, /no task nope/],
+  ['retry of a bad ID', ['tasks-retry', '../x'], 2, /invalid task ID/],
+  ['clean with both', ['tasks-clean', '--hours', '1', '--keep', '2'], 2, /mutually exclusive|conflict/i],
+];
+for (const [name, args, code, pattern] of bad) {
+  T(`bad input: ${name} → exit ${code}, one line`, async ({ root }) => {
+    await run(root, 'tasks-init');
+    oneLine(await run(root, ...args), code, pattern);
+    assert.is(names(root, 'queue').length, 0, 'nothing enqueued');
+  });
+}
+
+T('bad input: a duplicate -i is refused and the first task is untouched', async ({ root }) => {
+  await run(root, 'tasks-enqueue', '-i', 'dup', '--', 'echo first');
+  oneLine(await run(root, 'tasks-enqueue', '-i', 'dup', '--', 'echo second'), 4, /already exists/);
+  const files = names(root, 'queue');
+  assert.is(files.length, 1);
+  assert.match(fs.readFileSync(path.join(root, 'queue', files[0]), 'utf8'), /CMD=echo first/);
+});
+
+T.run();

@@ -1,0 +1,52 @@
+/** Reading the tree from tests: where a task is and what its file says. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { decode, last } from '../../src/queue/codec.ts';
+
+export type State = 'queue' | 'running' | 'done' | 'failed';
+
+/** The state dir and file text of a task, or undefined. */
+export function locate(root: string, id: string): { state: State; text: string; file: string } | undefined {
+  for (const state of ['queue', 'running', 'done', 'failed'] as const) {
+    let files: string[] = [];
+    try {
+      files = fs.readdirSync(path.join(root, state));
+    } catch {
+      continue;
+    }
+    const name = files.find((n) => n.endsWith(`-${id}.task`) || n.endsWith(`_${id}.task`) || n === id);
+    if (name) {
+      const file = path.join(root, state, name);
+      try {
+        return { state, text: fs.readFileSync(file, 'utf8'), file };
+      } catch {
+        return undefined; // moved while we looked
+      }
+    }
+  }
+  return undefined;
+}
+
+export function field(text: string, key: string): string | undefined {
+  return last(decode(text), key);
+}
+
+export function fieldsOf(text: string, key: string): string[] {
+  return decode(text).filter(([k]) => k === key).map(([, v]) => v);
+}
+
+/** Processes whose process group is `pgid`. */
+export function groupAlive(pgid: number): number[] {
+  const out: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const s = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      if (rest[0] !== 'Z' && Number(rest[2]) === pgid) out.push(Number(e));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
