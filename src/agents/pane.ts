@@ -12,6 +12,10 @@ export interface PaneInfo {
   pane: string;
   window: string;
   windowName: string;
+  windowIndex: number;
+  paneIndex: number;
+  /** The active pane of its window. */
+  active: boolean;
   session: string;
   dead: boolean;
   deadStatus?: number;
@@ -34,6 +38,9 @@ const FIELDS = [
   'window_activity',
   'pane_pid',
   'pane_current_command',
+  'window_index',
+  'pane_index',
+  'pane_active',
   'window_name',
 ] as const;
 
@@ -43,41 +50,54 @@ function toInfo(r: Record<(typeof FIELDS)[number], string>): PaneInfo {
     pane: r.pane_id,
     window: r.window_id,
     windowName: r.window_name,
+    windowIndex: Number(r.window_index),
+    paneIndex: Number(r.pane_index),
+    active: r.pane_active === '1',
     session: r.session_name,
     dead: r.pane_dead === '1',
     deadStatus: num(r.pane_dead_status),
     deadSignal: num(r.pane_dead_signal),
     inMode: r.pane_in_mode === '1',
-    activity: Number(r.window_activity) * 1000,
+    // tmux keeps whole seconds: take the end of that second, so quiet time is never overstated.
+    activity: Math.min(Date.now(), Number(r.window_activity) * 1000 + 999),
     pid: Number(r.pane_pid),
     currentCommand: r.pane_current_command,
   };
 }
 
-/**
- * A tmux target as the user wrote it (`session:window[.pane]`, `%12`) made exact: `=` before the
- * session and window names so `dev` never prefix-matches `dev2`.
- */
-export function exactTarget(target: string): string {
-  if (/^[%@$]\d+$/.test(target)) return target;
-  const m = /^([^:]*):([^.]*)(?:\.(.*))?$/.exec(target);
-  if (!m) return target;
-  const [, sess, win, pane] = m;
-  const s = sess === '' || sess.startsWith('=') || sess.startsWith('$') ? sess : `=${sess}`;
-  const w = win === '' || win.startsWith('=') || win.startsWith('@') || /^\d+$/.test(win) ? win : `=${win}`;
-  return `${s}:${w}${pane === undefined ? '' : `.${pane}`}`;
+/** A target as the user wrote it: `%12`, or `session:window[.pane]` (window by name or index). */
+interface ParsedTarget {
+  pane?: string;
+  session?: string;
+  window?: string;
+  paneIndex?: string;
+}
+
+/** Parse a target; tmux's own lookup is not used because display-message falls back to the current pane. */
+export function parseTarget(target: string): ParsedTarget | undefined {
+  if (/^%\d+$/.test(target)) return { pane: target };
+  const m = /^=?([^:]+):=?([^.]*)(?:\.(\d+))?$/.exec(target);
+  if (!m) return undefined;
+  return { session: m[1], window: m[2] === '' ? undefined : m[2], paneIndex: m[3] };
+}
+
+/** Does this pane match the parsed target? Exact names only, never prefixes. */
+function matches(p: PaneInfo, t: ParsedTarget): boolean {
+  if (t.pane !== undefined) return p.pane === t.pane;
+  if (p.session !== t.session) return false;
+  if (t.window !== undefined && p.windowName !== t.window && String(p.windowIndex) !== t.window && p.window !== t.window) return false;
+  if (t.paneIndex !== undefined) return String(p.paneIndex) === t.paneIndex;
+  return p.active;
 }
 
 /** The pane a target names, or undefined when there is no such pane (or no server). */
 export async function paneInfo(tmux: TmuxClient, target: string): Promise<PaneInfo | undefined> {
-  try {
-    const out = await tmux.run(['display-message', '-p', '-t', exactTarget(target), format(FIELDS)]);
-    const row = parseRows(out, FIELDS)[0];
-    return row && row.pane_id ? toInfo(row) : undefined;
-  } catch (err) {
-    if (err instanceof OrcError && err.code === 'tmux' && !/not installed/.test(err.message)) return undefined;
-    throw err;
-  }
+  const t = parseTarget(target);
+  if (!t) return undefined;
+  const panes = await listPanes(tmux);
+  const hits = panes.filter((p) => matches(p, t));
+  // Without an index, a window name picks its active pane; the first window of that name wins.
+  return hits[0];
 }
 
 /** Every pane of a session (or of the whole server), [] when there is none. */

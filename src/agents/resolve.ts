@@ -30,7 +30,9 @@ export async function resolveTarget(spec: string, root: string | undefined, env:
   if (spec.trim() === '') throw fail('usage', 'empty target: give an agent name or session:window[.pane]');
   if (isTmuxTarget(spec)) {
     const tmux = tmuxClient(cfg.socket);
-    return { spec, tmux, info: await paneInfo(tmux, spec) };
+    const info = await paneInfo(tmux, spec);
+    if (!info) throw fail('not-found', `unknown target ${JSON.stringify(spec)}: no such pane on tmux socket ${cfg.socket}`);
+    return { spec, tmux, info };
   }
   const agent = root !== undefined && !nameProblem(spec) ? loadAgent(root, spec) : undefined;
   if (agent) {

@@ -5,6 +5,7 @@
  * `EVERY`, the worker re-queues the same task (same ID) at the next period after it ran, so an
  * overdue check-in fires once after downtime, not once per missed period.
  */
+import fs from 'node:fs';
 import { cancel, type CancelOutcome } from '../queue/cancel.js';
 import { enqueue } from '../queue/enqueue.js';
 import { last } from '../queue/codec.js';
@@ -100,9 +101,9 @@ export interface ScheduleRow {
 /** Armed schedules (queued or firing now), soonest first. */
 export function listSchedules(root: string): ScheduleRow[] {
   const t = tree(root);
-  ensureTree(t);
   const rows: ScheduleRow[] = [];
   for (const dir of ['queue', 'running'] as const) {
+    if (!fs.existsSync(t.dir(dir))) continue;
     for (const name of listNames(t, dir)) {
       const r = readTask(taskPath(t, dir, name));
       if (!r?.ok || r.task.label !== CHECKIN_LABEL) continue;

@@ -7,7 +7,8 @@ import { armSchedule, cancelSchedule, checkinArgs, listSchedules, parseEvery, pa
 import { ensureScheduler } from '../../../agents/scheduler.js';
 import { checkMessage } from '../../../agents/send.js';
 import { printJson, printTable } from '../../output.js';
-import { ago, rootOf } from './common.js';
+import { formatAge } from '../../../time.js';
+import { rootOf } from './common.js';
 
 interface AddArgs {
   root?: string;
@@ -53,7 +54,7 @@ const list: CommandModule<{ root?: string }, { root?: string; json?: boolean }> 
     if (argv.json) return printJson(rows);
     printTable(
       ['ID', 'KIND', 'DUE', 'EVERY', 'RUNS', 'TARGET', 'NOTE'],
-      rows.map((r) => [r.id, r.kind, r.state === 'running' ? 'now' : `in ${ago(r.due).replace(' ago', '')}`.replace('in 0s', 'now'), r.every ?? '-', String(r.runs), r.target, r.note.replace(/\n/g, '⏎')]),
+      rows.map((r) => [r.id, r.kind, r.state === 'running' || Date.parse(r.due) <= Date.now() ? 'now' : `in ${formatAge(Date.parse(r.due) - Date.now())}`, r.every ?? '-', String(r.runs), r.target, r.note.replace(/\n/g, '⏎')]),
     );
   },
 };

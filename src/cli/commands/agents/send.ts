@@ -14,6 +14,8 @@ interface Args {
 /** The message words as typed (after `--` too), or stdin for `-`. */
 export async function messageText(words: Array<string | number> | undefined, rest: string[] | undefined): Promise<string> {
   const all = [...(words ?? []), ...(rest ?? [])].map(String);
+  // yargs drops a lone `-` from positionals; the raw argv still has it.
+  if (all.length === 0 && process.argv.slice(3).includes('-')) return readStdin();
   if (all.length === 0) throw fail('usage', 'empty message: give the text to send (or - to read it from stdin)');
   return all.length === 1 && all[0] === '-' ? readStdin() : all.join(' ');
 }
