@@ -18,22 +18,27 @@ import { fileStem, panes, type Pane } from './panes.js';
 /** `2026-01-31T09:00:00Z` followed by a space, then the line as the pane wrote it. */
 const AWK_STAMP = '{ print strftime("%Y-%m-%dT%H:%M:%SZ", systime(), 1) " " $0; fflush() }';
 
+/** Which awk we have: `strftime` with a UTC flag is needed; mawk also needs `-W interactive`
+ * or it reads its input in blocks and a log line appears only kilobytes later. */
+export type AwkKind = 'mawk' | 'awk' | 'none';
+
 /** What a pane's pipe runs: awk when it can stamp UTC, else `tmux-orc log-stamp`. */
-export function stamperCommand(hasAwkStrftime = awkHasStrftime()): string {
-  return hasAwkStrftime ? `exec env TZ=UTC0 awk ${shellQuote(AWK_STAMP)}` : `exec ${selfCommand('log-stamp')}`;
+export function stamperCommand(kind: AwkKind = awkKind()): string {
+  if (kind === 'none') return `exec ${selfCommand('log-stamp')}`;
+  return `exec env TZ=UTC0 awk ${kind === 'mawk' ? '-W interactive ' : ''}${shellQuote(AWK_STAMP)}`;
 }
 
-let awkChecked: boolean | undefined;
-function awkHasStrftime(): boolean {
-  if (awkChecked === undefined) {
-    try {
-      const out = execFileSync('awk', ['BEGIN { printf "%s", strftime("%Y", 0, 1) }'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TZ: 'America/New_York' } });
-      awkChecked = out === '1970';
-    } catch {
-      awkChecked = false;
-    }
+let probed: AwkKind | undefined;
+function awkKind(): AwkKind {
+  if (probed) return probed;
+  const awk = (args: string[]) => execFileSync('awk', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TZ: 'America/New_York' } });
+  try {
+    if (awk(['BEGIN { printf "%s", strftime("%H", 0, 1) }']) !== '00') probed = 'none';
+    else probed = /mawk/i.test(awk(['-W', 'version'])) ? 'mawk' : 'awk';
+  } catch {
+    probed = 'none';
   }
-  return awkChecked;
+  return probed;
 }
 
 /** The full pipe-pane shell command for one log file. */

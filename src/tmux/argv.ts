@@ -114,9 +114,18 @@ export function capturePane(pid: string): string[] {
   return ['capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', pid];
 }
 
-/** Open a pipe of the pane's output into `shellCommand` unless one is open already (`-o`). */
+/**
+ * Open a pipe of the pane's output into `shellCommand` unless one is open already (`-o`).
+ * tmux expands the command as a format *and* through strftime(3) first (`%H` becomes the hour
+ * at the time of the call), so `#` and `%` are doubled to arrive as written.
+ */
 export function pipePaneOpen(pid: string, shellCommand: string): string[] {
-  return ['pipe-pane', '-o', '-t', pid, shellCommand];
+  return ['pipe-pane', '-o', '-t', pid, escapeFormat(shellCommand)];
+}
+
+/** Text that tmux will format- and strftime-expand, escaped to mean itself. */
+export function escapeFormat(text: string): string {
+  return text.replace(/#/g, '##').replace(/%/g, '%%');
 }
 
 /** Close the pane's pipe, if any. */
