@@ -25,6 +25,6 @@ export const tasksList: CommandModule<{ root?: string }, Args> = {
 };
 
 function row(r: TaskRow): string[] {
-  const result = r.exit !== undefined ? `exit ${r.exit}` : r.signal ? r.signal : r.reason ? r.reason.split(/[:;]/)[0] : '';
+  const result = r.exit !== undefined ? `exit ${r.exit}` : r.reason ? r.reason.split(/[:;]/)[0] : (r.signal ?? '');
   return [r.id, r.state, r.status, formatAge(r.ageMs), String(r.attempt), result, r.worker ?? '', r.cmd.replace(/\n/g, '⏎')];
 }
