@@ -39,3 +39,6 @@ export function readBrief(brief: string | undefined, baseDir: string): string {
 export function renderBrief(text: string, vars: BriefVars): string {
   return text.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, key: string) => (key in vars ? vars[key as keyof BriefVars] : whole));
 }
+
+/** `~/x` → `$HOME/x`: specs and briefings are shared between machines. */
+export const expandHome = (p: string): string => (p === '~' || p.startsWith('~/') ? path.join(process.env.HOME ?? '', p.slice(1)) : p);

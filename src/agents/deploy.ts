@@ -15,7 +15,8 @@ import { ensureScheduler } from './scheduler.js';
 import { loadAgent, type AgentRecord } from './registry.js';
 import { byRole } from './roles.js';
 import { briefAgent, isRunning, launchAgent, planAgent } from './spawn.js';
-import { expandHome, type AgentSpec, type TeamSpec } from './spec.js';
+import type { AgentSpec, TeamSpec } from './spec.js';
+import { expandHome } from './brief.js';
 
 /** What deploy did. */
 export interface DeployReport {

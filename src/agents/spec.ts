@@ -10,9 +10,10 @@ import { fail } from '../errors.js';
 import { PRESET_NAMES, preset } from './presets.js';
 import { nameProblem } from './registry.js';
 import { parseDuration } from '../time.js';
+import { expandHome } from './brief.js';
 
 const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'use letters, digits, _ and - (1-64, not starting with _ -)');
-const duration = z.string().refine((s) => {
+const duration = z.union([z.string(), z.number()]).transform(String).refine((s) => {
   try {
     return parseDuration(s, 'm') > 0;
   } catch {
@@ -45,7 +46,7 @@ const checkinSchema = z.strictObject({
   note: z.string().min(1, 'must not be empty'),
   every: duration.optional(),
   /** First firing: a delay or a time, as `schedule WHEN` takes it. Default: one period from now. */
-  at: z.string().optional(),
+  at: z.union([z.string(), z.number()]).transform(String).optional(),
 });
 
 const specSchema = z.strictObject({
@@ -107,8 +108,6 @@ export function parseSpec(text: string, file = 'spec'): TeamSpec {
   return { ...spec, project: path.resolve(dir, expandHome(spec.project)), file: path.resolve(file), dir };
 }
 
-/** `~/x` → `$HOME/x`: specs are shared between machines. */
-export const expandHome = (p: string): string => (p === '~' || p.startsWith('~/') ? path.join(process.env.HOME ?? '', p.slice(1)) : p);
 
 /** `agents[2].preset` */
 function pathText(p: Array<string | number>): string {

@@ -1,7 +1,5 @@
 /** `team deploy|status|standup|reply|kill`. */
 import type { Argv, CommandModule } from 'yargs';
-import { deployTeam } from '../../../agents/deploy.js';
-import { loadSpec } from '../../../agents/spec.js';
 import { killTeam, standup, standupReply, teamStatus, formatStandup } from '../../../agents/team.js';
 import { EXIT } from '../../../errors.js';
 import { resolveRoot } from '../../../root.js';
@@ -15,9 +13,12 @@ interface TeamArgs {
   json?: boolean;
 }
 
+// Specs need zod and yaml, slow to load: only the commands that read a spec load them.
+const loadSpec = async (file: string) => (await import('../../../agents/spec.js')).loadSpec(file);
+
 /** The tree and session a team command works on: a spec's session, or --session, or all agents. */
-function scope(argv: TeamArgs): { root: string; session?: string } {
-  const session = argv.spec ? loadSpec(argv.spec).session : argv.session;
+async function scope(argv: TeamArgs): Promise<{ root: string; session?: string }> {
+  const session = argv.spec ? (await loadSpec(argv.spec)).session : argv.session;
   const env = session ? { ...process.env, TMUX_SESSION: session } : process.env;
   return { root: resolveRoot({ root: argv.root, env }).root, session };
 }
@@ -32,7 +33,8 @@ const deploy: CommandModule<{ root?: string }, TeamArgs & { spec: string; readyT
       .option('ready-timeout', { type: 'string', describe: 'how long to wait for each agent\'s prompt (default 60s)' })
       .example('$0 team deploy examples/team.yaml', 'run it again any time: running agents are left alone') as unknown as Argv<TeamArgs & { spec: string; readyTimeout?: string }>,
   handler: async (argv) => {
-    const spec = loadSpec(String(argv.spec));
+    const spec = await loadSpec(String(argv.spec));
+    const { deployTeam } = await import('../../../agents/deploy.js');
     const root = resolveRoot({ root: argv.root, env: { ...process.env, TMUX_SESSION: spec.session }, cwd: spec.project }).root;
     const r = await deployTeam(root, spec, { readyTimeoutMs: durationOpt('ready-timeout', argv.readyTimeout, 60_000) });
     if (argv.json) printJson(r);
@@ -55,7 +57,7 @@ const status: CommandModule<{ root?: string }, TeamArgs & TimingArgs> = {
   describe: 'one line per agent: role, state, current task, last activity',
   builder: (y) => timingOptions(scopeOptions(y).option('json', { type: 'boolean', describe: 'machine-readable output' })).example('$0 team status', '') as unknown as Argv<TeamArgs & TimingArgs>,
   handler: async (argv) => {
-    const s = scope(argv);
+    const s = await scope(argv);
     const rows = await teamStatus(s.root, s.session, timingFrom(argv));
     if (argv.json) return printJson(rows);
     printTable(['NAME', 'ROLE', 'STATE', 'LAST ACTIVITY', 'TASK'], rows.map((r) => [r.name, r.role, r.state, ago(r.lastActivity), r.task || '-']));
@@ -72,7 +74,7 @@ const standupCmd: CommandModule<{ root?: string }, TeamArgs & { timeout?: string
       .example('$0 team standup --timeout 5m', '')
       .epilog('Agents answer with: tmux-orc team reply <ID> "<one line>". Exit 0 when all replied, 7 when some did not.') as unknown as Argv<TeamArgs & { timeout?: string }>,
   handler: async (argv) => {
-    const s = scope(argv);
+    const s = await scope(argv);
     const r = await standup(s.root, { session: s.session, timeoutMs: durationOpt('timeout', argv.timeout, 120_000) });
     if (argv.json) printJson(r);
     else process.stdout.write(formatStandup(r.id, r.lines));
@@ -101,7 +103,7 @@ const kill: CommandModule<{ root?: string }, TeamArgs> = {
   describe: 'kill the team\'s agents and cancel their check-ins',
   builder: (y) => scopeOptions(y).example('$0 team kill examples/team.yaml', '') as unknown as Argv<TeamArgs>,
   handler: async (argv) => {
-    const s = scope(argv);
+    const s = await scope(argv);
     const r = await killTeam(s.root, s.session);
     process.stdout.write(`killed ${r.agents.length} agent(s)${r.agents.length ? `: ${r.agents.join(', ')}` : ''}; cancelled ${r.checkins.length} check-in(s)\n`);
   },
