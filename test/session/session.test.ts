@@ -163,4 +163,24 @@ S('logs-on stamps every line with UTC time under TZ=America/New_York; idempotent
   assert.not.match(fs.readFileSync(log, 'utf8'), /after-42/);
 });
 
+S('a dead pane shows its exit status; run-one refuses it (exit 9); tasks-start brings it back', async (ctx) => {
+  assert.is((await run(ctx, 'init', '2')).code, 0);
+  assert.is((await run(ctx, 'run-one', '1', 'exit 3')).code, 0);
+  const dead = await waitFor('pane dead', async () => {
+    const rows = JSON.parse((await run(ctx, 'status', '--json')).stdout) as Array<{ worker?: number; dead: boolean; exitStatus?: string }>;
+    return rows.find((r) => r.worker === 1 && r.dead);
+  });
+  assert.is(dead.exitStatus, '3');
+  assert.match((await run(ctx, 'status')).stdout, /worker-1\s+\S*\s+dead \(exit 3\)\s+stopped/);
+  const refused = await run(ctx, 'run-one', '1', 'echo hi');
+  assert.is(refused.code, 9);
+  assert.match(refused.stderr, /is dead \(exit 3\); nothing sent/);
+  const all = await run(ctx, 'run-all', 'echo hi');
+  assert.is(all.code, 9, 'run-all reports the pane it could not reach');
+  const start = await run(ctx, 'tasks-start', '--subset', '1');
+  assert.is(start.code, 0, start.stderr);
+  assert.match(start.stdout, /worker-1\s+started/);
+  assert.is((await run(ctx, 'tasks-stop', '--wait', '--timeout', '10s')).code, 0);
+});
+
 S.run();
