@@ -63,7 +63,8 @@ export async function panes(tmux: TmuxClient, sid: string): Promise<Pane[]> {
       paneIndex: Number(r.pane_index),
       pid: Number(r.pane_pid),
       dead: r.pane_dead === '1',
-      deadStatus: r.pane_dead !== '1' ? undefined : r.pane_dead_signal ? `signal ${r.pane_dead_signal}` : r.pane_dead_status,
+      // tmux shows a pane dead on EOF of its tty, a moment before it has reaped the status
+      deadStatus: r.pane_dead !== '1' ? undefined : r.pane_dead_signal ? `signal ${r.pane_dead_signal}` : r.pane_dead_status || undefined,
       inMode: r.pane_in_mode === '1',
       piped: r.pane_pipe === '1',
       worker: /^\d+$/.test(r['@orc_worker']) && r['@orc_role'] === 'workers' ? Number(r['@orc_worker']) : undefined,

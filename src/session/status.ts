@@ -47,6 +47,7 @@ export async function status(ctx: SessionContext, root: string, now = Date.now()
 /** The PANE column: `alive`, `dead (exit 1)`, `dead (signal 9)`. */
 export function paneWord(s: PaneStatus): string {
   if (!s.dead) return s.inMode ? 'alive (copy mode)' : 'alive';
+  if (s.exitStatus === undefined) return 'dead';
   return /^signal/.test(s.exitStatus ?? '') ? `dead (${s.exitStatus})` : `dead (exit ${s.exitStatus})`;
 }
 

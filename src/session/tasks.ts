@@ -10,6 +10,7 @@
  */
 import { fail } from '../errors.js';
 import { isAlive, processStart } from '../queue/proc.js';
+import { checkSafe, tree } from '../queue/tree.js';
 import { selfCommand } from '../self.js';
 import * as A from '../tmux/argv.js';
 import { requireSession, type SessionContext } from './context.js';
@@ -50,14 +51,16 @@ async function selected(ctx: SessionContext, subset: string | undefined): Promis
   return all.filter((p) => want.has(p.worker!));
 }
 
-/** The shell line a worker pane runs: the worker, then a fresh shell once it exits. */
+/** The shell line a worker pane runs: the worker, a line saying how it ended, then a fresh shell. */
 export function workerPaneCommand(n: number, root: string): string {
-  return `${selfCommand('worker', '--id', String(n), '--root', root)}; exec "\${SHELL:-/bin/sh}"`;
+  const worker = selfCommand('worker', '--id', String(n), '--root', root);
+  return `${worker}; echo "tmux-orc: worker-${n} exited with status $?"; exec "\${SHELL:-/bin/sh}"`;
 }
 
 /** Start worker loops in the selected panes and wait until each has registered. */
 export async function tasksStart(ctx: SessionContext, opts: { root: string; cwd: string; subset?: string; waitMs?: number }): Promise<WorkerOutcome[]> {
   const targets = await selected(ctx, opts.subset);
+  checkSafe(tree(opts.root)); // say why now, rather than a worker dying in its pane
   const reg = registry(opts.root);
   const out: WorkerOutcome[] = [];
   for (const p of targets) {

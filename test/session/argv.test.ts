@@ -84,7 +84,7 @@ test('log pipes stamp in UTC and append to a quoted file', () => {
 
 test('worker pane command: absolute worker, then a fresh shell', () => {
   const cmd = workerPaneCommand(3, '/r o/ot');
-  assert.match(cmd, /^\/\S+ .*cli\.(js|ts) worker --id 3 --root '\/r o\/ot'; exec "\$\{SHELL:-\/bin\/sh\}"$/);
+  assert.match(cmd, /^\/\S+ .*cli\.(js|ts) worker --id 3 --root '\/r o\/ot'; echo "tmux-orc: worker-3 exited with status \$\?"; exec "\$\{SHELL:-\/bin\/sh\}"$/);
 });
 
 test('trimBlankTail drops the empty screen rows only', () => {
@@ -107,6 +107,7 @@ test('status words', () => {
     [{ ...base, dead: false }, 'alive', '-'],
     [{ ...base, dead: true, exitStatus: '1', worker: 0, workerState: { state: 'stopped' } }, 'dead (exit 1)', 'stopped'],
     [{ ...base, dead: true, exitStatus: 'signal 9' }, 'dead (signal 9)', '-'],
+    [{ ...base, dead: true }, 'dead', '-'],
     [{ ...base, dead: false, worker: 1, workerState: { state: 'busy', pid: 5, task: { id: 't1', cmd: 'x', started: 0, elapsedMs: 65_000 } } }, 'alive', 'busy t1 1m05s'],
     [{ ...base, dead: false, worker: 2, workerState: { state: 'crashed', pid: 9 } }, 'alive', 'crashed (pid 9 gone; tasks-start restarts it)'],
   ];

@@ -149,7 +149,7 @@ S('logs-on stamps every line with UTC time under TZ=America/New_York; idempotent
   const log = path.join(dir, 'agents.workers.worker-1.log');
   const before = Date.now();
   assert.is((await run(ctx, 'run-one', '1', 'echo marker-$((6*7))')).code, 0);
-  const line = await waitFor('stamped marker', () => fs.readFileSync(log, 'utf8').split('\n').find((l) => /marker-42\r?$/.test(l)));
+  const line = (await waitFor('stamped marker', () => fs.readFileSync(log, 'utf8').split('\n').find((l) => /marker-42\r?$/.test(l))))!;
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) /.exec(line);
   assert.ok(m, `stamped: ${JSON.stringify(line)}`);
   const t = Date.parse(m![1]);
@@ -166,10 +166,10 @@ S('logs-on stamps every line with UTC time under TZ=America/New_York; idempotent
 S('a dead pane shows its exit status; run-one refuses it (exit 9); tasks-start brings it back', async (ctx) => {
   assert.is((await run(ctx, 'init', '2')).code, 0);
   assert.is((await run(ctx, 'run-one', '1', 'exit 3')).code, 0);
-  const dead = await waitFor('pane dead', async () => {
+  const dead = (await waitFor('pane dead', async () => {
     const rows = JSON.parse((await run(ctx, 'status', '--json')).stdout) as Array<{ worker?: number; dead: boolean; exitStatus?: string }>;
-    return rows.find((r) => r.worker === 1 && r.dead);
-  });
+    return rows.find((r) => r.worker === 1 && r.dead && r.exitStatus !== undefined);
+  }))!;
   assert.is(dead.exitStatus, '3');
   assert.match((await run(ctx, 'status')).stdout, /worker-1\s+\S*\s+dead \(exit 3\)\s+stopped/);
   const refused = await run(ctx, 'run-one', '1', 'echo hi');

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, cli, killTmux, names, tempDir, testEnv, tmuxSocket, waitFor } from '../helpers.js';
+import { cleanup, cli, killTmux, names, tempDir, testEnv, tmux, tmuxSocket, waitFor } from '../helpers.js';
 import type { PaneStatus } from '../../src/session/status.js';
 
 const W = suite<{ dir: string; root: string; sock: string; env: NodeJS.ProcessEnv }>('workers');
@@ -41,7 +41,7 @@ W('tasks-start --subset starts only those; status shows busy with task and elaps
   assert.match(again.stdout, /worker-0\s+running[\s\S]*worker-1\s+started[\s\S]*worker-2\s+running/);
   const enq = await run(ctx, 'tasks-enqueue', '--id', 'slow1', '--', 'sleep 30');
   assert.is(enq.code, 0, enq.stderr);
-  const busy = await waitFor('a busy worker', async () => (await workers(ctx)).find((w) => w.workerState?.state === 'busy'));
+  const busy = (await waitFor('a busy worker', async () => (await workers(ctx)).find((w) => w.workerState?.state === 'busy')))!;
   assert.ok(busy.workerState?.state === 'busy' && busy.workerState.task.id === 'slow1');
   const table = await run(ctx, 'status');
   assert.match(table.stdout, /^TARGET\s+PANE\s+TITLE\s+COMMAND\s+STATE\s+WORKER$/m);
@@ -60,6 +60,7 @@ W('a worker killed in its pane shows as crashed; tasks-start restarts it, whatev
   const pid = (w0.workerState as { pid: number }).pid;
   process.kill(pid, 'SIGKILL');
   await waitFor('crashed', async () => (await states(ctx)) === 'crashed idle');
+  await waitFor('the pane says so', () => tmux(ctx.sock, 'capture-pane', '-p', '-J', '-t', w0.paneId).includes('tmux-orc: worker-0 exited with status 137'));
   const table = await run(ctx, 'status');
   assert.match(table.stdout, /worker-0 .*crashed \(pid \d+ gone/);
   // leave the pane's shell in a bad state: a half-typed line with an open quote, in copy mode
