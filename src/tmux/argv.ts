@@ -66,6 +66,10 @@ export function killWindow(wid: string): string[] {
   return ['kill-window', '-t', wid];
 }
 
+export function switchClient(sid: string): string[] {
+  return ['switch-client', '-t', sid];
+}
+
 export function killSession(sid: string): string[] {
   return ['kill-session', '-t', sid];
 }

@@ -13,6 +13,7 @@ import { pipeCommand, stamperCommand } from '../../src/session/logs.js';
 import { trimBlankTail } from '../../src/session/capture.js';
 import { sessionConfig } from '../../src/session/context.js';
 import { paneWord, workerWord, type PaneStatus } from '../../src/session/status.js';
+import { insideServer } from '../../src/cli/commands/session/attach.js';
 
 const code = (fn: () => unknown): string | undefined => {
   try {
@@ -115,6 +116,12 @@ test('status words', () => {
     assert.is(paneWord(row), pane);
     assert.is(workerWord(row), worker);
   }
+});
+
+test('attach switches instead of nesting only when inside the same server', () => {
+  assert.ok(insideServer('/tmp/tmux-0/claude,123,0', 'claude'));
+  assert.not.ok(insideServer('/tmp/tmux-0/default,123,0', 'claude'));
+  assert.not.ok(insideServer(undefined, 'claude'));
 });
 
 test.run();

@@ -1,9 +1,16 @@
-/** `attach`: attach this terminal to the session. */
+/** `attach`: attach this terminal to the session (or switch to it from inside our own server). */
+import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { fail } from '../../../errors.js';
 import { requireSession } from '../../../session/context.js';
+import { switchClient } from '../../../tmux/argv.js';
 import { tmuxInteractive } from '../../../tmux/client.js';
 import { context } from './common.js';
+
+/** True when `$TMUX` (`/tmp/tmux-UID/SOCKET,PID,N`) is a client of the server on `socket`. */
+export function insideServer(tmuxEnv: string | undefined, socket: string): boolean {
+  return !!tmuxEnv && path.basename(tmuxEnv.split(',')[0]) === socket;
+}
 
 export const attachCommand: CommandModule = {
   command: 'attach',
@@ -11,6 +18,11 @@ export const attachCommand: CommandModule = {
   handler: async () => {
     const ctx = context();
     const sid = await requireSession(ctx);
+    if (insideServer(process.env.TMUX, ctx.cfg.socket)) {
+      // attaching from a pane of the same server would nest the session inside itself
+      await ctx.tmux.run(switchClient(sid));
+      return;
+    }
     if (!process.stdin.isTTY) throw fail('usage', 'attach needs a terminal (stdin is not a tty)');
     const code = tmuxInteractive(ctx.cfg.socket, ['attach-session', '-t', sid]);
     if (code !== 0) throw fail('tmux', `tmux attach-session exited with status ${code}`);
