@@ -162,7 +162,10 @@ async function removePanes(ctx: SessionContext, sid: string, numbers: number[], 
     const p = byNumber.get(n);
     if (!p) continue;
     const w = reg.get(n);
-    if (w?.alive) await stopWorkerAndWait(w.pid);
+    if (w?.alive && !(await stopWorkerAndWait(w.pid))) {
+      // it claimed a task between our check and the stop: it drains now; its pane stays
+      throw fail('conflict', `worker-${n} took a task meanwhile and is finishing it; its pane was kept (run init again later)`);
+    }
     await ctx.tmux.run(A.killPane(p.paneId)).catch(() => undefined);
   }
 }

@@ -140,15 +140,19 @@ async function signalWorker(pid: number, times: 1 | 2): Promise<void> {
   }
 }
 
-/** Ask an idle worker to exit (SIGTERM drains) and wait up to `ms` for it. */
-export async function stopWorkerAndWait(pid: number, ms = 5000): Promise<void> {
+/** Ask an idle worker to exit (SIGTERM drains) and wait up to `ms`; false if it still runs. */
+export async function stopWorkerAndWait(pid: number, ms = 5000): Promise<boolean> {
   const start = processStart(pid);
-  if (!start) return;
+  if (!start) return true;
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
-    return;
+    return true;
   }
   const deadline = Date.now() + ms;
-  while (isAlive(pid, start) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  while (isAlive(pid, start)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return true;
 }
