@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { format, parseRows, type TmuxClient } from '../tmux/client.js';
-import { selfCommand } from '../self.js';
+import { selfCommand, shellQuote } from '../self.js';
 import { paneInfo } from './pane.js';
 import type { AgentRecord } from './registry.js';
 
@@ -49,7 +49,6 @@ export function agentEnv(rec: AgentRecord, root: string): string[] {
     `TASK_ROOT=${root}`,
     `TMUX_SOCKET=${rec.socket}`,
     `TMUX_SESSION=${rec.session}`,
-    `PATH=${binDir(root)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     ...rec.env,
   ];
 }
@@ -68,11 +67,15 @@ export function writeLauncher(root: string): string {
   return file;
 }
 
-/** (Re)start the agent's command in the pane, replacing whatever runs there. */
+/**
+ * (Re)start the agent's command in the pane, replacing whatever runs there. PATH is set in the
+ * command line itself: tmux gives a new pane the PATH of the (detached) client, ignoring `-e PATH`.
+ */
 export async function startCommand(tmux: TmuxClient, pane: string, rec: AgentRecord, root: string): Promise<void> {
   const env = agentEnv(rec, root).flatMap((e) => ['-e', e]);
-  const cmd = rec.command.trim() === '' ? [] : [rec.command];
-  await tmux.run(['respawn-pane', '-k', '-t', pane, '-c', rec.cwd, ...env, ...cmd]);
+  const program = rec.command.trim() === '' ? 'exec "${SHELL:-/bin/sh}"' : rec.command;
+  const cmd = `PATH=${shellQuote(binDir(root))}:"$PATH"; export PATH; ${program}`;
+  await tmux.run(['respawn-pane', '-k', '-t', pane, '-c', rec.cwd, ...env, cmd]);
 }
 
 /**
