@@ -155,8 +155,12 @@ S('logs-on stamps every line with UTC time under TZ=America/New_York; idempotent
   const t = Date.parse(m![1]);
   assert.ok(t >= Math.floor(before / 1000) * 1000 && t <= Date.now() + 1000, `${m![1]} is UTC now`);
   for (const l of fs.readFileSync(log, 'utf8').split('\n').filter(Boolean)) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /);
+  assert.is((await run(ctx, 'init', '3')).code, 0);
+  assert.is(tmux(ctx.sock, 'display', '-p', '-t', workerPane(ctx.sock, 2), '#{pane_pipe}').trim(), '1', 'a pane added later is logged too');
+  await waitFor('worker-2 log', () => fs.existsSync(path.join(dir, 'agents.workers.worker-2.log')));
   assert.is((await run(ctx, 'logs-off')).code, 0);
   assert.is(tmux(ctx.sock, 'display', '-p', '-t', workerPane(ctx.sock, 1), '#{pane_pipe}').trim(), '0');
+  assert.is(tmux(ctx.sock, 'display', '-p', '-t', workerPane(ctx.sock, 2), '#{pane_pipe}').trim(), '0');
   assert.is((await run(ctx, 'logs-off')).code, 0, 'idempotent');
   assert.is((await run(ctx, 'run-one', '1', 'echo after-$((6*7))')).code, 0);
   await paneShows(ctx.sock, workerPane(ctx.sock, 1), /^after-42$/m);
