@@ -15,15 +15,16 @@
  * `parties: N` the waiter is released when N waiters of that barrier with the same N have
  * arrived (a signal releases them early). Waiters poll every 250 ms as a safety net.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decode, encode, last } from '../queue/codec.js';
 import { HOST, isAlive, processStart } from '../queue/proc.js';
 import { fail, isErrno } from '../errors.js';
 import { formatDuration } from '../time.js';
+import { channel, Ear, ring } from './ear.js';
 import { withLock } from './lock.js';
+
+export { channel } from './ear.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const POLL_MS = 250;
@@ -55,11 +56,6 @@ export function barrierDir(root: string, name: string): string {
   const dir = path.join(root, 'barriers', name);
   for (const d of ['waiting', 'released', 'pending']) fs.mkdirSync(path.join(dir, d), { recursive: true, mode: 0o700 });
   return dir;
-}
-
-/** The tmux wait-for channel of a barrier: per tree, so two trees on one server do not mix. */
-export function channel(root: string, name: string): string {
-  return `orc-barrier-${createHash('sha1').update(root).digest('hex').slice(0, 10)}-${name}`;
 }
 
 let seq = 0;
@@ -102,7 +98,7 @@ export async function barrierSignal(place: BarrierPlace, name: string): Promise<
     if (live.length === 0) fs.writeFileSync(path.join(dir, 'pending', newId()), `SENT=${new Date().toISOString()}\nHOST=${HOST}\nPID=${process.pid}\n`);
     return { released: live.length, pending: ls(path.join(dir, 'pending')).length };
   });
-  wake(place, name);
+  ring(place.socket, channel(place.root, name));
   return result;
 }
 
@@ -142,10 +138,10 @@ export async function barrierWait(place: BarrierPlace, name: string, opts: WaitO
   const parties = opts.parties ?? 0;
   const me = newId();
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
-  const ear = new Ear(place, name);
+  const ear = new Ear(place.socket, channel(place.root, name));
   try {
     if (await withLock(dir, () => arrive(dir, me, parties))) return;
-    if (parties > 0) wake(place, name); // a full party released others too
+    if (parties > 0) ring(place.socket, channel(place.root, name)); // a full party released others too
     for (;;) {
       if (takeRelease(dir, me)) return;
       if (opts.abort?.aborted || Date.now() >= deadline) {
@@ -173,57 +169,4 @@ function withdraw(dir: string, me: string, parties: number, dying: boolean): boo
   }
   fs.rmSync(path.join(dir, 'waiting', me), { force: true });
   return false;
-}
-
-/** Wake every waiter of `name` on this tmux server (best effort: waiters poll anyway). */
-function wake(place: BarrierPlace, name: string): void {
-  if (!place.socket) return;
-  const child = spawn('tmux', ['-L', place.socket, 'wait-for', '-S', channel(place.root, name)], { stdio: 'ignore' });
-  child.on('error', () => undefined);
-}
-
-/** A `tmux wait-for` child kept open across poll ticks; `next` resolves on a wake-up or the tick. */
-class Ear {
-  private child?: ChildProcess;
-  private woke = false;
-  private broken = false;
-  private listeners: Array<() => void> = [];
-  constructor(private readonly place: BarrierPlace, private readonly name: string) {}
-
-  private listen(): void {
-    if (this.child || this.broken || !this.place.socket) return;
-    const child = spawn('tmux', ['-L', this.place.socket, 'wait-for', channel(this.place.root, this.name)], { stdio: 'ignore' });
-    this.child = child;
-    child.on('error', () => (this.broken = true));
-    child.on('exit', (code) => {
-      this.child = undefined;
-      if (code === 0) this.woke = true;
-      else this.broken = true; // no server: poll only
-      for (const f of this.listeners.splice(0)) f();
-    });
-  }
-
-  next(ms: number, abort?: AbortSignal): Promise<void> {
-    this.listen();
-    if (this.woke) {
-      this.woke = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        abort?.removeEventListener('abort', done);
-        this.woke = false;
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(ms, 0));
-      abort?.addEventListener('abort', done, { once: true });
-      this.listeners.push(done);
-    });
-  }
-
-  close(): void {
-    this.child?.kill('SIGKILL');
-    this.child = undefined;
-  }
 }
