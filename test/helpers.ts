@@ -63,8 +63,8 @@ export function cli(args: string[], opts: RunOptions = {}): Promise<Run> {
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`tmux-orc ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 30000} ms\n${stderr}`));
-    }, opts.timeoutMs ?? 30000);
+      reject(new Error(`tmux-orc ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 60000} ms\n${stderr}`));
+    }, opts.timeoutMs ?? 60000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -98,7 +98,7 @@ export function killAll(): void {
 }
 
 /** Resolve when the child has exited; reject after the timeout. */
-export function exited(child: ChildProcess, timeoutMs = 20000): Promise<{ code: number | null; signal: string | null }> {
+export function exited(child: ChildProcess, timeoutMs = 60000): Promise<{ code: number | null; signal: string | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`process ${child.pid} did not exit in ${timeoutMs} ms`)), timeoutMs);
@@ -110,7 +110,7 @@ export function exited(child: ChildProcess, timeoutMs = 20000): Promise<{ code: 
 }
 
 /** Poll `check` until it returns a truthy value; throw with `what` after the timeout. */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20000, everyMs = 20): Promise<T> {
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 60000, everyMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   for (;;) {

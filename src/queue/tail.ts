@@ -1,5 +1,6 @@
 /** Reading a task's logs: the last N lines, or following them until the task ends. */
 import fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { find, logPath, type Tree } from './tree.js';
 import { fail } from '../errors.js';
 
@@ -34,7 +35,8 @@ export function lastLines(file: string, n: number): string {
 
 /**
  * Print the last `n` lines; with `follow`, keep printing what is appended until the task has
- * finished (done/ or failed/) and its log is fully read.
+ * finished (done/ or failed/) and its log is fully read. chokidar wakes us on each append (and
+ * copes with a log that does not exist yet); a slow poll notices the task finishing.
  */
 export async function tail(
   t: Tree, id: string, o: { stream: 'out' | 'err'; lines: number; follow: boolean; write: (s: string) => void; pollMs?: number },
@@ -43,7 +45,22 @@ export async function tail(
   const file = logPath(t, id, o.stream);
   o.write(lastLines(file, o.lines));
   if (!o.follow) return;
+  const { watch } = await import('chokidar');
+  let wake = () => {};
+  const watcher = watch(file, { persistent: true, ignoreInitial: true }).on('all', () => wake());
+  try {
+    await follow(t, id, file, o.write, (ms) => new Promise<void>((r) => {
+      const timer = setTimeout(r, ms);
+      wake = () => (clearTimeout(timer), r());
+    }), o.pollMs ?? 250);
+  } finally {
+    await watcher.close();
+  }
+}
+
+async function follow(t: Tree, id: string, file: string, write: (s: string) => void, nap: (ms: number) => Promise<void>, pollMs: number) {
   let pos = size(file);
+  const utf8 = new StringDecoder('utf8'); // an append may end inside a character
   for (;;) {
     const f = find(t, id);
     const finished = !f || f.dir === 'done' || f.dir === 'failed';
@@ -54,11 +71,11 @@ export async function tail(
       const buf = Buffer.alloc(now - pos);
       fs.readSync(fd, buf, 0, buf.length, pos);
       fs.closeSync(fd);
-      o.write(buf.toString('utf8'));
+      write(utf8.write(buf));
       pos = now;
     }
     if (finished) return;
-    await new Promise((r) => setTimeout(r, o.pollMs ?? 100));
+    await nap(pollMs);
   }
 }
 

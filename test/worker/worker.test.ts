@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, cli, exited, killAll, names, start, tempDir, testEnv, waitFor } from '../helpers.ts';
+import { spawn } from 'node:child_process';
+import { cleanup, cli, exited, killAll, names, REPO, start, tempDir, testEnv, waitFor } from '../helpers.ts';
 import { field, fieldsOf, groupAlive, locate } from './tree-helpers.ts';
 
 const W = suite<{ dir: string; root: string }>('worker');
@@ -23,7 +24,7 @@ const enqueue = async (root: string, ...args: string[]) => {
 };
 const worker = (root: string, id: string, ...extra: string[]) => start(['worker', '--id', id, ...extra], { env: testEnv(root) });
 const stateOf = (root: string, id: string) => locate(root, id)?.state;
-const until = (root: string, id: string, state: string, ms = 20000) => waitFor(`${id} in ${state}`, () => stateOf(root, id) === state, ms);
+const until = (root: string, id: string, state: string, ms = 60000) => waitFor(`${id} in ${state}`, () => stateOf(root, id) === state, ms);
 
 W('exactly once: 4 workers, 2,000 tasks, every ID appended exactly once', async ({ root, dir }) => {
   const out = path.join(dir, 'ran.txt');
@@ -270,6 +271,22 @@ W('a recurring task goes back to the queue with the same ID, due one period late
   const due = Date.parse(field(t.text, 'DUE')!);
   assert.ok(due - Date.parse(field(t.text, 'ENQUEUED')!) >= 3_600_000 - 1000);
   w.kill('SIGTERM');
+});
+
+W('--poll mode (no watcher) still picks up tasks; the seed script runs a worker', async ({ root }) => {
+  const w = worker(root, '0', '--poll');
+  const id = await enqueue(root, '--', 'true');
+  await until(root, id, 'done');
+  w.kill('SIGTERM');
+  await exited(w);
+  const seed = spawn('bash', [path.join(REPO, 'scripts/tmux_task_worker.sh'), root, '5'], { env: testEnv(root), stdio: 'ignore' });
+  try {
+    const id2 = await enqueue(root, '--', 'true');
+    await until(root, id2, 'done');
+    assert.is(field(locate(root, id2)!.text, 'WORKER'), '5');
+  } finally {
+    seed.kill('SIGTERM');
+  }
 });
 
 W.run();
