@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { EXIT, exitCodeFor } from '../../../errors.js';
+import { EXIT } from '../../../errors.js';
 import { checkMessage, sendMessage } from '../../../agents/send.js';
 import { teamAgents } from '../../../agents/team.js';
 import { messageText } from './send.js';
@@ -31,16 +31,16 @@ export const broadcast: CommandModule<{ root?: string }, Args> = {
     const from = argv.from ?? (process.env.ORC_AGENT || undefined);
     const agents = teamAgents(root, argv.session).filter((a) => (argv.role === undefined || a.role === argv.role) && a.name !== from);
     if (agents.length === 0) process.stderr.write('tmux-orc: no agents matched; nothing sent\n');
-    let worst = 0;
+    let failed = false;
     for (const a of agents) {
       try {
         await sendMessage(root, a.name, text, { from });
         process.stdout.write(`${a.name}: delivered\n`);
       } catch (err) {
-        worst = Math.max(worst, exitCodeFor(err));
+        failed = true;
         process.stdout.write(`${a.name}: NOT delivered: ${(err as Error).message}\n`);
       }
     }
-    if (worst) process.exitCode = worst === EXIT.failed ? EXIT.undelivered : worst;
+    if (failed) process.exitCode = EXIT.undelivered;
   },
 };
