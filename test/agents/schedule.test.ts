@@ -41,10 +41,10 @@ T('a check-in fires on time while every worker is busy; recurring ones re-arm; c
   await waitFor('both check-ins delivered', () => received(ctx, 'eng1').length === 2);
   assert.equal(received(ctx, 'eng1').sort(), ['[from check-in] Check in: report progress', '[from check-in] hourly tick']);
   assert.match(tmux(ctx.sock, 'list-windows', '-t', '=team', '-F', '#{window_name}'), /^scheduler$/m);
-  const rows = await waitFor('recurring one re-armed', async () => {
+  const rows = (await waitFor('recurring one re-armed', async () => {
     const l = await list(ctx);
     return l.length === 1 && l[0].runs === 1 ? l : undefined;
-  });
+  }))!;
   assert.is(rows[0].id, hourly);
   assert.is(rows[0].every, '1h');
   assert.ok(Date.parse(rows[0].due) > Date.now() + 50 * 60_000, 'next firing an hour on');
@@ -83,10 +83,10 @@ T('schedules survive tmux kill-server + init, and an overdue check-in fires once
   assert.is(rv.code, 0, rv.stderr);
   assert.match(rv.stdout, /eng1: revived/);
   await waitFor('check-in after restart', () => received(ctx, 'eng1').includes('[from check-in] after the restart'));
-  const rows = await waitFor('re-armed', async () => {
+  const rows = (await waitFor('re-armed', async () => {
     const l = await list(ctx);
     return l[0]?.runs === 1 ? l : undefined;
-  });
+  }))!;
   assert.ok(Date.parse(rows[0].due) > Date.now() + 50 * 60_000);
   assert.equal(received(ctx, 'eng1'), ['hello', 'hello', '[from check-in] after the restart'], 'fired once; briefing re-sent on revive');
 });

@@ -24,10 +24,10 @@ async function status(ctx: Ctx): Promise<Status> {
 async function until(ctx: Ctx, state: string, timeoutMs = 25_000): Promise<Status> {
   let last: Status | undefined;
   try {
-    return await waitFor(`state ${state}`, async () => {
+    return (await waitFor(`state ${state}`, async () => {
       last = await status(ctx);
       return last.state === state ? last : undefined;
-    }, timeoutMs, 100);
+    }, timeoutMs, 100))!;
   } catch (err) {
     throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}\n${tmux(ctx.sock, 'capture-pane', '-p', '-t', 'team:eng1').trim()}`);
   }
