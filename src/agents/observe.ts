@@ -54,11 +54,15 @@ export interface AgentStatus {
   pending?: AgentState;
 }
 
-/** Look at the agent once, fold the look into its debounced status, and report. */
-export async function agentStatus(root: string, rec: AgentRecord, timing: StatusTiming = DEFAULT_STATUS_TIMING): Promise<AgentStatus> {
+/**
+ * Look at the agent once, fold the look into its debounced status, and report. `pane` and `key`
+ * serve plain tmux targets: the pane to look at and the name its status is kept under.
+ */
+export async function agentStatus(root: string, rec: AgentRecord, timing: StatusTiming = DEFAULT_STATUS_TIMING, opts: { pane?: string; key?: string } = {}): Promise<AgentStatus> {
   const now = Date.now();
   const tmux = tmuxClient(rec.socket);
-  const paneId = await existingPane(tmux, rec);
+  const key = opts.key ?? rec.name;
+  const paneId = opts.pane ?? (await existingPane(tmux, rec));
   const info = paneId ? await paneInfo(tmux, paneId) : undefined;
   const screen = info && !info.dead ? await capture(tmux, info.pane).catch(() => undefined) : undefined;
   let obs: Observation;
@@ -77,8 +81,8 @@ export async function agentStatus(root: string, rec: AgentRecord, timing: Status
   } catch (err) {
     obs = { state: 'unknown', reason: (err as Error).message, at: now };
   }
-  const d = debounce(loadStatus(root, rec.name), obs, timing.debounceMs);
-  saveStatus(root, rec.name, d);
+  const d = debounce(loadStatus(root, key), obs, timing.debounceMs);
+  saveStatus(root, key, d);
   return {
     name: rec.name,
     role: rec.role,

@@ -6,7 +6,7 @@ import { config } from '../config.js';
 import { fail } from '../errors.js';
 import { tmuxClient, type TmuxClient } from '../tmux/client.js';
 import { paneInfo, type PaneInfo } from './pane.js';
-import { loadAgent, nameProblem, saveAgent, type AgentRecord } from './registry.js';
+import { listAgents, loadAgent, nameProblem, saveAgent, type AgentRecord } from './registry.js';
 
 /** A resolved target: the pane (undefined when it is gone) and the agent, if it is one. */
 export interface Target {
@@ -32,7 +32,9 @@ export async function resolveTarget(spec: string, root: string | undefined, env:
     const tmux = tmuxClient(cfg.socket);
     const info = await paneInfo(tmux, spec);
     if (!info) throw fail('not-found', `unknown target ${JSON.stringify(spec)}: no such pane on tmux socket ${cfg.socket}`);
-    return { spec, tmux, info };
+    // The pane of one of our agents: treat it as that agent (its patterns, its log name).
+    const agent = root === undefined ? undefined : listAgents(root).find((a) => a.pane === info.pane && a.socket === cfg.socket);
+    return { spec, tmux, info, agent };
   }
   const agent = root !== undefined && !nameProblem(spec) ? loadAgent(root, spec) : undefined;
   if (agent) {

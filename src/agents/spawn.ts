@@ -143,6 +143,8 @@ export async function briefAgent(root: string, rec: AgentRecord, readyTimeoutMs 
  */
 async function waitReady(tmux: TmuxClient, rec: AgentRecord, timeoutMs: number): Promise<void> {
   const ready = compile(rec.patterns.ready, 'ready pattern');
+  // A permission or trust dialog can look like a prompt (`❯ 1. Yes`): never brief into one.
+  const waiting = compile(rec.patterns.waiting, 'waiting pattern');
   const deadline = Date.now() + timeoutMs;
   let prev = '';
   let stableSince = Date.now();
@@ -154,9 +156,14 @@ async function waitReady(tmux: TmuxClient, rec: AgentRecord, timeoutMs: number):
       throw fail('failed', `agent ${rec.name} exited during startup (status ${info?.deadStatus ?? '?'})${lastLine ? `: ${lastLine.trim().slice(0, 120)}` : ''}`);
     }
     if (screen !== prev) [prev, stableSince] = [screen, Date.now()];
-    if (ready ? ready.test(bottomLines(screen)) : screen.trim() !== '' && Date.now() - stableSince >= 1000) return;
+    const bottom = bottomLines(screen);
+    const asking = waiting?.test(bottom) ?? false;
+    if (!asking && (ready ? ready.test(bottom) : screen.trim() !== '' && Date.now() - stableSince >= 1000)) return;
     if (Date.now() > deadline) {
-      throw fail('timeout', `agent ${rec.name} did not show its prompt within ${Math.round(timeoutMs / 1000)}s (last line: ${JSON.stringify(screen.split('\n').pop()?.trim().slice(0, 80) ?? '')}); it keeps running, see tmux-orc agent status ${rec.name}`);
+      const why = asking
+        ? `is waiting for input (a permission or trust prompt): answer it in window ${rec.session}:${rec.name}, then run tmux-orc send ${rec.name} - < your briefing`
+        : `did not show its prompt within ${Math.round(timeoutMs / 1000)}s (last line: ${JSON.stringify(screen.split('\n').pop()?.trim().slice(0, 80) ?? '')}); it keeps running, see tmux-orc agent status ${rec.name}`;
+      throw fail('timeout', `agent ${rec.name} ${why}`);
     }
     await sleep(100);
   }
