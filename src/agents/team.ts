@@ -56,11 +56,11 @@ export interface StandupLine {
 /** Ask every live agent for a status line; collect replies until all came or the timeout passed. */
 export async function standup(root: string, opts: { session?: string; timeoutMs: number }): Promise<{ id: string; lines: StandupLine[]; complete: boolean }> {
   const id = `s${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}`;
+  const agents = teamAgents(root, opts.session);
+  if (agents.length === 0) throw fail('not-found', `no agents${opts.session ? ` in session ${opts.session}` : ''} in ${root}`);
   const dir = standupDir(root, id);
   ensureTree(tree(root));
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const agents = teamAgents(root, opts.session);
-  if (agents.length === 0) throw fail('not-found', `no agents${opts.session ? ` in session ${opts.session}` : ''} in ${root}`);
   const lines: StandupLine[] = agents.map((a) => ({ name: a.name, role: a.role }));
   const asked: StandupLine[] = [];
   const ask = `Standup ${id}: reply with ONE line (what you did, what is next, blockers) by running this command:\ntmux-orc team reply ${id} "<your status line>"`;
