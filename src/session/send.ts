@@ -17,9 +17,23 @@ export interface SendOutcome {
   reason?: string;
 }
 
+/**
+ * Wait (up to `ms`) until a fresh pane has drawn something, i.e. its shell has started and
+ * shown a prompt: keys typed earlier can be eaten by a start-up file that reads the terminal.
+ */
+export async function untilDrawn(tmux: TmuxClient, paneId: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const out = await tmux.run(A.displayPane(paneId, '#{cursor_x}#{cursor_y}#{history_size}'));
+    if (out.trim() !== '000' || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Type `text` and Enter into one live pane. */
 export async function deliver(tmux: TmuxClient, p: Pane, text: string): Promise<SendOutcome> {
   if (p.dead) return { pane: p.paneId, worker: p.worker, delivered: false, reason: `pane ${p.paneId} is dead (exit ${p.deadStatus})` };
+  await untilDrawn(tmux, p.paneId);
   if (p.inMode) await tmux.run(A.cancelMode(p.paneId));
   if (text !== '') await tmux.run(A.sendLiteral(p.paneId, text));
   await tmux.run(A.sendKeys(p.paneId, 'Enter'));
@@ -37,6 +51,7 @@ export async function runAll(ctx: SessionContext, text: string): Promise<SendOut
   const sid = await requireSession(ctx);
   const targets = workerPanes(await panes(ctx.tmux, sid));
   if (targets.length === 0) throw fail('not-found', `session "${ctx.cfg.session}" has no worker panes (run tmux-orc init)`);
+  await Promise.all(targets.filter((p) => !p.dead).map((p) => untilDrawn(ctx.tmux, p.paneId)));
   const out: SendOutcome[] = [];
   for (const p of targets) out.push(await deliver(ctx.tmux, p, text));
   return out;

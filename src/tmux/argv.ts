@@ -79,6 +79,11 @@ export function renumberWindows(sid: string): string[] {
   return ['move-window', '-r', '-t', `${sid}:`];
 }
 
+/** One format expanded for one pane. */
+export function displayPane(pid: string, fmt: string): string[] {
+  return ['display-message', '-p', '-t', pid, fmt];
+}
+
 export function listSessions(fields: readonly string[]): string[] {
   return ['list-sessions', '-F', format(fields)];
 }

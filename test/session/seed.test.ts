@@ -16,7 +16,7 @@ const Seed = suite<{ dir: string; sock: string; env: NodeJS.ProcessEnv }>('seed 
 Seed.before.each((ctx) => {
   ctx.dir = tempDir();
   ctx.sock = tmuxSocket('seed');
-  ctx.env = testEnv(undefined, { TMUX_SOCKET: ctx.sock, LANG: 'C.UTF-8', WORKERS: '' });
+  ctx.env = testEnv(undefined, { TMUX_SOCKET: ctx.sock, LANG: 'C.UTF-8', WORKERS: '', HOME: ctx.dir, HISTFILE: '' });
   fs.symlinkSync(path.join(REPO, 'scripts'), path.join(ctx.dir, 'scripts'));
   fs.mkdirSync(path.join(ctx.dir, 'src'));
   fs.writeFileSync(path.join(ctx.dir, 'src', 'a.txt'), 'TODO: one\n');

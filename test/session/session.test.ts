@@ -8,12 +8,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cleanup, cli, killTmux, tempDir, testEnv, tmux, tmuxSocket, waitFor } from '../helpers.js';
 
+// HOME is the temp dir: pane shells must not depend on the user's rc files (a pyenv rehash lock
+// in ~/.bashrc can stall a shell for a minute before its first prompt); no history file is written
+// into the temp dir while it is being removed.
 const S = suite<{ dir: string; sock: string; env: NodeJS.ProcessEnv }>('session');
 
 S.before.each((ctx) => {
   ctx.dir = tempDir();
   ctx.sock = tmuxSocket('s');
-  ctx.env = testEnv(path.join(ctx.dir, 'root'), { TMUX_SOCKET: ctx.sock, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', WORKERS: '' });
+  ctx.env = testEnv(path.join(ctx.dir, 'root'), { TMUX_SOCKET: ctx.sock, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', WORKERS: '', HOME: ctx.dir, HISTFILE: '' });
 });
 S.after.each((ctx) => {
   killTmux(ctx.sock);

@@ -15,7 +15,7 @@ W.before.each((ctx) => {
   ctx.dir = tempDir();
   ctx.root = path.join(ctx.dir, 'root');
   ctx.sock = tmuxSocket('w');
-  ctx.env = testEnv(ctx.root, { TMUX_SOCKET: ctx.sock, LANG: 'C.UTF-8', WORKERS: '' });
+  ctx.env = testEnv(ctx.root, { TMUX_SOCKET: ctx.sock, LANG: 'C.UTF-8', WORKERS: '', HOME: ctx.dir, HISTFILE: '' });
 });
 W.after.each(async (ctx) => {
   await cli(['tasks-stop', '--now', '--wait', '--timeout', '10s'], { env: ctx.env, cwd: ctx.dir }).catch(() => undefined);
