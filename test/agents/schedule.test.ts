@@ -79,6 +79,7 @@ T('schedules survive tmux kill-server + init, and an overdue check-in fires once
   await waitFor('overdue', async () => Date.parse((await list(ctx))[0].due) < Date.now() - 1000);
   const init = await run(ctx, ['init', '1']);
   assert.is(init.code, 0, init.stderr);
+  assert.match(init.stdout, /scheduler started for 1 armed check-in/);
   const rv = await run(ctx, ['agent', 'revive']);
   assert.is(rv.code, 0, rv.stderr);
   assert.match(rv.stdout, /eng1: revived/);

@@ -2,6 +2,8 @@
 import type { CommandModule } from 'yargs';
 import { init, parseWorkerCount } from '../../../session/init.js';
 import { context, rootOf, withRoot } from './common.js';
+import { listSchedules } from '../../../agents/schedule.js';
+import { ensureScheduler } from '../../../agents/scheduler.js';
 
 export const initCommand: CommandModule<object, { n?: string; root?: string }> = {
   command: 'init [n]',
@@ -15,5 +17,10 @@ export const initCommand: CommandModule<object, { n?: string; root?: string }> =
     const r = await init(ctx, { workers, root, cwd: process.cwd() });
     const how = r.created ? 'created' : r.added.length ? `grew (+${r.added.map((n) => `worker-${n}`).join(' ')})` : r.removed.length ? `shrank (-${r.removed.map((n) => `worker-${n}`).join(' ')})` : 'already running';
     process.stdout.write(`session ${r.session} on tmux -L ${ctx.cfg.socket}: ${how}; ${r.workers} workers; TASK_ROOT=${root}\n`);
+    // Check-ins armed before a reboot or kill-server fire again as soon as the session is back.
+    const armed = listSchedules(root).length;
+    if (armed && (await ensureScheduler(root, ctx.cfg.socket, ctx.cfg.session)) === 'started') {
+      process.stdout.write(`scheduler started for ${armed} armed check-in(s)\n`);
+    }
   },
 };
