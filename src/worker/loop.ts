@@ -13,7 +13,8 @@ import { apply, claim, record } from '../queue/transitions.js';
 import { checkSafe, ensureTree, logPath, move, readTask, taskPath, tree, type Tree } from '../queue/tree.js';
 import { freeWorkerId, HEARTBEAT_MS, register } from '../queue/workers.js';
 import { iso, formatDuration } from '../time.js';
-import { QueueView } from './queue-view.js';
+import { QueueView, type Pick as Choice } from './queue-view.js';
+import { describe } from '../errors.js';
 import { runTask } from './runner.js';
 import { watchQueue, type Waker } from './wake.js';
 
@@ -40,6 +41,8 @@ export interface WorkerOptions {
 
 export async function runWorker(opts: WorkerOptions): Promise<void> {
   const o = { rescanMs: opts.poll ? 500 : 2000, staleCheckMs: 10_000, killGraceMs: 5000, out: process.stdout, err: process.stderr, ...opts };
+  // A pane or pipe that went away must not take the worker with it (EPIPE on write).
+  for (const stream of [o.out, o.err] as NodeJS.WritableStream[]) stream.on('error', () => {});
   const t = tree(o.root);
   ensureTree(t);
   checkSafe(t);
@@ -76,6 +79,20 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     }
   };
 
+  const act = async (pick: Exclude<Choice, { kind: 'idle' }>) => {
+    if (pick.kind === 'invalid') {
+      if (move(t, 'queue', pick.name, 'failed')) say(`rejected ${pick.name}: ${pick.reason} → failed`);
+    } else if (pick.kind === 'doomed') {
+      if (claim(t, pick.name)) {
+        apply(t, 'running', pick.name, pick.task, pick.move);
+        say(`failed ${pick.task.id}: ${pick.move.append.find(([k]) => k === 'REASON')?.[1]}`);
+      }
+    } else if (claim(t, pick.name)) {
+      current = pick.name;
+      await runClaimed(t, pick.name, id, o, stop, say, view);
+    }
+  };
+
   try {
     sweepTmp(t);
     await recover();
@@ -92,16 +109,14 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         continue;
       }
       view.drop(pick.name);
-      if (pick.kind === 'invalid') {
-        if (move(t, 'queue', pick.name, 'failed')) say(`rejected ${pick.name}: ${pick.reason} → failed`);
-      } else if (pick.kind === 'doomed') {
-        if (claim(t, pick.name)) {
-          apply(t, 'running', pick.name, pick.task, pick.move);
-          say(`failed ${pick.task.id}: ${pick.move.append.find(([k]) => k === 'REASON')?.[1]}`);
-        }
-      } else if (claim(t, pick.name)) {
-        current = pick.name;
-        await runClaimed(t, pick.name, id, o, stop, say, view);
+      try {
+        await act(pick);
+      } catch (err) {
+        // One bad task, or a passing fs error, never kills the worker (DESIGN invariant 4).
+        say(`error: ${describe(err)}`);
+        if (current) failClaimed(t, current, `worker-error: ${describe(err)}`);
+        await waker.wait(1000);
+      } finally {
         current = undefined;
       }
     }
@@ -116,6 +131,17 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
 }
 
 type Say = (line: string) => void;
+
+/** Move a task this worker holds to failed/ after an unexpected error, so it is never stuck in running/. */
+function failClaimed(t: Tree, name: string, reason: string): void {
+  try {
+    const r = readTask(taskPath(t, 'running', name));
+    if (r?.ok) apply(t, 'running', name, r.task, { to: 'failed', append: [['FINISHED', iso(Date.now())], ['STATUS', 'failed'], ['REASON', reason]] });
+    else if (r) move(t, 'running', name, 'failed');
+  } catch {
+    // the tree itself is failing; stale recovery will find the task once we are gone
+  }
+}
 
 /** Run a task this worker has just claimed, and move it on. */
 async function runClaimed(

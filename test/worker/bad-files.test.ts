@@ -105,4 +105,16 @@ B('tmp/ leftovers older than an hour are swept at start; fresh ones are left alo
   assert.equal(names(root, 'queue'), []);
 });
 
+B('an unexpected fs error fails that task with a reason, not the worker', async ({ root }) => {
+  const w = start(['worker', '--id', '0'], { env: testEnv(root) });
+  await waitFor('ready', () => w.out().includes('ready on'));
+  fs.mkdirSync(path.join(root, 'logs', 'x1.out')); // its log cannot be opened
+  assert.is((await cli(['tasks-enqueue', '-i', 'x1', '--', 'true'], { env: testEnv(root) })).code, 0);
+  await waitFor('first task failed', () => locate(root, 'x1')?.state === 'failed');
+  assert.match(locate(root, 'x1')!.text, /REASON=worker-error: .*EISDIR/);
+  const b = (await cli(['tasks-enqueue', '--', 'true'], { env: testEnv(root) })).stdout.trim();
+  await waitFor('next task done', () => locate(root, b)?.state === 'done');
+  assert.is(w.exitCode, null);
+});
+
 B.run();
