@@ -1,4 +1,10 @@
 #!/usr/bin/env node
-import { main } from './cli/main.js';
+import { fastPath } from './cli/fast.js';
+import { report } from './cli/report.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+try {
+  process.exitCode = (await fastPath(argv)) ?? (await (await import('./cli/main.js')).main(argv));
+} catch (err) {
+  process.exitCode = report(err, argv);
+}

@@ -3,7 +3,8 @@
  * documented exit code, in exactly one place.
  */
 import yargs, { type CommandModule } from 'yargs';
-import { describe as describeError, EXIT, exitCodeFor, OrcError } from '../errors.js';
+import { OrcError } from '../errors.js';
+import { report } from './report.js';
 import { VERSION } from '../version.js';
 import { taskCommands } from './commands/tasks/index.js';
 import { sessionCommands } from './commands/session/index.js';
@@ -35,12 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await cli.parseAsync();
   } catch (err) {
-    code = exitCodeFor(err);
-    let line = describeError(err);
-    if (code === EXIT.usage && !line.includes('--help')) {
-      line += ` (see tmux-orc ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help)`;
-    }
-    process.stderr.write(`tmux-orc: ${line}\n`);
+    code = report(err, argv);
   }
   return code || Number(process.exitCode ?? 0);
 }

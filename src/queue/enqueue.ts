@@ -1,7 +1,6 @@
 /** Adding tasks: validate, stage in tmp/, rename into queue/. */
 import fs from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { customAlphabet } from 'nanoid';
 import { encode } from './codec.js';
 import { idProblem, PRIORITY_RANGE, specFields, type TaskSpec } from './task.js';
@@ -54,6 +53,7 @@ export async function enqueue(t: Tree, spec: NewTask, opts: { fsync?: boolean; n
     return id;
   };
   if (spec.id === undefined) return write();
+  const { default: lockfile } = await import('proper-lockfile'); // rare: loaded only when needed
   const release = await lockfile.lock(t.root, { lockfilePath: path.join(t.root, 'ids.lock'), retries: { retries: 50, minTimeout: 5, maxTimeout: 100 } });
   try {
     if (find(t, spec.id)) throw fail('conflict', `task ID ${spec.id} already exists`);

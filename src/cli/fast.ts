@@ -1,0 +1,45 @@
+/**
+ * The fast path: `tasks-enqueue` and `--version` without loading yargs, whose import alone costs
+ * more than 100 ms here, and an enqueue is what scripts, cron jobs and agents run most. The
+ * options come from the same table yargs uses (ENQUEUE_OPTIONS), parsed with Node's own
+ * util.parseArgs. Anything the fast path is unsure of (help, a parse error, a bad number) returns
+ * undefined, and the full CLI handles it with its usual messages.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { VERSION } from '../version.js';
+import { ENQUEUE_OPTIONS, runEnqueue, type EnqueueCommandArgs } from './commands/tasks/enqueue.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+function parseArgsOptions(): Options {
+  const out: Options = { root: { type: 'string' } };
+  for (const [name, o] of Object.entries(ENQUEUE_OPTIONS)) {
+    const alias = 'alias' in o ? o.alias : undefined;
+    out[name] = { type: o.type === 'boolean' ? 'boolean' : 'string', multiple: 'array' in o, ...(alias ? { short: alias } : {}) };
+  }
+  return out;
+}
+
+/** Run argv on the fast path; undefined when the full CLI must handle it. */
+export async function fastPath(argv: string[]): Promise<number | undefined> {
+  if (argv.length === 1 && argv[0] === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (argv[0] !== 'tasks-enqueue') return undefined;
+  const dashdash = argv.indexOf('--');
+  const before = dashdash < 0 ? argv.slice(1) : argv.slice(1, dashdash);
+  if (before.some((a) => a === '-h' || a === '--help')) return undefined;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: before, options: parseArgsOptions(), allowPositionals: true, strict: true });
+  } catch {
+    return undefined;
+  }
+  const v = parsed.values as Record<string, unknown>;
+  const num = (k: string) => (v[k] === undefined ? undefined : Number(v[k]));
+  for (const k of ['priority', 'retries']) if (v[k] !== undefined && (String(v[k]).trim() === '' || Number.isNaN(num(k)))) return undefined;
+  const args = { ...v, priority: num('priority'), retries: num('retries') } as EnqueueCommandArgs;
+  const words = [...parsed.positionals, ...(dashdash < 0 ? [] : argv.slice(dashdash + 1))];
+  return runEnqueue(args, words);
+}
