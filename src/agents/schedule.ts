@@ -63,6 +63,10 @@ export interface ScheduleSpec {
   id?: string;
 }
 
+/** Retries of a failed firing (2 s, 4 s, … about two minutes in all) before waiting for the next period. */
+const FIRE_RETRIES = 6;
+const FIRE_BACKOFF_MS = 2000;
+
 /** Arm a schedule; returns its task ID. */
 export async function armSchedule(root: string, s: ScheduleSpec): Promise<string> {
   const t = tree(root);
@@ -75,6 +79,9 @@ export async function armSchedule(root: string, s: ScheduleSpec): Promise<string
     everyMs: s.everyMs,
     label: CHECKIN_LABEL,
     timeoutMs: FIRE_TIMEOUT_MS,
+    // A target that is down when a check-in fires (mid-restart) gets it a little later, not a period later.
+    retries: FIRE_RETRIES,
+    backoffMs: FIRE_BACKOFF_MS,
     extra: [['SCHEDULE_KIND', s.kind], ['SCHEDULE_TARGET', s.target], ['SCHEDULE_NOTE', s.note]],
   });
 }

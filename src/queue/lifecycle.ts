@@ -73,9 +73,10 @@ export function afterRun(task: Task, r: RunResult, now: number): Move {
   const reason = r.timedOut
     ? `timeout after ${formatDuration(task.timeoutMs ?? 0)}`
     : r.signal !== null ? `signal ${r.signal}` : `exit ${r.exitCode}`;
-  if (task.everyMs) return recur(task, [...end, ['STATUS', status], ...(ok ? [] : [['REASON', reason] as [string, string]])], now);
+  const retriesLeft = task.attempt <= task.retries;
+  if (task.everyMs && (ok || !retriesLeft)) return recur(task, [...end, ['STATUS', status], ...(ok ? [] : [['REASON', reason] as [string, string]])], now);
   if (ok) return { to: 'done', append: [...end, ['STATUS', 'done']] };
-  if (task.attempt > task.retries) return { to: 'failed', append: [...end, ['STATUS', status], ['REASON', reason]] };
+  if (!retriesLeft) return { to: 'failed', append: [...end, ['STATUS', status], ['REASON', reason]] };
   const due = now + backoffDelay(task);
   return {
     to: 'queue',

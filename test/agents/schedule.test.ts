@@ -89,7 +89,8 @@ T('schedules survive tmux kill-server + init, and an overdue check-in fires once
     return l[0]?.runs === 1 ? l : undefined;
   }))!;
   assert.ok(Date.parse(rows[0].due) > Date.now() + 50 * 60_000);
-  assert.equal(received(ctx, 'eng1'), ['hello', 'hello', '[from check-in] after the restart'], 'fired once; briefing re-sent on revive');
+  // The check-in may land just before or just after the re-sent briefing (init restarts the scheduler).
+  assert.equal([...received(ctx, 'eng1')].sort(), ['[from check-in] after the restart', 'hello', 'hello'], 'fired once; briefing re-sent on revive');
 });
 
 T('git-snapshot commits work in progress only when something changed', async (ctx) => {

@@ -21,6 +21,7 @@ const outcomes: Array<[string, string, Partial<RunResult>, string, string | unde
   ['bad cwd is never retried', 'RETRIES=2\n', { exitCode: null, startError: 'bad-cwd: x' }, 'failed', 'failed'],
   ['recurring success', 'EVERY=1m\n', {}, 'queue', 'done'],
   ['recurring failure', 'EVERY=1m\n', { exitCode: 2 }, 'queue', 'failed'],
+  ['recurring failure with retries left: retried, not a period later', 'EVERY=1h\nRETRIES=2\n', { exitCode: 9 }, 'queue', 'failed'],
 ];
 for (const [name, extra, result, to, status] of outcomes) {
   test(`after a run: ${name} → ${to}`, () => {
@@ -36,6 +37,15 @@ test('retries back off exponentially from BACKOFF, capped', () => {
   const m = afterRun(task('RETRIES=3\nBACKOFF=2s\nATTEMPT=2\n'), run({ exitCode: 1 }), NOW);
   assert.is(get(m.append, 'ATTEMPT'), '3');
   assert.is(Date.parse(get(m.append, 'DUE')!), NOW + 4000);
+});
+
+test('a recurring task retries a failed firing with backoff, then waits for its next period', () => {
+  const retry = afterRun(task('EVERY=1h\nRETRIES=2\nBACKOFF=2s\n'), run({ exitCode: 9 }), NOW);
+  assert.not.ok(retry.compact);
+  assert.is(Date.parse(get(retry.append, 'DUE')!), NOW + 2000);
+  const spent = afterRun(task('EVERY=1h\nRETRIES=2\nATTEMPT=3\n'), run({ exitCode: 9 }), NOW);
+  assert.ok(spent.compact);
+  assert.ok(Date.parse(get(spent.append, 'DUE')!) > NOW + 3_000_000);
 });
 
 test('a recurring task fires once after downtime, then stays on its period', () => {
