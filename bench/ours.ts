@@ -1,0 +1,204 @@
+/**
+ * tmux-orc's side of each bench scenario, always through the built CLI (dist/cli.js) as a user
+ * would run it, except the latency probe, which enqueues in-process to time the enqueue itself.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { CLI, killGroup, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
+import { enqueue } from '../src/queue/enqueue.js';
+import { tree } from '../src/queue/tree.js';
+
+const NODE = process.execPath;
+
+/** A worker process and what its pane output says. */
+export interface Worker {
+  child: ChildProcess;
+  ready: () => boolean;
+  done: () => number;
+  exited: Promise<void>;
+  peakMb: () => number | undefined;
+}
+
+export function startWorker(root: string, id: string, extra: string[] = []): Worker {
+  const child = startChild(NODE, [CLI, 'worker', '--root', root, '--id', id, ...extra], { env: benchEnv() });
+  let ready = false;
+  let done = 0;
+  let peak: number | undefined;
+  let tail = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const text = tail + d.toString();
+    const lines = text.split('\n');
+    tail = lines.pop() ?? '';
+    for (const l of lines) {
+      if (l.includes(' done ')) done++;
+      else if (!ready && l.includes(' ready on ')) ready = true;
+    }
+    peak = peakRssMb(child.pid!) ?? peak;
+  });
+  child.stderr!.on('data', () => {});
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  return { child, ready: () => ready, done: () => done, exited, peakMb: () => peakRssMb(child.pid!) ?? peak };
+}
+
+/** The environment for our CLI: no tmux lookups, no colours. */
+export function benchEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, NO_COLOR: '1', TMUX_SOCKET: `orc-bench-${process.pid}`, ...extra };
+  delete env.TMUX;
+  delete env.TASK_ROOT;
+  return env;
+}
+
+async function bulk(root: string, lines: string[], extra: string[] = []): Promise<number> {
+  const r = await run(NODE, [CLI, 'tasks-enqueue', '--root', root, '--stdin', ...extra], { input: `${lines.join('\n')}\n`, env: benchEnv() });
+  if (r.code !== 0) throw new Error(`bulk enqueue failed: ${r.stderr}`);
+  return r.ms;
+}
+
+/**
+ * Drain `n` copies of `cmd` with `workers` warm workers: the tasks are queued with a start time
+ * a little in the future, the workers are started and become ready, and the clock runs from that
+ * start time until the last worker has exited (--until-empty). Returns tasks/s.
+ */
+export async function drain(n: number, cmd: string, workers: number): Promise<number> {
+  const dir = tempDir('drain');
+  const root = path.join(dir, 'tasks');
+  try {
+    for (let lead = 3000; ; lead *= 2) {
+      const gate = Date.now() + lead;
+      fs.rmSync(root, { recursive: true, force: true });
+      await bulk(root, Array(n).fill(cmd), ['--at', `@${gate / 1000}`]);
+      const ws = Array.from({ length: workers }, (_, i) => startWorker(root, String(i), ['--until-empty']));
+      let readyInTime = true;
+      try {
+        await until('workers ready', () => ws.every((w) => w.ready()), lead + 30_000);
+      } catch {
+        readyInTime = false;
+      }
+      if (Date.now() >= gate) readyInTime = false;
+      await Promise.race([Promise.all(ws.map((w) => w.exited)), sleep(Math.max(0, gate - Date.now()) + 600_000)]);
+      const end = nowMs();
+      ws.forEach((w) => killGroup(w.child));
+      const done = fs.readdirSync(path.join(root, 'done')).length;
+      if (done !== n) throw new Error(`drain: ${done} of ${n} tasks in done/`);
+      if (readyInTime) return n / ((end - gate) / 1000);
+      if (lead > 30_000) throw new Error('drain: workers never became ready before the gate');
+    }
+  } finally {
+    removeDir(dir);
+  }
+}
+
+/** `count` single `tasks-enqueue` invocations from one shell loop; tasks/s. */
+export async function singleEnqueues(count: number): Promise<number> {
+  const dir = tempDir('enq');
+  try {
+    const root = path.join(dir, 'tasks');
+    await sh(`${q(NODE)} ${q(CLI)} tasks-init --root ${q(root)} >/dev/null`, { env: benchEnv() });
+    const r = await sh(`i=0; while [ $i -lt ${count} ]; do ${q(NODE)} ${q(CLI)} tasks-enqueue --root ${q(root)} -- true >/dev/null || exit 1; i=$((i+1)); done`, { env: benchEnv() });
+    const queued = fs.readdirSync(path.join(root, 'queue')).length;
+    if (queued !== count) throw new Error(`single enqueue: ${queued} of ${count} queued`);
+    return count / (r.ms / 1000);
+  } finally {
+    removeDir(dir);
+  }
+}
+
+/** One bulk `tasks-enqueue --stdin` of `count` commands; tasks/s. */
+export async function bulkEnqueue(count: number): Promise<number> {
+  const dir = tempDir('bulk');
+  try {
+    const root = path.join(dir, 'tasks');
+    const ms = await bulk(root, Array(count).fill('true'));
+    const queued = fs.readdirSync(path.join(root, 'queue')).length;
+    if (queued !== count) throw new Error(`bulk enqueue: ${queued} of ${count} queued`);
+    return count / (ms / 1000);
+  } finally {
+    removeDir(dir);
+  }
+}
+
+/**
+ * Enqueue → start latency with one idle worker: `samples` tasks, one at a time, each enqueued
+ * (in-process, the same library call the CLI makes, fsync included) once the worker has been idle
+ * for a while. Latency = the task's STARTED record minus the moment the enqueue call began.
+ */
+export async function latency(samples: number): Promise<{ p50: number; p95: number; all: number[] }> {
+  const dir = tempDir('lat');
+  const root = path.join(dir, 'tasks');
+  const t = tree(root);
+  const w = startWorker(root, '0');
+  try {
+    await until('worker ready', () => w.ready(), 30_000);
+    const out: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      await sleep(20 + Math.random() * 30);
+      const t0 = nowMs();
+      const id = await enqueue(t, { cmd: 'true', cwd: dir });
+      const file = await until(`task ${id} done`, () => fs.readdirSync(t.dir('done')).find((n) => n.includes(id)), 30_000, 2);
+      const started = /^STARTED=(.*)$/m.exec(fs.readFileSync(path.join(t.dir('done'), file), 'utf8'))?.[1];
+      if (!started) throw new Error(`latency: no STARTED in ${file}`);
+      out.push(Date.parse(started) - t0);
+    }
+    return { p50: percentile(out, 50), p95: percentile(out, 95), all: out };
+  } finally {
+    killGroup(w.child, 'SIGTERM');
+    await Promise.race([w.exited, sleep(5000)]);
+    killGroup(w.child);
+    removeDir(dir);
+  }
+}
+
+export interface Scale {
+  enqueueRate: number;
+  listSeconds: number;
+  startupSeconds: number;
+  drainRate: number;
+  drained: number;
+  peakMb: number;
+}
+
+/**
+ * 100,000 queued tasks: bulk enqueue them, time `tasks-list`, then run `workers` workers and
+ * measure the steady drain rate over `windowMs` (from the 200th finished task on) while the
+ * queue still holds nearly all of them; the workers' peak RSS is read before they stop.
+ */
+export async function scale(n: number, workers: number, windowMs: number): Promise<Scale> {
+  const dir = tempDir('scale');
+  const root = path.join(dir, 'tasks');
+  const ws: Worker[] = [];
+  try {
+    const enqMs = await bulk(root, Array(n).fill('true'));
+    const list = await run(NODE, [CLI, 'tasks-list', '--root', root], { env: benchEnv(), timeoutMs: 120_000 });
+    if (list.code !== 0) throw new Error(`tasks-list failed: ${list.stderr}`);
+    const t0 = nowMs();
+    for (let i = 0; i < workers; i++) ws.push(startWorker(root, String(i)));
+    await until('workers ready', () => ws.every((w) => w.ready()), 120_000, 20);
+    const startupSeconds = (nowMs() - t0) / 1000;
+    const total = () => ws.reduce((s, w) => s + w.done(), 0);
+    await until('200 tasks done', () => total() >= 200, 120_000, 10);
+    const [a, ta] = [total(), nowMs()];
+    await sleep(windowMs);
+    const [b, tb] = [total(), nowMs()];
+    const peakMb = Math.max(...ws.map((w) => w.peakMb() ?? 0));
+    return { enqueueRate: n / (enqMs / 1000), listSeconds: list.ms / 1000, startupSeconds, drainRate: (b - a) / ((tb - ta) / 1000), drained: b, peakMb };
+  } finally {
+    ws.forEach((w) => killGroup(w.child, 'SIGTERM'));
+    await Promise.race([Promise.all(ws.map((w) => w.exited)), sleep(10_000)]);
+    ws.forEach((w) => killGroup(w.child));
+    removeDir(dir);
+  }
+}
+
+/** Wall time of one run of `node ...args` (ms). */
+export async function nodeRun(args: string[], root?: string): Promise<number> {
+  const r = await run(NODE, args, { env: benchEnv(root ? { TASK_ROOT: root } : {}) });
+  if (r.code !== 0) throw new Error(`node ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.ms;
+}
+
+export const cliArgs = (...a: string[]): string[] => [CLI, ...a];
+
+export function q(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,231 @@
+/**
+ * `npm run bench`: tmux-orc side by side with task-spooler, nq, GNU parallel and the xargs floor,
+ * on this machine, in one run. Prints one markdown table of medians with our/peer ratios and the
+ * targets of issue #5, and writes the same to bench/results/latest.md (and a timestamped copy).
+ *
+ * Environment: BENCH_RUNS (runs per scenario, default 3), BENCH_ONLY (e.g. "1,2,6"),
+ * BENCH_SCALE (queued tasks in scenario 5, default 100000), BENCH_WINDOW_MS (drain window, 20000).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { cleanupAll, cleanupOnExit, median, REPO } from './measure.js';
+import { bulkEnqueue, cliArgs, drain, latency, nodeRun, scale, singleEnqueues } from './ours.js';
+import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
+import { tempDir, removeDir } from './measure.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
+const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
+const N = 1000;
+const WORKERS = 4;
+
+type Cell = { value: number; unit: string; better: 'higher' | 'lower' } | { skipped: string } | undefined;
+interface Row {
+  scenario: string;
+  ours: Cell;
+  peers: Partial<Record<Peer['key'], Cell>>;
+}
+
+const rows: Row[] = [];
+const targets: Array<{ target: string; measured: string; met: boolean }> = [];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function medianOf(label: string, runs: number, fn: () => Promise<number>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    xs.push(await fn());
+    log(`  ${label} run ${i + 1}/${runs}: ${xs[i].toFixed(1)}`);
+  }
+  return median(xs);
+}
+
+const per = (unit: string, value: number): Cell => ({ value, unit, better: unit.endsWith('/s') ? 'higher' : 'lower' });
+
+/** Runs each contender once per round, in turn, so drift in machine load hits them all alike. */
+async function sideBySide(
+  scenario: string,
+  ours: () => Promise<number>,
+  peers: Partial<Record<Peer['key'], () => Promise<number>>>,
+  unit = 'tasks/s',
+): Promise<Row> {
+  log(`${scenario}`);
+  const samples: Record<string, number[]> = { ours: [] };
+  const skipped: Record<string, string> = {};
+  for (const p of PEERS) {
+    if (!peers[p.key]) continue;
+    if (!available(p)) skipped[p.key] = `skipped (install: ${installLine(p)})`;
+    else samples[p.key] = [];
+  }
+  for (let r = 0; r < RUNS; r++) {
+    for (const key of Object.keys(samples)) {
+      const fn = key === 'ours' ? ours : peers[key as Peer['key']]!;
+      const v = await fn();
+      samples[key].push(v);
+      log(`  run ${r + 1}/${RUNS} ${key}: ${v.toFixed(1)} ${unit}`);
+    }
+  }
+  const row: Row = { scenario, ours: per(unit, median(samples.ours)), peers: {} };
+  for (const p of PEERS) {
+    if (skipped[p.key]) row.peers[p.key] = { skipped: skipped[p.key] };
+    else if (samples[p.key]) row.peers[p.key] = per(unit, median(samples[p.key]));
+  }
+  rows.push(row);
+  return row;
+}
+
+const num = (c: Cell) => (c && 'value' in c ? c.value : NaN);
+function fmt(v: number, unit: string): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  const digits = v >= 100 ? 0 : v >= 10 ? 1 : 2;
+  return `${v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unit}`;
+}
+
+function cellText(c: Cell, ours?: Cell): string {
+  if (!c) return '—';
+  if ('skipped' in c) return c.skipped;
+  const base = fmt(c.value, c.unit);
+  if (!ours || !('value' in ours)) return base;
+  // our/peer as "how many times the peer's figure we reach": for rates ours/peer, for times peer/ours.
+  const ratio = c.better === 'higher' ? ours.value / c.value : c.value / ours.value;
+  return `${base} (ours ×${ratio.toFixed(2)})`;
+}
+
+function table(): string {
+  const head = ['Scenario', 'tmux-orc', ...PEERS.map((p) => p.name)];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const r of rows) lines.push(`| ${[r.scenario, cellText(r.ours), ...PEERS.map((p) => cellText(r.peers[p.key], r.ours))].join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function targetTable(): string {
+  const lines = ['| Target (issue #5) | Measured | Met |', '|---|---|---|'];
+  for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
+  return lines.join('\n');
+}
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? '?';
+  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  let commit = '?';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  return `${new Date().toISOString()} · commit ${commit} · Node ${process.version} · ${os.cpus().length} × ${cpu} · load average ${load} · ${RUNS} runs per scenario`;
+}
+
+async function main(): Promise<void> {
+  cleanupOnExit();
+  const missing = PEERS.filter((p) => !available(p));
+  for (const p of missing) log(`peer ${p.name} missing: ${installLine(p)} (or scripts/install-peers.sh)`);
+  const loadBefore = os.loadavg()[0];
+
+  let drain1k = NaN;
+  if (ONLY.has('1')) {
+    const r = await sideBySide(`1. drain ${N.toLocaleString('en-US')} \`true\`, ${WORKERS} workers`, () => drain(N, 'true', WORKERS), {
+      tsp: () => tspDrain(N, 'true', WORKERS),
+      nq: () => nqDrain(N, 'true', WORKERS),
+      parallel: () => parallelDrain(N, 'true', WORKERS),
+      xargs: () => xargsDrain(N, 'true', WORKERS),
+    });
+    drain1k = num(r.ours);
+    const tsp = num(r.peers.tsp);
+    const xa = num(r.peers.xargs);
+    targets.push({ target: 'drain 1,000 `true`, 4 workers ≥ `tsp -S 4`', measured: `${fmt(drain1k, 'tasks/s')} vs ${fmt(tsp, 'tasks/s')} (×${(drain1k / tsp).toFixed(2)})`, met: drain1k >= tsp });
+    targets.push({ target: '… and ≥ 40% of the `xargs -P4` floor', measured: `${((100 * drain1k) / xa).toFixed(0)}% of ${fmt(xa, 'tasks/s')}`, met: drain1k >= 0.4 * xa });
+  }
+  if (ONLY.has('2')) {
+    await sideBySide(`2. drain ${N.toLocaleString('en-US')} \`sleep 0.01\`, ${WORKERS} workers`, () => drain(N, 'sleep 0.01', WORKERS), {
+      tsp: () => tspDrain(N, 'sleep 0.01', WORKERS),
+      nq: () => nqDrain(N, 'sleep 0.01', WORKERS),
+      parallel: () => parallelDrain(N, 'sleep 0.01', WORKERS),
+      xargs: () => xargsDrain(N, 'sleep 0.01', WORKERS),
+    });
+  }
+  if (ONLY.has('3')) {
+    await sideBySide('3a. enqueue: 200 single submits from a shell loop', () => singleEnqueues(200), {
+      tsp: () => tspSubmits(200),
+      nq: () => nqSubmits(200),
+    });
+    log('3b. bulk enqueue 10,000 (--stdin)');
+    const bulk = await medianOf('bulk', RUNS, () => bulkEnqueue(10_000));
+    rows.push({ scenario: '3b. bulk enqueue 10,000 (`--stdin`, one process)', ours: per('tasks/s', bulk), peers: {} });
+    targets.push({ target: 'bulk enqueue ≥ 5,000 tasks/s', measured: fmt(bulk, 'tasks/s'), met: bulk >= 5000 });
+  }
+  if (ONLY.has('4')) {
+    log('4. enqueue → start latency, idle worker');
+    const l = await latency(Math.max(60, 40 * RUNS));
+    rows.push({ scenario: `4a. enqueue → start latency p50 (idle worker, ${l.all.length} tasks)`, ours: per('ms', l.p50), peers: {} });
+    rows.push({ scenario: '4b. enqueue → start latency p95', ours: per('ms', l.p95), peers: {} });
+    targets.push({ target: 'enqueue → start p50 ≤ 10 ms', measured: fmt(l.p50, 'ms'), met: l.p50 <= 10 });
+    targets.push({ target: 'enqueue → start p95 ≤ 50 ms', measured: fmt(l.p95, 'ms'), met: l.p95 <= 50 });
+  }
+  if (ONLY.has('5')) {
+    log(`5. scale: ${SCALE.toLocaleString('en-US')} queued`);
+    const s = await scale(SCALE, WORKERS, WINDOW_MS);
+    log(`  ${JSON.stringify(s)}`);
+    const k = SCALE.toLocaleString('en-US');
+    rows.push({ scenario: `5a. ${k} queued: bulk enqueue`, ours: per('tasks/s', s.enqueueRate), peers: {} });
+    rows.push({ scenario: `5b. ${k} queued: \`tasks-list\``, ours: per('s', s.listSeconds), peers: {} });
+    rows.push({ scenario: `5c. ${k} queued: ${WORKERS} workers ready`, ours: per('s', s.startupSeconds), peers: {} });
+    rows.push({ scenario: `5d. ${k} queued: drain rate (${(WINDOW_MS / 1000).toFixed(0)} s window, ${s.drained.toLocaleString('en-US')} done)`, ours: per('tasks/s', s.drainRate), peers: {} });
+    rows.push({ scenario: `5e. ${k} queued: worker peak RSS`, ours: per('MB', s.peakMb), peers: {} });
+    if (Number.isFinite(drain1k)) {
+      targets.push({ target: '100k queued: drain rate ≥ 80% of the 1,000-task rate', measured: `${fmt(s.drainRate, 'tasks/s')} = ${((100 * s.drainRate) / drain1k).toFixed(0)}% of ${fmt(drain1k, 'tasks/s')}`, met: s.drainRate >= 0.8 * drain1k });
+    }
+    targets.push({ target: '100k queued: `tasks-list` ≤ 2 s', measured: fmt(s.listSeconds, 's'), met: s.listSeconds <= 2 });
+    targets.push({ target: '100k queued: worker RSS ≤ 80 MB', measured: fmt(s.peakMb, 'MB'), met: s.peakMb <= 80 });
+  }
+  if (ONLY.has('6')) {
+    log('6. CLI start-up');
+    const dir = tempDir('startup');
+    try {
+      const root = path.join(dir, 'tasks');
+      const samples = { bare: [] as number[], version: [] as number[], enqueue: [] as number[] };
+      for (let i = 0; i < Math.max(10, 5 * RUNS); i++) {
+        samples.bare.push(await nodeRun(['-e', '0']));
+        samples.version.push(await nodeRun(cliArgs('--version')));
+        samples.enqueue.push(await nodeRun(cliArgs('tasks-enqueue', '--root', root, '--', 'true')));
+      }
+      const [bare, version, enq] = [median(samples.bare), median(samples.version), median(samples.enqueue)];
+      rows.push({ scenario: '6a. bare `node -e 0` (reference)', ours: per('ms', bare), peers: {} });
+      rows.push({ scenario: `6b. \`tmux-orc --version\` (+${(version - bare).toFixed(0)} ms over node)`, ours: per('ms', version), peers: {} });
+      rows.push({ scenario: `6c. one \`tasks-enqueue\` (+${(enq - bare).toFixed(0)} ms over node)`, ours: per('ms', enq), peers: {} });
+      targets.push({ target: 'single enqueue within 30 ms of bare `node -e 0`', measured: `+${(enq - bare).toFixed(1)} ms (${fmt(enq, 'ms')} vs ${fmt(bare, 'ms')})`, met: enq - bare <= 30 });
+    } finally {
+      removeDir(dir);
+    }
+  }
+
+  const md = [
+    '# tmux-orc benchmark',
+    '',
+    `${machine()} · load average at start ${loadBefore.toFixed(2)}`,
+    '',
+    'Medians. In peer columns, "ours ×R" is how many times the peer\'s figure tmux-orc reaches (rates: ours/peer; times: peer/ours); ×1.00 or more is as good or better.',
+    'Queues (tmux-orc, tsp, nq) are drained warm: every slot is held until the clock starts. parallel and xargs are timed whole (their start-up included).',
+    '',
+    table(),
+    '',
+    targetTable(),
+    '',
+  ].join('\n');
+  process.stdout.write(`${md}\n`);
+  const dir = path.join(REPO, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  if (ONLY.size === 6 || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
+  fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.md`), md);
+}
+
+try {
+  await main();
+} catch (err) {
+  process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+} finally {
+  cleanupAll();
+}
