@@ -43,7 +43,7 @@ export function startWorker(root: string, id: string, extra: string[] = []): Wor
 
 /** The environment for our CLI: no tmux lookups, no colours. */
 export function benchEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, NO_COLOR: '1', TMUX_SOCKET: `orc-bench-${process.pid}`, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TMUX_SOCKET: `orc-bench-${process.pid}`, ...extra };
   delete env.TMUX;
   delete env.TASK_ROOT;
   return env;
@@ -135,7 +135,7 @@ export async function latency(samples: number): Promise<{ p50: number; p95: numb
       await sleep(20 + Math.random() * 30);
       const t0 = nowMs();
       const id = await enqueue(t, { cmd: 'true', cwd: dir });
-      const file = await until(`task ${id} done`, () => fs.readdirSync(t.dir('done')).find((n) => n.includes(id)), 30_000, 2);
+      const file = (await until(`task ${id} done`, () => fs.readdirSync(t.dir('done')).find((n) => n.includes(id)), 30_000, 2)) as string;
       const started = /^STARTED=(.*)$/m.exec(fs.readFileSync(path.join(t.dir('done'), file), 'utf8'))?.[1];
       if (!started) throw new Error(`latency: no STARTED in ${file}`);
       out.push(Date.parse(started) - t0);

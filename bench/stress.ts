@@ -1,0 +1,42 @@
+/**
+ * `npm run stress`: the full-size stress scenarios (bench/stress-lib.ts), bounded in time and
+ * load. Prints one summary line and exits non-zero on any violation.
+ *
+ * Environment: STRESS_TASKS (exactly-once tasks, default 20000), STRESS_CHAOS_S (default 60),
+ * STRESS_FUZZ (junk files, default 1000), STRESS_ONLY (e.g. "once,chaos").
+ */
+import { cleanupAll, cleanupOnExit } from './measure.js';
+import { chaos, exactlyOnce, fuzz, type Outcome } from './stress-lib.js';
+
+const only = new Set((process.env.STRESS_ONLY ?? 'once,chaos,fuzz').split(','));
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function main(): Promise<number> {
+  cleanupOnExit();
+  const t0 = Date.now();
+  const outcomes: Outcome[] = [];
+  const step = async (key: string, label: string, fn: () => Promise<Outcome>) => {
+    if (!only.has(key)) return;
+    log(`stress: ${label} …`);
+    const t = Date.now();
+    const o = await fn();
+    log(`  ${o.summary} (${((Date.now() - t) / 1000).toFixed(0)} s)${o.violations.length ? `\n  VIOLATIONS:\n    ${o.violations.slice(0, 20).join('\n    ')}` : ''}`);
+    outcomes.push(o);
+  };
+  await step('once', 'exactly-once', () => exactlyOnce({ workers: 8, tasks: Number(process.env.STRESS_TASKS ?? 20_000) }));
+  await step('chaos', 'chaos', () => chaos({ workers: 4, seconds: Number(process.env.STRESS_CHAOS_S ?? 60), killEveryMs: 2000, batch: 400 }));
+  await step('fuzz', 'fuzz', () => fuzz({ workers: 4, files: Number(process.env.STRESS_FUZZ ?? 1000), real: 200 }));
+  const bad = outcomes.filter((o) => o.violations.length);
+  const secs = ((Date.now() - t0) / 1000).toFixed(0);
+  process.stdout.write(`stress ${bad.length ? 'FAILED' : 'ok'} in ${secs} s — ${outcomes.map((o) => `${o.summary}${o.violations.length ? ` [${o.violations.length} violations]` : ''}`).join('; ')}\n`);
+  return bad.length ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  process.stderr.write(`stress: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+} finally {
+  cleanupAll();
+}
