@@ -49,21 +49,17 @@ export function testEnv(root?: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pr
   return env;
 }
 
-/** Run `tmux-orc ...args` to completion. */
-export function cli(args: string[], opts: RunOptions = {}): Promise<Run> {
+/** Run any program to completion, collecting its output; reject if it outlives the timeout. */
+export function run(file: string, args: string[], opts: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: opts.env ?? testEnv(),
-      cwd: opts.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(file, args, { env: opts.env ?? testEnv(), cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`tmux-orc ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 60000} ms\n${stderr}`));
+      reject(new Error(`${file} ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 60000} ms\n${stderr}`));
     }, opts.timeoutMs ?? 60000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -72,6 +68,11 @@ export function cli(args: string[], opts: RunOptions = {}): Promise<Run> {
     });
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** Run `tmux-orc ...args` to completion. */
+export function cli(args: string[], opts: RunOptions = {}): Promise<Run> {
+  return run(process.execPath, [CLI, ...args], opts);
 }
 
 /** Start a long-running `tmux-orc ...args` (a worker); its output is collected in `out()`. */

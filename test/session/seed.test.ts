@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, killTmux, names, REPO, tempDir, testEnv, tmux, tmuxSocket, waitFor, type Run } from '../helpers.js';
+import { cleanup, killTmux, names, REPO, run, tempDir, testEnv, tmux, tmuxSocket, waitFor, type Run } from '../helpers.js';
 
 const Seed = suite<{ dir: string; sock: string; env: NodeJS.ProcessEnv }>('seed examples');
 
@@ -33,21 +33,7 @@ Seed.after.each((ctx) => {
 
 /** Run one example line with bash, as a user would type it. */
 function sh(ctx: { dir: string; env: NodeJS.ProcessEnv }, line: string, timeoutMs = 30000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', line], { cwd: ctx.dir, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${line} did not finish\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return run('bash', ['-c', line], { cwd: ctx.dir, env: ctx.env, timeoutMs });
 }
 
 async function ok(ctx: { dir: string; env: NodeJS.ProcessEnv }, line: string): Promise<string> {
