@@ -132,8 +132,9 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
 
 type Say = (line: string) => void;
 
+let ownStart: string | undefined;
 /** This process's start time: with the pid, what names this worker to stale checks. Read once. */
-const SELF_START = processStart(process.pid) ?? '';
+const selfStart = () => (ownStart ??= processStart(process.pid) ?? '');
 
 /** Move a task this worker holds to failed/ after an unexpected error, so it is never stuck in running/. */
 function failClaimed(t: Tree, name: string, reason: string): void {
@@ -168,7 +169,7 @@ async function runClaimed(
   }
   const started = Date.now();
   record(t, 'running', name, [['ATTEMPT', String(task.attempt)], ['WORKER', id], ['HOST', HOST], ['WORKER_PID', String(process.pid)],
-    ['WORKER_START', SELF_START], ['STARTED', iso(started)]]);
+    ['WORKER_START', selfStart()], ['STARTED', iso(started)]]);
   say(`start ${task.id} (attempt ${task.attempt}): ${oneLine(task.cmd)}`);
   const result = await runTask({
     task,
