@@ -89,6 +89,8 @@ export function nameInfo(name: string): { id?: string; key: string } {
 /** Names in a state directory, in dispatch order. */
 export function listNames(t: Tree, d: Dir): string[] {
   const names = fs.readdirSync(t.dir(d));
+  // The common case, only our own names: they sort as they are (no key objects for 100,000 names).
+  if (names.every((n) => OURS.test(n))) return names.sort();
   const keyed = names.map((n) => ({ n, k: nameInfo(n).key }));
   keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   return keyed.map((x) => x.n);
