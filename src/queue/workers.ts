@@ -103,4 +103,3 @@ export function listWorkers(t: Tree): WorkerInfo[] {
   return workers.sort((a, b) => a.host.localeCompare(b.host) || a.id.localeCompare(b.id, undefined, { numeric: true }));
 }
 
-export { entryAlive };

@@ -8,7 +8,6 @@ import { appendFileSync } from 'node:fs';
 import { afterRun, interrupted, type RunResult } from '../queue/lifecycle.js';
 import { HOST, processStart } from '../queue/proc.js';
 import { recoverStale, sweepTmp } from '../queue/recover.js';
-import type { Task } from '../queue/task.js';
 import { apply, claim, record } from '../queue/transitions.js';
 import { checkSafe, ensureTree, logPath, move, readTask, taskPath, tree, type Tree } from '../queue/tree.js';
 import { freeWorkerId, HEARTBEAT_MS, register } from '../queue/workers.js';
@@ -208,4 +207,3 @@ function oneLine(cmd: string): string {
   return s.length > 120 ? `${s.slice(0, 119)}…` : s;
 }
 
-export type { Task };
