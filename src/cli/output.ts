@@ -11,9 +11,9 @@ export function printJson(value: unknown): void {
 export function printTable(header: string[], rows: string[][], out: NodeJS.WriteStream = process.stdout): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i < r.length - 1 ? r[i].length : 0))));
   const cols = out.isTTY ? out.columns || 100 : Infinity;
-  for (const r of [header, ...rows]) {
-    let line = r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c)).join('  ');
-    if (line.length > cols) line = `${line.slice(0, Math.max(cols - 1, 0))}…`;
-    out.write(`${line}\n`);
-  }
+  const lines = [header, ...rows].map((r) => {
+    const line = r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c)).join('  ');
+    return line.length > cols ? `${line.slice(0, Math.max(cols - 1, 0))}…` : line;
+  });
+  out.write(`${lines.join('\n')}\n`); // one write: 100,000 rows are one syscall, not 100,000
 }
