@@ -23,6 +23,7 @@ export interface Cleaned {
 export function clean(t: Tree, o: CleanOptions): Cleaned[] {
   const now = o.now ?? Date.now();
   const removed: Cleaned[] = [];
+  let live: Set<string> | undefined; // IDs still queued or running (a retried task keeps its logs), read once
   for (const dir of ['done', 'failed'] as const) {
     const entries = fs.readdirSync(t.dir(dir)).map((name) => {
       const file = taskPath(t, dir, name);
@@ -41,7 +42,8 @@ export function clean(t: Tree, o: CleanOptions): Cleaned[] {
       const id = r?.ok ? r.task.id : (nameInfo(e.name).id ?? e.name);
       if (!o.dryRun) {
         fs.rmSync(e.file, { force: true });
-        if (!stillListed(t, id)) for (const s of ['out', 'err'] as const) fs.rmSync(logPath(t, id, s), { force: true });
+        live ??= liveIds(t);
+        if (!live.has(id)) for (const s of ['out', 'err'] as const) fs.rmSync(logPath(t, id, s), { force: true });
       }
       removed.push({ id, dir, finished: e.finished });
     }
@@ -49,7 +51,7 @@ export function clean(t: Tree, o: CleanOptions): Cleaned[] {
   return removed;
 }
 
-/** A retried task may be back in the queue under the same ID: keep its logs then. */
-function stillListed(t: Tree, id: string): boolean {
-  return ['queue', 'running'].some((d) => fs.readdirSync(t.dir(d as 'queue')).some((n) => nameInfo(n).id === id));
+/** IDs in queue/ and running/: a retried task may be back under the same ID and keeps its logs. */
+function liveIds(t: Tree): Set<string> {
+  return new Set((['queue', 'running'] as const).flatMap((d) => fs.readdirSync(t.dir(d)).map((n) => nameInfo(n).id ?? n)));
 }

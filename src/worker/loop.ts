@@ -84,6 +84,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     } else if (pick.kind === 'doomed') {
       if (claim(t, pick.name)) {
         apply(t, 'running', pick.name, pick.task, pick.move);
+        view.finished(pick.task.id, 'failed');
         say(`failed ${pick.task.id}: ${pick.move.append.find(([k]) => k === 'REASON')?.[1]}`);
       }
     } else if (claim(t, pick.name)) {
@@ -188,6 +189,7 @@ async function runClaimed(
   const m = interruptedByUs && !cancelledByUser ? interrupted(now) : afterRun(task, { ...result, cancelled: cancelledByUser }, now);
   apply(t, 'running', name, fresh?.ok ? fresh.task : task, m);
   if (m.to === 'queue') view.add(name);
+  else view.finished(task.id, m.to as 'done' | 'failed');
   say(`${endWord(m.to, m.append)} ${task.id}: ${summary(result)} in ${formatDuration(result.durationMs)}`);
 }
 

@@ -39,6 +39,7 @@ export class QueueView {
     this.names = listNames(this.t, 'queue');
     this.start = 0;
     this.gone.clear();
+    this.deps.reset();
     const present = new Set(this.names);
     for (const k of this.meta.keys()) if (!present.has(k)) this.meta.delete(k);
   }
@@ -75,11 +76,15 @@ export class QueueView {
     }
   }
 
+  /** A task finished here: a task waiting on it may run now, without reading done/ again. */
+  finished(id: string, dir: 'done' | 'failed'): void {
+    this.deps.finished(id, dir);
+  }
+
   /** The first queued task in dispatch order that this worker may act on now. */
   next(now: number): Pick {
     let nextDue: number | undefined;
     let candidates = 0;
-    this.deps.reset();
     for (let i = this.start; i < this.names.length; i++) {
       const name = this.names[i];
       if (this.gone.has(name)) continue;
@@ -114,36 +119,43 @@ export class QueueView {
 }
 
 /**
- * Where the dependencies of queued tasks are. done/ and failed/ are read at most once per pick,
- * and only when a dependency is not already known to be finished.
+ * Where the dependencies of queued tasks are, read from done/, failed/, queue/ and running/ at
+ * most once between rescans, so a claim never rescans those directories. What this worker
+ * finishes is added as it happens; what other workers finish is seen at the next rescan.
  */
 class DepIndex {
-  private finished = new Map<string, 'done' | 'failed'>();
-  private fresh = false;
+  private done?: Map<string, 'done' | 'failed'>;
+  private pending?: Set<string>;
 
   constructor(private t: Tree) {}
 
   reset(): void {
-    this.fresh = false;
+    this.done = undefined;
+    this.pending = undefined;
+  }
+
+  finished(id: string, dir: 'done' | 'failed'): void {
+    this.done?.set(id, dir);
   }
 
   state(id: string, queued: string[]): DepState {
-    let s = this.finished.get(id);
-    if (s === undefined && !this.fresh) {
-      this.reload();
-      s = this.finished.get(id);
-    }
-    if (s !== undefined) return s;
-    if (queued.some((n) => nameInfo(n).id === id)) return 'pending';
-    if (fs.readdirSync(this.t.dir('running')).some((n) => nameInfo(n).id === id)) return 'pending';
-    return 'missing';
+    const known = this.lookup(id, queued);
+    if (known !== 'missing') return known;
+    this.reset(); // "missing" fails a task: say it only after a fresh look at every directory
+    return this.lookup(id, fs.readdirSync(this.t.dir('queue')));
   }
 
-  private reload(): void {
-    this.finished.clear();
-    for (const d of ['done', 'failed'] as const) {
-      for (const n of fs.readdirSync(this.t.dir(d))) this.finished.set(nameInfo(n).id ?? n, d);
-    }
-    this.fresh = true;
+  private lookup(id: string, queued: string[]): DepState {
+    this.done ??= this.ids(['done', 'failed']);
+    const s = this.done.get(id);
+    if (s !== undefined) return s;
+    this.pending ??= new Set([...queued.map((n) => nameInfo(n).id ?? n), ...this.ids(['running']).keys()]);
+    return this.pending.has(id) ? 'pending' : 'missing';
+  }
+
+  private ids<D extends 'done' | 'failed' | 'running'>(dirs: D[]): Map<string, D> {
+    const m = new Map<string, D>();
+    for (const d of dirs) for (const n of fs.readdirSync(this.t.dir(d))) m.set(nameInfo(n).id ?? n, d);
+    return m;
   }
 }
