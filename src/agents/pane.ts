@@ -94,13 +94,10 @@ function matches(p: PaneInfo, t: ParsedTarget): boolean {
 export async function paneInfo(tmux: TmuxClient, target: string): Promise<PaneInfo | undefined> {
   const t = parseTarget(target);
   if (!t) return undefined;
-  // tmux can mark a pane dead a moment before it fills in the exit status: look again briefly.
-  for (let look = 0; ; look++) {
-    // Without an index, a window name picks its active pane; the first window of that name wins.
-    const hit = (await listPanes(tmux)).find((p) => matches(p, t));
-    if (!hit?.dead || hit.deadStatus !== undefined || hit.deadSignal || look >= 50) return hit;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const panes = await listPanes(tmux);
+  const hits = panes.filter((p) => matches(p, t));
+  // Without an index, a window name picks its active pane; the first window of that name wins.
+  return hits[0];
 }
 
 /** Every pane of a session (or of the whole server), [] when there is none. */

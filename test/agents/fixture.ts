@@ -72,6 +72,6 @@ export function oneLine(r: Run, code: number, pattern: RegExp): void {
   assert.is(r.code, code, `exit code (stderr: ${r.stderr})`);
   const lines = r.stderr.trim().split('\n');
   assert.is(lines.length, 1, `one line: ${r.stderr}`);
-  assert.match(lines[0], pattern);
+  assert.ok(pattern.test(lines[0]), `${lines[0]} should match ${pattern}`);
   assert.not.match(r.stderr, /\n\s+at /);
 }

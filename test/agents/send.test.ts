@@ -61,7 +61,8 @@ T('bad input and dead targets: one line, documented exit code, nothing sent', as
   let r = await run(ctx, ['send', 'eng1', '/exit 4']);
   assert.is(r.code, 0, r.stderr);
   await waitFor('pane dead', () => tmux(ctx.sock, 'display-message', '-p', '-t', 'team:eng1', '#{pane_dead}').trim() === '1');
-  oneLine(await run(ctx, ['send', 'eng1', 'anyone there?']), 9, /agent eng1 is dead: pane %\d+ exited with status 4 \(restart it: tmux-orc agent revive eng1\)/);
+  // tmux 3.3a sometimes marks a pane dead without ever filling in its exit status: then it is "?".
+  oneLine(await run(ctx, ['send', 'eng1', 'anyone there?']), 9, /agent eng1 is dead: pane %\d+ exited with status (4|\?) \(restart it: tmux-orc agent revive eng1\)/);
   tmux(ctx.sock, 'kill-server');
   oneLine(await run(ctx, ['send', 'eng1', 'anyone there?']), 9, /agent eng1 is dead: it has no pane/);
   assert.equal(received(ctx), ['/exit 4']);
