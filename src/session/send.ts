@@ -32,7 +32,7 @@ export async function untilDrawn(tmux: TmuxClient, paneId: string, ms = 10_000):
 
 /** Type `text` and Enter into one live pane. */
 export async function deliver(tmux: TmuxClient, p: Pane, text: string): Promise<SendOutcome> {
-  if (p.dead) return { pane: p.paneId, worker: p.worker, delivered: false, reason: `pane ${p.paneId} is dead (exit ${p.deadStatus})` };
+  if (p.dead) return { pane: p.paneId, worker: p.worker, delivered: false, reason: `pane ${p.paneId} is dead${p.deadStatus === undefined ? '' : ` (exit ${p.deadStatus})`}` };
   await untilDrawn(tmux, p.paneId);
   if (p.inMode) await tmux.run(A.cancelMode(p.paneId));
   if (text !== '') await tmux.run(A.sendLiteral(p.paneId, text));
