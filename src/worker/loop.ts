@@ -15,6 +15,7 @@ import { iso, formatDuration } from '../time.js';
 import { QueueView, type Pick as Choice } from './queue-view.js';
 import { describe } from '../errors.js';
 import { runTask } from './runner.js';
+import { createLauncher, type Launcher } from './launcher.js';
 import { watchQueue, type Waker } from './wake.js';
 
 export interface WorkerOptions {
@@ -49,6 +50,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   const reg = register(t, id);
   const say = (line: string) => o.out.write(`${iso(Date.now()).slice(11, 19)} worker-${id} ${line}\n`);
   const view = new QueueView(t, o.label);
+  const launcher = createLauncher();
   let waker: Waker | undefined;
   const stop = { draining: false, cancel: new AbortController() };
   let current: string | undefined;
@@ -89,7 +91,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
       }
     } else if (claim(t, pick.name)) {
       current = pick.name;
-      await runClaimed(t, pick.name, id, o, stop, say, view);
+      await runClaimed(t, pick.name, id, o, stop, say, view, launcher);
     }
   };
 
@@ -125,6 +127,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await waker?.close();
+    launcher.close();
     reg.unregister();
     say('stopped');
   }
@@ -151,7 +154,7 @@ function failClaimed(t: Tree, name: string, reason: string): void {
 async function runClaimed(
   t: Tree, name: string, id: string,
   o: Required<Pick<WorkerOptions, 'killGraceMs' | 'out' | 'err'>> & WorkerOptions,
-  stop: { cancel: AbortController }, say: Say, view: QueueView,
+  stop: { cancel: AbortController }, say: Say, view: QueueView, launcher: Launcher,
 ): Promise<void> {
   const read = readTask(taskPath(t, 'running', name));
   if (!read) return;
@@ -173,7 +176,8 @@ async function runClaimed(
   say(`start ${task.id} (attempt ${task.attempt}): ${oneLine(task.cmd)}`);
   const result = await runTask({
     task,
-    baseEnv: { ...process.env, TASK_ID: task.id, TASK_ROOT: t.root, TASK_ATTEMPT: String(task.attempt), WORKER_ID: id },
+    launcher,
+    env: [['TASK_ID', task.id], ['TASK_ROOT', t.root], ['TASK_ATTEMPT', String(task.attempt)], ['WORKER_ID', id]],
     logOut: logPath(t, task.id, 'out'),
     logErr: logPath(t, task.id, 'err'),
     stdout: o.out,

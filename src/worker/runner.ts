@@ -1,18 +1,20 @@
 /**
  * Runs one task: `bash -c CMD` in its own process group, in its CWD, with its ENV on top of the
- * worker's environment; stdout and stderr go both to the pane and to the task's log files.
- * A task is over when its command exits; whatever it left running in its group is killed then.
+ * worker's environment. The task writes straight into its log files; the worker follows them to
+ * the pane. A task is over when its command exits; whatever it left running in its group is
+ * killed then.
  */
 import fs from 'node:fs';
-import { spawn } from 'node:child_process';
 import type { Task } from '../queue/task.js';
 import type { RunResult } from '../queue/lifecycle.js';
-import { processStart, signalGroup } from '../queue/proc.js';
+import { signalGroup } from '../queue/proc.js';
+import { nulIn, type Launcher } from './launcher.js';
 
 export interface RunOptions {
   task: Task;
-  /** The environment the task starts from (the worker's, plus TASK_* variables). */
-  baseEnv: NodeJS.ProcessEnv;
+  launcher: Launcher;
+  /** Variables set for the task on top of the worker's environment (TASK_ID, …). */
+  env: Array<[string, string]>;
   logOut: string;
   logErr: string;
   /** Where the pane sees the output. */
@@ -26,62 +28,83 @@ export interface RunOptions {
   cancel: AbortSignal;
 }
 
-export function runTask(o: RunOptions): Promise<RunResult> {
+/** How often a running task's new output is copied to the pane. */
+const FOLLOW_MS = 100;
+
+export async function runTask(o: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const { task } = o;
   const result = (r: Partial<RunResult>): RunResult => ({
     exitCode: null, signal: null, timedOut: false, cancelled: false, durationMs: Date.now() - started, ...r,
   });
-  if (task.cwd !== undefined && !isDir(task.cwd)) {
-    return Promise.resolve(result({ startError: `bad-cwd: ${task.cwd} is not a directory` }));
-  }
-  const env = { ...o.baseEnv };
-  for (const [k, v] of task.env) env[k] = v;
+  if (task.cwd !== undefined && !isDir(task.cwd)) return result({ startError: `bad-cwd: ${task.cwd} is not a directory` });
+  const req = { cmd: task.cmd, cwd: task.cwd, env: [...o.env, ...task.env], out: o.logOut, err: o.logErr };
+  const nul = nulIn(req);
+  if (nul) return result({ startError: `bad-task: ${nul} holds a NUL byte` });
 
-  return new Promise((resolve) => {
-    const outFd = fs.openSync(o.logOut, 'a', 0o600);
-    const errFd = fs.openSync(o.logErr, 'a', 0o600);
+  const logs = [new Follower(o.logOut, o.stdout), new Follower(o.logErr, o.stderr)];
+  try {
+    const launched = await o.launcher.launch(req);
+    if ('error' in launched) return result({ startError: launched.error });
+    const pgid = launched.pid;
     let timedOut = false;
     let cancelled = false;
     let killTimer: NodeJS.Timeout | undefined;
-    const child = spawn('bash', ['-c', task.cmd], { cwd: task.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const pgid = child.pid;
     const stop = () => {
-      if (pgid === undefined || killTimer) return;
+      if (killTimer) return;
       signalGroup(pgid, 'SIGTERM');
       killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), o.killGraceMs);
     };
-    const onCancel = () => {
-      cancelled = true;
-      stop();
-    };
+    const onCancel = () => ((cancelled = true), stop());
     const timeout = task.timeoutMs ? setTimeout(() => ((timedOut = true), stop()), task.timeoutMs) : undefined;
-    if (pgid !== undefined) {
-      o.onSpawn(pgid, processStart(pgid, true) ?? '0');
+    const follow = setInterval(() => logs.forEach((l) => l.pump()), FOLLOW_MS);
+    try {
+      o.onSpawn(pgid, launched.start);
       if (o.cancel.aborted) onCancel();
       else o.cancel.addEventListener('abort', onCancel, { once: true });
-    }
-    child.stdout.on('data', (d: Buffer) => {
-      o.stdout.write(d);
-      fs.writeSync(outFd, d);
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      o.stderr.write(d);
-      fs.writeSync(errFd, d);
-    });
-    // Leftovers in the group would hold our pipes open: kill them once the command is over.
-    child.on('exit', () => pgid !== undefined && signalGroup(pgid, 'SIGKILL'));
-    let spawnError: string | undefined;
-    child.on('error', (err) => (spawnError = `spawn-error: ${err.message}`));
-    child.on('close', (code, signal) => {
+      const exit = await launched.exit;
+      return result({ exitCode: exit.code, signal: exit.signal, timedOut, cancelled, startError: exit.error });
+    } finally {
+      // Leftovers in the group are not the task's to keep (nor the task, if we leave on an error).
+      signalGroup(pgid, 'SIGKILL');
       clearTimeout(timeout);
       clearTimeout(killTimer);
+      clearInterval(follow);
       o.cancel.removeEventListener('abort', onCancel);
-      fs.closeSync(outFd);
-      fs.closeSync(errFd);
-      resolve(result({ exitCode: code, signal, timedOut, cancelled, startError: spawnError }));
-    });
-  });
+    }
+  } finally {
+    for (const l of logs) l.close();
+  }
+}
+
+/** Copies what a task appends to one of its log files to the pane (from where it stood at start). */
+class Follower {
+  private fd: number;
+  private pos: number;
+
+  constructor(file: string, private to: NodeJS.WritableStream) {
+    this.fd = fs.openSync(file, 'a+', 0o600);
+    this.pos = fs.fstatSync(this.fd).size;
+  }
+
+  pump(): void {
+    const size = fs.fstatSync(this.fd).size;
+    while (this.pos < size) {
+      const chunk = Buffer.allocUnsafe(Math.min(size - this.pos, 1 << 20));
+      const n = fs.readSync(this.fd, chunk, 0, chunk.length, this.pos);
+      if (n === 0) break;
+      this.to.write(chunk.subarray(0, n));
+      this.pos += n;
+    }
+  }
+
+  close(): void {
+    try {
+      this.pump();
+    } finally {
+      fs.closeSync(this.fd);
+    }
+  }
 }
 
 function isDir(p: string): boolean {

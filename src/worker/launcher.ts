@@ -1,0 +1,201 @@
+/**
+ * Starting task processes. A task is `bash -c CMD` in a process group of its own, stdin from
+ * /dev/null, stdout and stderr appended to its log files, its variables on top of the worker's
+ * environment.
+ *
+ * Forking from Node is what limited a drain: `child_process.spawn` costs a worker ~3 ms per task
+ * here (fork copies the page tables of a ~80 MB process, and spawn waits for the exec), half of
+ * task-spooler's rate with 4 workers. So each worker keeps one small Perl process that forks its
+ * tasks (perl-base is part of every Debian and Ubuntu system; Perl was chosen over a bash loop
+ * because it reports an exit code and a signal apart). Where there is no `perl`, or with
+ * TMUX_ORC_LAUNCHER=node, tasks are spawned from Node as before.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { processStart } from '../queue/proc.js';
+
+export interface LaunchRequest {
+  cmd: string;
+  cwd?: string;
+  /** Set on top of the worker's environment. */
+  env: Array<[string, string]>;
+  /** Log files, appended to (they exist already). */
+  out: string;
+  err: string;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Its launcher died before reporting its end: the reason, as the task's REASON. */
+  error?: string;
+}
+
+/** A started task, or why it could not be started (`spawn-error: …`, as the task's REASON). */
+export type Launched = { pid: number; start: string; exit: Promise<Exit> } | { error: string };
+
+export interface Launcher {
+  readonly kind: 'perl' | 'node';
+  launch(req: LaunchRequest): Promise<Launched>;
+  close(): void;
+}
+
+/** The launcher for a worker: Perl when it is installed, unless TMUX_ORC_LAUNCHER=node. */
+export function createLauncher(env = process.env): Launcher {
+  const wanted = env.TMUX_ORC_LAUNCHER;
+  return wanted !== 'node' && (wanted === 'perl' || onPath('perl', env.PATH)) ? new PerlLauncher() : new NodeLauncher();
+}
+
+function onPath(bin: string, pathVar = ''): boolean {
+  return pathVar.split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir || '.', bin), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Fields travel NUL-separated, so no field may hold a NUL (no argv or environment can either). */
+export function nulIn(req: LaunchRequest): string | undefined {
+  const fields: Array<[string, string]> = [['CMD', req.cmd], ['CWD', req.cwd ?? ''], ...req.env.map(([k, v]): [string, string] => [`ENV ${k}`, `${k}${v}`])];
+  return fields.find(([, v]) => v.includes('\0'))?.[0];
+}
+
+const signalName = (n: number) =>
+  (Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0] ?? `SIG${n}`) as NodeJS.Signals;
+
+/**
+ * The Perl side. A request is `<bytes>\n` then `out\0err\0cwd\0cmd(\0KEY=value)*`; the replies are
+ * lines: `pid <pid> <start time>` (or `error <why>`), then `exit <code>` or `signal <number>`.
+ * The start time is read before the child can be reaped, so a task that ends at once still
+ * has one. Everything is bytes: what Node wrote is what exec gets.
+ */
+const PERL = String.raw`
+use strict;
+$| = 1;
+while (defined(my $len = <STDIN>)) {
+  chomp $len;
+  (read(STDIN, my $req, $len) // 0) == $len or last;
+  my ($out, $err, $cwd, $cmd, @env) = split /\0/, $req, -1;
+  my $pid = fork;
+  if (!defined $pid) { print "error spawn-error: fork failed: $!\n"; next }
+  if ($pid == 0) {
+    setpgrp(0, 0);
+    open(STDIN, '<', '/dev/null');
+    open(STDOUT, '>>', $out) or exit 126;
+    open(STDERR, '>>', $err) or exit 126;
+    if (length $cwd && !chdir $cwd) { print STDERR "cd $cwd: $!\n"; exit 126 }
+    for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v }
+    { no warnings; exec { 'bash' } 'bash', '-c', $cmd; }
+    print STDERR "bash: $!\n";
+    exit 127;
+  }
+  setpgrp($pid, $pid);
+  my $start = '';
+  if (open(my $st, '<', "/proc/$pid/stat")) { my $s = <$st>; $start = (split ' ', substr($s, rindex($s, ')') + 2))[19] // '' }
+  print "pid $pid $start\n";
+  waitpid($pid, 0);
+  print $? & 127 ? 'signal ' . ($? & 127) . "\n" : 'exit ' . ($? >> 8) . "\n";
+}
+`;
+
+/** One long-lived Perl process per worker, one task at a time. */
+class PerlLauncher implements Launcher {
+  readonly kind = 'perl';
+  private child?: ChildProcess;
+  private replies: string[] = [];
+  private waiting: Array<(line: string | undefined) => void> = [];
+  private died?: string;
+
+  private start(): ChildProcess {
+    // Its own session: C-c in the pane is for the worker, not for the launcher.
+    const child = spawn('perl', ['-e', PERL], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.died = undefined;
+    let tail = '';
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      if (child !== this.child) return; // a dead launcher's last words
+      const lines = (tail + text).split('\n');
+      tail = lines.pop()!;
+      for (const l of lines) this.deliver(l);
+    });
+    child.stdin!.on('error', () => {}); // a dead launcher is reported by 'exit'
+    child.on('error', (err) => this.end(`launcher-died: ${err.message}`));
+    child.on('exit', (code, signal) => this.end(`launcher-died: perl ${signal ? `killed by ${signal}` : `exited ${code}`}`));
+    return child;
+  }
+
+  private end(why: string): void {
+    this.died ??= why;
+    this.child = undefined;
+    for (const w of this.waiting.splice(0)) w(undefined);
+  }
+
+  private deliver(line: string): void {
+    const w = this.waiting.shift();
+    if (w) w(line);
+    else this.replies.push(line);
+  }
+
+  /** The next reply line, in order; undefined once the launcher is gone. */
+  private reply(): Promise<string | undefined> {
+    if (this.replies.length) return Promise.resolve(this.replies.shift());
+    if (!this.child) return Promise.resolve(undefined);
+    return new Promise((r) => this.waiting.push(r));
+  }
+
+  async launch(req: LaunchRequest): Promise<Launched> {
+    const child = (this.child ??= this.start());
+    const body = Buffer.from([req.out, req.err, req.cwd ?? '', req.cmd, ...req.env.map(([k, v]) => `${k}=${v}`)].join('\0'));
+    child.stdin!.write(`${body.length}\n`);
+    child.stdin!.write(body);
+    const first = await this.reply();
+    const m = first && /^pid (\d+) (\d*)$/.exec(first);
+    if (!m) return { error: first?.startsWith('error ') ? first.slice(6) : this.died ?? `launcher-died: unexpected reply ${JSON.stringify(first)}` };
+    const exit = this.reply().then((line): Exit => {
+      const e = line && /^(exit|signal) (\d+)$/.exec(line);
+      if (!e) return { code: null, signal: null, error: this.died ?? `launcher-died: unexpected reply ${JSON.stringify(line)}` };
+      return e[1] === 'exit' ? { code: Number(e[2]), signal: null } : { code: null, signal: signalName(Number(e[2])) };
+    });
+    return { pid: Number(m[1]), start: m[2] || '0', exit };
+  }
+
+  /** Let the launcher go (it exits once its current task, if any, is over); never hold the worker. */
+  close(): void {
+    const child = this.child;
+    if (!child) return;
+    child.stdin!.end();
+    child.unref();
+    (child.stdout as { unref?: () => void }).unref?.();
+  }
+}
+
+/** Spawning from Node: no extra process, but each spawn costs the worker a fork of itself. */
+class NodeLauncher implements Launcher {
+  readonly kind = 'node';
+
+  async launch(req: LaunchRequest): Promise<Launched> {
+    const out = fs.openSync(req.out, 'a');
+    const err = fs.openSync(req.err, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn('bash', ['-c', req.cmd], {
+        cwd: req.cwd, env: { ...process.env, ...Object.fromEntries(req.env) }, detached: true, stdio: ['ignore', out, err],
+      });
+    } finally {
+      fs.closeSync(out);
+      fs.closeSync(err);
+    }
+    const exit = new Promise<Exit>((resolve) => {
+      child.on('error', (e) => resolve({ code: null, signal: null, error: `spawn-error: ${e.message}` }));
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+    });
+    if (child.pid === undefined) return { error: (await exit).error! };
+    return { pid: child.pid, start: processStart(child.pid, true) ?? '0', exit };
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,95 @@
+/**
+ * How tasks are started: through the worker's Perl launcher, and through the Node fallback
+ * (TMUX_ORC_LAUNCHER=node, what a machine without perl gets). Both must give the same record.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cleanup, cli, killAll, start, tempDir, testEnv, waitFor } from '../helpers.ts';
+import { field, groupAlive, locate } from './tree-helpers.ts';
+
+const L = suite<{ dir: string; root: string }>('launcher');
+L.before.each((ctx) => {
+  ctx.dir = tempDir();
+  ctx.root = path.join(ctx.dir, 'tree');
+});
+L.after.each((ctx) => {
+  killAll();
+  cleanup(ctx.dir);
+});
+
+const enqueue = async (root: string, ...args: string[]) => {
+  const r = await cli(['tasks-enqueue', ...args], { env: testEnv(root) });
+  assert.is(r.code, 0, r.stderr);
+  return r.stdout.trim();
+};
+const worker = (root: string, launcher: string) => start(['worker', '--id', '0'], { env: testEnv(root, { TMUX_ORC_LAUNCHER: launcher }) });
+const ended = async (root: string, id: string): Promise<string> =>
+  (await waitFor(`${id} ended`, () => {
+    const at = locate(root, id);
+    return at && (at.state === 'done' || at.state === 'failed') ? at.text : undefined;
+  }))!;
+const log = (root: string, id: string, stream: 'out' | 'err') => fs.readFileSync(path.join(root, 'logs', `${id}.${stream}`), 'utf8');
+
+// [what, enqueue args, STATUS, EXIT, SIGNAL, REASON, stdout log, stderr log]
+const cases: Array<[string, string[], string, string | undefined, string | undefined, string | undefined, string, string]> = [
+  ['output to both logs', ['--', 'echo out; echo err >&2'], 'done', '0', undefined, undefined, 'out\n', 'err\n'],
+  ['an exit code', ['--', 'exit 3'], 'failed', '3', undefined, 'exit 3', '', ''],
+  ['killed by a signal', ['--', 'kill -TERM $$'], 'failed', undefined, 'SIGTERM', 'signal SIGTERM', '', ''],
+  ['its variables and directory', ['-e', 'COLOUR=blue', '-d', '/', '--', 'echo "$COLOUR $PWD $TASK_ATTEMPT"'], 'done', '0', undefined, undefined, 'blue / 1\n', ''],
+  ['a missing program', ['--', 'no-such-program-xyz'], 'failed', '127', undefined, 'exit 127', '', 'no-such-program-xyz: command not found'],
+  ['a timeout', ['--timeout', '1s', '--', 'sleep 30'], 'timeout', undefined, 'SIGTERM', 'timeout after 1s', '', ''],
+];
+
+for (const launcher of ['perl', 'node']) {
+  L(`${launcher} launcher: exit codes, signals, env, cwd, logs and the pane`, async ({ root }) => {
+    const w = worker(root, launcher);
+    const ids: string[] = [];
+    for (const [, args] of cases) ids.push(await enqueue(root, ...args));
+    for (const [i, [what, , status, exit, signal, reason, out, err]] of cases.entries()) {
+      const text = await ended(root, ids[i]);
+      assert.equal(
+        [field(text, 'STATUS'), field(text, 'EXIT'), field(text, 'SIGNAL'), field(text, 'REASON')],
+        [status, exit, signal, reason], `${what}: ${text}`,
+      );
+      assert.is(log(root, ids[i], 'out'), out, what);
+      assert.ok(log(root, ids[i], 'err').includes(err), `${what}: ${log(root, ids[i], 'err')}`);
+    }
+    await waitFor('pane shows the output', () => w.out().includes('out\n') && w.out().includes('blue / 1'));
+    assert.is(w.exitCode, null, 'worker alive');
+  });
+}
+
+L('a running task\'s output reaches the pane while it runs; its leftovers are killed when it ends', async ({ root, dir }) => {
+  const w = worker(root, 'perl');
+  const pidFile = path.join(dir, 'bg.pid');
+  const id = await enqueue(root, '--', `sleep 300 & echo $! > ${pidFile}; echo early-line; sleep 2`);
+  await waitFor('pane shows early output', () => w.out().includes('early-line'));
+  assert.is(locate(root, id)?.state, 'running', 'still running');
+  const text = await ended(root, id);
+  assert.is(field(text, 'STATUS'), 'done');
+  const pgid = Number(field(text, 'PGID'));
+  await waitFor('no survivor in the task group', () => groupAlive(pgid).length === 0);
+});
+
+L('a killed launcher fails its task with a reason; the worker starts another one and goes on', async ({ root }) => {
+  const w = worker(root, 'perl');
+  const a = await enqueue(root, '--', 'sleep 300');
+  const running = (await waitFor('a running with a PGID', () => {
+    const at = locate(root, a);
+    return at?.state === 'running' && field(at.text, 'PGID') ? at.text : undefined;
+  }))!;
+  const pgid = Number(field(running, 'PGID'));
+  const launcher = Number(fs.readFileSync(`/proc/${pgid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  assert.match(fs.readFileSync(`/proc/${launcher}/cmdline`, 'utf8'), /^perl\0/);
+  process.kill(launcher, 'SIGKILL');
+  const text = await ended(root, a);
+  assert.equal([field(text, 'STATUS'), field(text, 'REASON')], ['failed', 'launcher-died: perl killed by SIGKILL']);
+  await waitFor('its group killed', () => groupAlive(pgid).length === 0);
+  const b = await enqueue(root, '--', 'echo again');
+  assert.is(field(await ended(root, b), 'STATUS'), 'done');
+  assert.is(w.exitCode, null, 'worker alive');
+});
+
+L.run();
