@@ -14,14 +14,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { processStart } from '../queue/proc.js';
+import { processStart, signalGroup } from '../queue/proc.js';
 
 export interface LaunchRequest {
   cmd: string;
   cwd?: string;
   /** Set on top of the worker's environment. */
   env: Array<[string, string]>;
-  /** Log files, appended to (they exist already). */
+  /** Log files, appended to (created 0600 if missing). */
   out: string;
   err: string;
 }
@@ -36,6 +36,11 @@ export interface Exit {
 /** A started task, or why it could not be started (`spawn-error: …`, as the task's REASON). */
 export type Launched = { pid: number; start: string; exit: Promise<Exit> } | { error: string };
 
+/**
+ * Starts tasks, one at a time. When a task's command exits, the launcher kills whatever is left
+ * in its process group, then reports the exit.
+ */
+
 export interface Launcher {
   readonly kind: 'perl' | 'node';
   launch(req: LaunchRequest): Promise<Launched>;
@@ -45,18 +50,22 @@ export interface Launcher {
 /** The launcher for a worker: Perl when it is installed, unless TMUX_ORC_LAUNCHER=node. */
 export function createLauncher(env = process.env): Launcher {
   const wanted = env.TMUX_ORC_LAUNCHER;
-  return wanted !== 'node' && (wanted === 'perl' || onPath('perl', env.PATH)) ? new PerlLauncher() : new NodeLauncher();
+  // bash is looked up once, on the worker's PATH, not on every task's.
+  const bash = which('bash', env.PATH) ?? 'bash';
+  return wanted !== 'node' && (wanted === 'perl' || which('perl', env.PATH)) ? new PerlLauncher(bash) : new NodeLauncher(bash);
 }
 
-function onPath(bin: string, pathVar = ''): boolean {
-  return pathVar.split(path.delimiter).some((dir) => {
+function which(bin: string, pathVar = ''): string | undefined {
+  for (const dir of pathVar.split(path.delimiter)) {
+    const file = path.resolve(dir, bin);
     try {
-      fs.accessSync(path.join(dir || '.', bin), fs.constants.X_OK);
-      return true;
+      fs.accessSync(file, fs.constants.X_OK);
+      return file;
     } catch {
-      return false;
+      // not here
     }
-  });
+  }
+  return undefined;
 }
 
 /** Fields travel NUL-separated, so no field may hold a NUL (no argv or environment can either). */
@@ -71,34 +80,44 @@ const signalName = (n: number) =>
 /**
  * The Perl side. A request is `<bytes>\n` then `out\0err\0cwd\0cmd(\0KEY=value)*`; the replies are
  * lines: `pid <pid> <start time>` (or `error <why>`), then `exit <code>` or `signal <number>`.
- * The start time is read before the child can be reaped, so a task that ends at once still
- * has one. Everything is bytes: what Node wrote is what exec gets.
+ * The child reports a failure before exec (log, cwd, bash) through a close-on-exec pipe, so the
+ * parent knows the exec happened before it answers. The start time is read before the child
+ * can be reaped, so a task that ends at once still has one. Everything is bytes: what Node
+ * wrote is what exec gets.
  */
 const PERL = String.raw`
 use strict;
+use Fcntl qw(O_WRONLY O_APPEND O_CREAT);
 $| = 1;
+my $bash = shift @ARGV;
 while (defined(my $len = <STDIN>)) {
   chomp $len;
   (read(STDIN, my $req, $len) // 0) == $len or last;
   my ($out, $err, $cwd, $cmd, @env) = split /\0/, $req, -1;
+  pipe(my $r, my $w) or do { print "error spawn-error: pipe: $!\n"; next };
   my $pid = fork;
-  if (!defined $pid) { print "error spawn-error: fork failed: $!\n"; next }
+  if (!defined $pid) { print "error spawn-error: fork: $!\n"; next }
   if ($pid == 0) {
+    close $r;
+    my $fail = sub { syswrite $w, "$_[0]: $!"; exit 126 };
     setpgrp(0, 0);
-    open(STDIN, '<', '/dev/null');
-    open(STDOUT, '>>', $out) or exit 126;
-    open(STDERR, '>>', $err) or exit 126;
-    if (length $cwd && !chdir $cwd) { print STDERR "cd $cwd: $!\n"; exit 126 }
+    open(STDIN, '<', '/dev/null') or $fail->('open /dev/null');
+    sysopen(STDOUT, $out, O_WRONLY | O_APPEND | O_CREAT, 0600) or $fail->("open $out");
+    sysopen(STDERR, $err, O_WRONLY | O_APPEND | O_CREAT, 0600) or $fail->("open $err");
+    !length $cwd or chdir $cwd or $fail->("cd $cwd");
     for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v }
-    { no warnings; exec { 'bash' } 'bash', '-c', $cmd; }
-    print STDERR "bash: $!\n";
-    exit 127;
+    { no warnings; exec { $bash } 'bash', '-c', $cmd; }
+    $fail->("exec $bash");
   }
-  setpgrp($pid, $pid);
+  close $w;
+  my $why = do { local $/; <$r> } // '';
+  close $r;
+  if (length $why) { waitpid($pid, 0); $why =~ s/\n/ /g; print "error spawn-error: $why\n"; next }
   my $start = '';
   if (open(my $st, '<', "/proc/$pid/stat")) { my $s = <$st>; $start = (split ' ', substr($s, rindex($s, ')') + 2))[19] // '' }
   print "pid $pid $start\n";
   waitpid($pid, 0);
+  kill 'KILL', -$pid;
   print $? & 127 ? 'signal ' . ($? & 127) . "\n" : 'exit ' . ($? >> 8) . "\n";
 }
 `;
@@ -106,6 +125,7 @@ while (defined(my $len = <STDIN>)) {
 /** One long-lived Perl process per worker, one task at a time. */
 class PerlLauncher implements Launcher {
   readonly kind = 'perl';
+  constructor(private bash: string) {}
   private child?: ChildProcess;
   private replies: string[] = [];
   private waiting: Array<(line: string | undefined) => void> = [];
@@ -113,7 +133,7 @@ class PerlLauncher implements Launcher {
 
   private start(): ChildProcess {
     // Its own session: C-c in the pane is for the worker, not for the launcher.
-    const child = spawn('perl', ['-e', PERL], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('perl', ['-e', PERL, this.bash], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
     this.died = undefined;
     let tail = '';
     child.stdout!.setEncoding('utf8').on('data', (text: string) => {
@@ -150,8 +170,7 @@ class PerlLauncher implements Launcher {
   async launch(req: LaunchRequest): Promise<Launched> {
     const child = (this.child ??= this.start());
     const body = Buffer.from([req.out, req.err, req.cwd ?? '', req.cmd, ...req.env.map(([k, v]) => `${k}=${v}`)].join('\0'));
-    child.stdin!.write(`${body.length}\n`);
-    child.stdin!.write(body);
+    child.stdin!.write(Buffer.concat([Buffer.from(`${body.length}\n`), body]));
     const first = await this.reply();
     const m = first && /^pid (\d+) (\d*)$/.exec(first);
     if (!m) return { error: first?.startsWith('error ') ? first.slice(6) : this.died ?? `launcher-died: unexpected reply ${JSON.stringify(first)}` };
@@ -176,13 +195,25 @@ class PerlLauncher implements Launcher {
 /** Spawning from Node: no extra process, but each spawn costs the worker a fork of itself. */
 class NodeLauncher implements Launcher {
   readonly kind = 'node';
+  constructor(private bash: string) {}
 
   async launch(req: LaunchRequest): Promise<Launched> {
-    const out = fs.openSync(req.out, 'a');
-    const err = fs.openSync(req.err, 'a');
+    let out: number, err: number;
+    try {
+      out = fs.openSync(req.out, 'a', 0o600);
+    } catch (e) {
+      return { error: `spawn-error: open ${req.out}: ${(e as Error).message}` };
+    }
+    try {
+      err = fs.openSync(req.err, 'a', 0o600);
+    } catch (e) {
+      fs.closeSync(out);
+      return { error: `spawn-error: open ${req.err}: ${(e as Error).message}` };
+    }
     let child: ChildProcess;
     try {
-      child = spawn('bash', ['-c', req.cmd], {
+      child = spawn(this.bash, ['-c', req.cmd], {
+        argv0: 'bash',
         cwd: req.cwd, env: { ...process.env, ...Object.fromEntries(req.env) }, detached: true, stdio: ['ignore', out, err],
       });
     } finally {
@@ -191,7 +222,10 @@ class NodeLauncher implements Launcher {
     }
     const exit = new Promise<Exit>((resolve) => {
       child.on('error', (e) => resolve({ code: null, signal: null, error: `spawn-error: ${e.message}` }));
-      child.on('exit', (code, signal) => resolve({ code, signal }));
+      child.on('exit', (code, signal) => {
+        signalGroup(child.pid!, 'SIGKILL');
+        resolve({ code, signal });
+      });
     });
     if (child.pid === undefined) return { error: (await exit).error! };
     return { pid: child.pid, start: processStart(child.pid, true) ?? '0', exit };

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { Task } from '../queue/task.js';
 import type { RunResult } from '../queue/lifecycle.js';
 import { signalGroup } from '../queue/proc.js';
-import { nulIn, type Launcher } from './launcher.js';
+import { nulIn, type Exit, type Launcher } from './launcher.js';
 
 export interface RunOptions {
   task: Task;
@@ -58,54 +58,53 @@ export async function runTask(o: RunOptions): Promise<RunResult> {
     const onCancel = () => ((cancelled = true), stop());
     const timeout = task.timeoutMs ? setTimeout(() => ((timedOut = true), stop()), task.timeoutMs) : undefined;
     const follow = setInterval(() => logs.forEach((l) => l.pump()), FOLLOW_MS);
+    let exit: Exit | undefined;
     try {
       o.onSpawn(pgid, launched.start);
       if (o.cancel.aborted) onCancel();
       else o.cancel.addEventListener('abort', onCancel, { once: true });
-      const exit = await launched.exit;
+      exit = await launched.exit;
       return result({ exitCode: exit.code, signal: exit.signal, timedOut, cancelled, startError: exit.error });
     } finally {
-      // Leftovers in the group are not the task's to keep (nor the task, if we leave on an error).
-      signalGroup(pgid, 'SIGKILL');
+      // The launcher killed what the command left in its group; if it died, or we leave early, we do.
+      if (!exit || exit.error) signalGroup(pgid, 'SIGKILL');
       clearTimeout(timeout);
       clearTimeout(killTimer);
       clearInterval(follow);
       o.cancel.removeEventListener('abort', onCancel);
     }
   } finally {
-    for (const l of logs) l.close();
+    for (const l of logs) l.pump();
   }
 }
 
 /** Copies what a task appends to one of its log files to the pane (from where it stood at start). */
 class Follower {
-  private fd: number;
   private pos: number;
 
-  constructor(file: string, private to: NodeJS.WritableStream) {
-    this.fd = fs.openSync(file, 'a+', 0o600);
-    this.pos = fs.fstatSync(this.fd).size;
+  constructor(private file: string, private to: NodeJS.WritableStream) {
+    this.pos = sizeOf(file);
   }
 
   pump(): void {
-    const size = fs.fstatSync(this.fd).size;
-    while (this.pos < size) {
-      const chunk = Buffer.allocUnsafe(Math.min(size - this.pos, 1 << 20));
-      const n = fs.readSync(this.fd, chunk, 0, chunk.length, this.pos);
-      if (n === 0) break;
-      this.to.write(chunk.subarray(0, n));
-      this.pos += n;
-    }
-  }
-
-  close(): void {
+    const end = sizeOf(this.file);
+    if (end <= this.pos) return;
+    const fd = fs.openSync(this.file, 'r');
     try {
-      this.pump();
+      while (this.pos < end) {
+        const chunk = Buffer.allocUnsafe(Math.min(end - this.pos, 1 << 20));
+        const n = fs.readSync(fd, chunk, 0, chunk.length, this.pos);
+        if (n === 0) break;
+        this.to.write(chunk.subarray(0, n));
+        this.pos += n;
+      }
     } finally {
-      fs.closeSync(this.fd);
+      fs.closeSync(fd);
     }
   }
 }
+
+const sizeOf = (file: string) => fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
 
 function isDir(p: string): boolean {
   try {

@@ -57,6 +57,10 @@ for (const launcher of ['perl', 'node']) {
       assert.ok(log(root, ids[i], 'err').includes(err), `${what}: ${log(root, ids[i], 'err')}`);
     }
     await waitFor('pane shows the output', () => w.out().includes('out\n') && w.out().includes('blue / 1'));
+    // A task that cannot be started (its log is a directory) fails with the reason why.
+    fs.mkdirSync(path.join(root, 'logs', 'no-log.out'));
+    await enqueue(root, '-i', 'no-log', '--', 'true');
+    assert.match(field(await ended(root, 'no-log'), 'REASON')!, /^spawn-error: open \S*no-log\.out: (Is a directory|EISDIR)/);
     assert.is(w.exitCode, null, 'worker alive');
   });
 }
