@@ -40,7 +40,6 @@ export type Launched = { pid: number; start: string; exit: Promise<Exit> } | { e
  * Starts tasks, one at a time. When a task's command exits, the launcher kills whatever is left
  * in its process group, then reports the exit.
  */
-
 export interface Launcher {
   readonly kind: 'perl' | 'node';
   launch(req: LaunchRequest): Promise<Launched>;
