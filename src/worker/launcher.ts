@@ -24,6 +24,8 @@ export interface LaunchRequest {
   /** Log files, appended to (created 0600 if missing). */
   out: string;
   err: string;
+  /** The task file: `PGID=` and `PGID_START=` are appended to it before the command runs. */
+  record?: string;
 }
 
 export interface Exit {
@@ -34,7 +36,7 @@ export interface Exit {
 }
 
 /** A started task, or why it could not be started (`spawn-error: …`, as the task's REASON). */
-export type Launched = { pid: number; start: string; exit: Promise<Exit> } | { error: string };
+export type Launched = { pid: number; exit: Promise<Exit> } | { error: string };
 
 /**
  * Starts tasks, one at a time. When a task's command exits, the launcher kills whatever is left
@@ -69,7 +71,7 @@ function which(bin: string, pathVar = ''): string | undefined {
 
 /** Fields travel NUL-separated, so no field may hold a NUL (no argv or environment can either). */
 export function nulIn(req: LaunchRequest): string | undefined {
-  const fields: Array<[string, string]> = [['CMD', req.cmd], ['CWD', req.cwd ?? ''], ...req.env.map(([k, v]): [string, string] => [`ENV ${k}`, `${k}${v}`])];
+  const fields: Array<[string, string]> = [['CMD', req.cmd], ['CWD', req.cwd ?? ''], ['record', req.record ?? ''], ...req.env.map(([k, v]): [string, string] => [`ENV ${k}`, `${k}${v}`])];
   return fields.find(([, v]) => v.includes('\0'))?.[0];
 }
 
@@ -77,12 +79,12 @@ const signalName = (n: number) =>
   (Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0] ?? `SIG${n}`) as NodeJS.Signals;
 
 /**
- * The Perl side. A request is `<bytes>\n` then `out\0err\0cwd\0cmd(\0KEY=value)*`; the replies are
- * lines: `pid <pid> <start time>` (or `error <why>`), then `exit <code>` or `signal <number>`.
- * The child reports a failure before exec (log, cwd, bash) through a close-on-exec pipe, so the
- * parent knows the exec happened before it answers. The start time is read before the child
- * can be reaped, so a task that ends at once still has one. Everything is bytes: what Node
- * wrote is what exec gets.
+ * The Perl side. A request is `<bytes>\n` then `out\0err\0cwd\0record\0cmd(\0KEY=value)*`; the
+ * replies are lines: `pid <pid>` (or `error <why>`), then `exit <code>` or
+ * `signal <number>`. The child waits until the parent has appended its group to the task file
+ * (so a command never runs without a PGID record), and reports a failure before exec (log, cwd,
+ * bash) through a close-on-exec pipe, so the parent answers only after the exec. Everything is
+ * bytes: what Node wrote is what exec gets.
  */
 const PERL = String.raw`
 use strict;
@@ -92,14 +94,16 @@ my $bash = shift @ARGV;
 while (defined(my $len = <STDIN>)) {
   chomp $len;
   (read(STDIN, my $req, $len) // 0) == $len or last;
-  my ($out, $err, $cwd, $cmd, @env) = split /\0/, $req, -1;
-  pipe(my $r, my $w) or do { print "error spawn-error: pipe: $!\n"; next };
+  my ($out, $err, $cwd, $record, $cmd, @env) = split /\0/, $req, -1;
+  pipe(my $go_r, my $go_w) && pipe(my $r, my $w) or do { print "error spawn-error: pipe: $!\n"; next };
   my $pid = fork;
   if (!defined $pid) { print "error spawn-error: fork: $!\n"; next }
   if ($pid == 0) {
     close $r;
+    close $go_w;
     my $fail = sub { syswrite $w, "$_[0]: $!"; exit 126 };
     setpgrp(0, 0);
+    sysread($go_r, my $go, 1) or exit 126;
     open(STDIN, '<', '/dev/null') or $fail->('open /dev/null');
     sysopen(STDOUT, $out, O_WRONLY | O_APPEND | O_CREAT, 0600) or $fail->("open $out");
     sysopen(STDERR, $err, O_WRONLY | O_APPEND | O_CREAT, 0600) or $fail->("open $err");
@@ -109,12 +113,19 @@ while (defined(my $len = <STDIN>)) {
     $fail->("exec $bash");
   }
   close $w;
-  my $why = do { local $/; <$r> } // '';
-  close $r;
-  if (length $why) { waitpid($pid, 0); $why =~ s/\n/ /g; print "error spawn-error: $why\n"; next }
+  close $go_r;
+  setpgrp($pid, $pid);
   my $start = '';
   if (open(my $st, '<', "/proc/$pid/stat")) { my $s = <$st>; $start = (split ' ', substr($s, rindex($s, ')') + 2))[19] // '' }
-  print "pid $pid $start\n";
+  my ($recorded, $f) = (1);
+  $recorded = open($f, '>>', $record) && print($f "PGID=$pid\nPGID_START=$start\n") && close($f) if length $record;
+  if ($recorded) { local $SIG{PIPE} = 'IGNORE'; syswrite $go_w, 'g' }
+  else { kill 'KILL', $pid }
+  close $go_w;
+  my $why = $recorded ? do { local $/; <$r> } // '' : "record $record: $!";
+  close $r;
+  if (length $why) { waitpid($pid, 0); $why =~ s/\n/ /g; print "error spawn-error: $why\n"; next }
+  print "pid $pid\n";
   waitpid($pid, 0);
   kill 'KILL', -$pid;
   print $? & 127 ? 'signal ' . ($? & 127) . "\n" : 'exit ' . ($? >> 8) . "\n";
@@ -168,17 +179,17 @@ class PerlLauncher implements Launcher {
 
   async launch(req: LaunchRequest): Promise<Launched> {
     const child = (this.child ??= this.start());
-    const body = Buffer.from([req.out, req.err, req.cwd ?? '', req.cmd, ...req.env.map(([k, v]) => `${k}=${v}`)].join('\0'));
+    const body = Buffer.from([req.out, req.err, req.cwd ?? '', req.record ?? '', req.cmd, ...req.env.map(([k, v]) => `${k}=${v}`)].join('\0'));
     child.stdin!.write(Buffer.concat([Buffer.from(`${body.length}\n`), body]));
     const first = await this.reply();
-    const m = first && /^pid (\d+) (\d*)$/.exec(first);
+    const m = first && /^pid (\d+)$/.exec(first);
     if (!m) return { error: first?.startsWith('error ') ? first.slice(6) : this.died ?? `launcher-died: unexpected reply ${JSON.stringify(first)}` };
     const exit = this.reply().then((line): Exit => {
       const e = line && /^(exit|signal) (\d+)$/.exec(line);
       if (!e) return { code: null, signal: null, error: this.died ?? `launcher-died: unexpected reply ${JSON.stringify(line)}` };
       return e[1] === 'exit' ? { code: Number(e[2]), signal: null } : { code: null, signal: signalName(Number(e[2])) };
     });
-    return { pid: Number(m[1]), start: m[2] || '0', exit };
+    return { pid: Number(m[1]), exit };
   }
 
   /** Let the launcher go (it exits once its current task, if any, is over); never hold the worker. */
@@ -227,7 +238,10 @@ class NodeLauncher implements Launcher {
       });
     });
     if (child.pid === undefined) return { error: (await exit).error! };
-    return { pid: child.pid, start: processStart(child.pid, true) ?? '0', exit };
+    const start = processStart(child.pid, true) ?? '0';
+    // Node cannot hold the command back until this is written: it follows the exec at once.
+    if (req.record) fs.appendFileSync(req.record, `PGID=${child.pid}\nPGID_START=${start}\n`);
+    return { pid: child.pid, exit };
   }
 
   close(): void {}

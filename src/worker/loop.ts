@@ -4,7 +4,6 @@
  * registration and heartbeat, stale recovery at start and periodically, and the stop protocol
  * (first SIGINT/SIGTERM drains, a second SIGINT cancels and requeues the current task).
  */
-import { appendFileSync } from 'node:fs';
 import { afterRun, interrupted, type RunResult } from '../queue/lifecycle.js';
 import { HOST, processStart } from '../queue/proc.js';
 import { recoverStale, sweepTmp } from '../queue/recover.js';
@@ -183,7 +182,7 @@ async function runClaimed(
     stdout: o.out,
     stderr: o.err,
     killGraceMs: o.killGraceMs,
-    onSpawn: (pgid, pgidStart) => appendFileSync(taskPath(t, 'running', name), `PGID=${pgid}\nPGID_START=${pgidStart}\n`),
+    record: taskPath(t, 'running', name),
     cancel: stop.cancel.signal,
   });
   const now = Date.now();

@@ -22,8 +22,8 @@ export interface RunOptions {
   stderr: NodeJS.WritableStream;
   /** Between SIGTERM and SIGKILL when a task is timed out or cancelled. */
   killGraceMs: number;
-  /** Called once the process group exists, before anything else happens. */
-  onSpawn: (pgid: number, pgidStart: string) => void;
+  /** The running task file: the launcher records the task's process group in it. */
+  record: string;
   /** Aborting it cancels the task (signal the group). */
   cancel: AbortSignal;
 }
@@ -38,7 +38,7 @@ export async function runTask(o: RunOptions): Promise<RunResult> {
     exitCode: null, signal: null, timedOut: false, cancelled: false, durationMs: Date.now() - started, ...r,
   });
   if (task.cwd !== undefined && !isDir(task.cwd)) return result({ startError: `bad-cwd: ${task.cwd} is not a directory` });
-  const req = { cmd: task.cmd, cwd: task.cwd, env: [...o.env, ...task.env], out: o.logOut, err: o.logErr };
+  const req = { cmd: task.cmd, cwd: task.cwd, env: [...o.env, ...task.env], out: o.logOut, err: o.logErr, record: o.record };
   const nul = nulIn(req);
   if (nul) return result({ startError: `bad-task: ${nul} holds a NUL byte` });
 
@@ -60,7 +60,6 @@ export async function runTask(o: RunOptions): Promise<RunResult> {
     const follow = setInterval(() => logs.forEach((l) => l.pump()), FOLLOW_MS);
     let exit: Exit | undefined;
     try {
-      o.onSpawn(pgid, launched.start);
       if (o.cancel.aborted) onCancel();
       else o.cancel.addEventListener('abort', onCancel, { once: true });
       exit = await launched.exit;

@@ -77,6 +77,14 @@ L('a running task\'s output reaches the pane while it runs; its leftovers are ki
   await waitFor('no survivor in the task group', () => groupAlive(pgid).length === 0);
 });
 
+L('the command starts only after its process group is in the task file', async ({ root }) => {
+  worker(root, 'perl');
+  const id = await enqueue(root, '--', 'grep -h "^PGID=" "$TASK_ROOT"/running/*"$TASK_ID".task; echo "own=$(cut -d" " -f5 /proc/$$/stat)"');
+  assert.is(field(await ended(root, id), 'STATUS'), 'done');
+  const [recorded, own] = log(root, id, 'out').trim().split('\n');
+  assert.is(recorded, `PGID=${own.replace('own=', '')}`);
+});
+
 L('a killed launcher fails its task with a reason; the worker starts another one and goes on', async ({ root }) => {
   const w = worker(root, 'perl');
   const a = await enqueue(root, '--', 'sleep 300');
