@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { treeFrom } from '../../context.js';
 import { runWorker } from '../../../worker/loop.js';
+import { leanHeap } from '../../../worker/heap.js';
 import { fail } from '../../../errors.js';
 
 /** Parsed `worker` arguments, from yargs or from the fast path (src/cli/fast.ts). */
@@ -32,5 +33,6 @@ export async function runWorkerCommand(a: WorkerCommandArgs): Promise<void> {
   if (a.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(String(a.id))) {
     throw fail('usage', `--id ${JSON.stringify(a.id)}: use letters, digits, _ and -`);
   }
+  leanHeap();
   await runWorker({ root: treeFrom(a).root, id: a.id === undefined ? undefined : String(a.id), label: a.label, poll: a.poll, untilEmpty: a.untilEmpty });
 }
