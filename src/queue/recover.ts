@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { cancelled, stale as staleMove } from './lifecycle.js';
 import { apply } from './transitions.js';
 import { HOST, isAlive, killOrphans } from './proc.js';
@@ -65,6 +64,9 @@ export function findStale(t: Tree, now = Date.now()): StaleTask[] {
 /** Recover every stale task; returns what was recovered and where it went. */
 export async function recoverStale(t: Tree): Promise<Array<StaleTask & { to: string }>> {
   if (findStale(t).length === 0) return [];
+  // Loaded only when there is something to recover: it patches fs (graceful-fs) and a worker
+  // that never needs it should not carry it.
+  const { default: lockfile } = await import('proper-lockfile');
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(t.root, {

@@ -77,6 +77,15 @@ W('a CWD that does not exist fails the task with a reason; the worker carries on
   assert.is(w.exitCode, null, 'worker alive');
 });
 
+W('--label: a worker claims only tasks with its label; --until-empty then exits', async ({ root }) => {
+  const a = await enqueue(root, '--label', 'gpu', '--', 'true');
+  const b = await enqueue(root, '--', 'true');
+  const c = await enqueue(root, '-l', 'gpu', '--', 'true');
+  const w = worker(root, '0', '--label', 'gpu', '--until-empty');
+  assert.is((await exited(w, 30_000)).code, 0, w.out());
+  assert.equal([stateOf(root, a), stateOf(root, b), stateOf(root, c)], ['done', 'queue', 'done']);
+});
+
 W('SIGKILL of a worker mid-task: recovered by the next worker, none lost, never twice at once', async ({ root, dir }) => {
   const log = path.join(dir, 'runs.txt');
   const a = worker(root, '0');

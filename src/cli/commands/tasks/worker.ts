@@ -1,9 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import { treeFrom } from '../../context.js';
 import { runWorker } from '../../../worker/loop.js';
+import { leanHeap } from '../../../worker/heap.js';
 import { fail } from '../../../errors.js';
 
-interface Args {
+/** Parsed `worker` arguments, from yargs or from the fast path (src/cli/fast.ts). */
+export interface WorkerCommandArgs {
   root?: string;
   id?: string;
   label?: string;
@@ -11,19 +13,26 @@ interface Args {
   untilEmpty?: boolean;
 }
 
-export const worker: CommandModule<{ root?: string }, Args> = {
+/** The one table of `worker` options: yargs builds its parser and help from it, the fast path too. */
+export const WORKER_OPTIONS = {
+  id: { type: 'string', describe: 'worker number or name (default: the lowest free number)' },
+  label: { type: 'string', describe: 'claim only tasks with this label' },
+  poll: { type: 'boolean', describe: 'no file watcher: rescan every 0.5 s (network filesystems)' },
+  'until-empty': { type: 'boolean', describe: 'exit once nothing is queued for this worker' },
+} as const;
+
+export const worker: CommandModule<{ root?: string }, WorkerCommandArgs> = {
   command: 'worker',
   describe: 'run the worker loop here: claim queued tasks one at a time and run them (C-c drains, twice cancels)',
-  builder: (y) =>
-    y
-      .option('id', { type: 'string', describe: 'worker number or name (default: the lowest free number)' })
-      .option('label', { type: 'string', describe: 'claim only tasks with this label' })
-      .option('poll', { type: 'boolean', describe: 'no file watcher: rescan every 0.5 s (network filesystems)' })
-      .option('until-empty', { type: 'boolean', describe: 'exit once nothing is queued for this worker' }) as unknown as Argv<Args>,
-  handler: async (argv) => {
-    if (argv.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(String(argv.id))) {
-      throw fail('usage', `--id ${JSON.stringify(argv.id)}: use letters, digits, _ and -`);
-    }
-    await runWorker({ root: treeFrom(argv).root, id: argv.id === undefined ? undefined : String(argv.id), label: argv.label, poll: argv.poll, untilEmpty: argv.untilEmpty });
-  },
+  builder: (y) => y.options(WORKER_OPTIONS) as unknown as Argv<WorkerCommandArgs>,
+  handler: (argv) => runWorkerCommand(argv),
 };
+
+/** Run the worker loop from parsed arguments; resolves when it stops. */
+export async function runWorkerCommand(a: WorkerCommandArgs): Promise<void> {
+  if (a.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(String(a.id))) {
+    throw fail('usage', `--id ${JSON.stringify(a.id)}: use letters, digits, _ and -`);
+  }
+  leanHeap();
+  await runWorker({ root: treeFrom(a).root, id: a.id === undefined ? undefined : String(a.id), label: a.label, poll: a.poll, untilEmpty: a.untilEmpty });
+}
