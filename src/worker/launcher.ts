@@ -31,7 +31,7 @@ export interface LaunchRequest {
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** Its launcher died before reporting its end: the reason, as the task's REASON. */
+  /** It could not exec (`spawn-error: …`), or its launcher died before reporting its end: the task's REASON. */
   error?: string;
 }
 
@@ -80,8 +80,8 @@ const signalName = (n: number) =>
 
 /**
  * The Perl side. A request is `<bytes>\n` then `out\0err\0cwd\0record\0cmd(\0KEY=value)*`; the
- * replies are lines: `pid <pid>` (or `error <why>`), then `exit <code>` or
- * `signal <number>`. The child waits until the parent has appended its group to the task file
+ * replies are lines: `pid <pid>` (or `error <why>`), then `exit <code>`, `signal <number>` or
+ * `error <why>` (the child could not exec). The child waits until the parent has appended its group to the task file
  * (so a command never runs without a PGID record), and reports a failure before exec (log, cwd,
  * bash) through a close-on-exec pipe, so the parent answers only after the exec. Everything is
  * bytes: what Node wrote is what exec gets.
@@ -119,13 +119,13 @@ while (defined(my $len = <STDIN>)) {
   if (open(my $st, '<', "/proc/$pid/stat")) { my $s = <$st>; $start = (split ' ', substr($s, rindex($s, ')') + 2))[19] // '' }
   my ($recorded, $f) = (1);
   $recorded = open($f, '>>', $record) && print($f "PGID=$pid\nPGID_START=$start\n") && close($f) if length $record;
-  if ($recorded) { local $SIG{PIPE} = 'IGNORE'; syswrite $go_w, 'g' }
-  else { kill 'KILL', $pid }
+  if (!$recorded) { my $why = "record $record: $!"; kill 'KILL', $pid; waitpid($pid, 0); print "error spawn-error: $why\n"; next }
+  print "pid $pid\n";
+  { local $SIG{PIPE} = 'IGNORE'; syswrite $go_w, 'g' }
   close $go_w;
-  my $why = $recorded ? do { local $/; <$r> } // '' : "record $record: $!";
+  my $why = do { local $/; <$r> } // '';
   close $r;
   if (length $why) { waitpid($pid, 0); $why =~ s/\n/ /g; print "error spawn-error: $why\n"; next }
-  print "pid $pid\n";
   waitpid($pid, 0);
   kill 'KILL', -$pid;
   print $? & 127 ? 'signal ' . ($? & 127) . "\n" : 'exit ' . ($? >> 8) . "\n";
@@ -186,6 +186,7 @@ class PerlLauncher implements Launcher {
     if (!m) return { error: first?.startsWith('error ') ? first.slice(6) : this.died ?? `launcher-died: unexpected reply ${JSON.stringify(first)}` };
     const exit = this.reply().then((line): Exit => {
       const e = line && /^(exit|signal) (\d+)$/.exec(line);
+      if (line?.startsWith('error ')) return { code: null, signal: null, error: line.slice(6) };
       if (!e) return { code: null, signal: null, error: this.died ?? `launcher-died: unexpected reply ${JSON.stringify(line)}` };
       return e[1] === 'exit' ? { code: Number(e[2]), signal: null } : { code: null, signal: signalName(Number(e[2])) };
     });

@@ -87,12 +87,9 @@ L('the command starts only after its process group is in the task file', async (
 
 L('a killed launcher fails its task with a reason; the worker starts another one and goes on', async ({ root }) => {
   const w = worker(root, 'perl');
-  const a = await enqueue(root, '--', 'sleep 300');
-  const running = (await waitFor('a running with a PGID', () => {
-    const at = locate(root, a);
-    return at?.state === 'running' && field(at.text, 'PGID') ? at.text : undefined;
-  }))!;
-  const pgid = Number(field(running, 'PGID'));
+  const a = await enqueue(root, '--', 'echo started; sleep 300');
+  await waitFor('a has started', () => fs.existsSync(path.join(root, 'logs', `${a}.out`)) && log(root, a, 'out') === 'started\n');
+  const pgid = Number(field(locate(root, a)!.text, 'PGID'));
   const launcher = Number(fs.readFileSync(`/proc/${pgid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
   assert.match(fs.readFileSync(`/proc/${launcher}/cmdline`, 'utf8'), /^perl\0/);
   process.kill(launcher, 'SIGKILL');
