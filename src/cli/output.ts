@@ -9,11 +9,24 @@ export function printJson(value: unknown): void {
  * in a pipe it is printed whole.
  */
 export function printTable(header: string[], rows: string[][], out: NodeJS.WriteStream = process.stdout): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i < r.length - 1 ? r[i].length : 0))));
+  const widths = columnWidths(header, rows);
   const cols = out.isTTY ? out.columns || 100 : Infinity;
   const lines = [header, ...rows].map((r) => {
     const line = r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c)).join('  ');
     return line.length > cols ? `${line.slice(0, Math.max(cols - 1, 0))}…` : line;
   });
   out.write(`${lines.join('\n')}\n`); // one write: 100,000 rows are one syscall, not 100,000
+}
+
+/**
+ * The width of each column but the last (free text): its longest cell or header. A plain loop:
+ * `Math.max(...cells)` overflows the stack beyond ~120,000 rows.
+ */
+export function columnWidths(header: string[], rows: string[][]): number[] {
+  const widths = header.map((h) => h.length);
+  for (const r of rows) {
+    const padded = Math.min(r.length - 1, widths.length);
+    for (let i = 0; i < padded; i++) widths[i] = Math.max(widths[i], r[i].length);
+  }
+  return widths;
 }
