@@ -24,3 +24,5 @@ test('claimChunk hands out each index once, then indexes past the end', () => {
   const next = new Int32Array(new SharedArrayBuffer(4));
   assert.equal([claimChunk(next), claimChunk(next), claimChunk(next)], [0, 1, 2]);
 });
+
+test.run();

@@ -42,8 +42,6 @@ test('enqueue arguments become a spec; bad ones are usage errors', () => {
 
 test('VERSION matches package.json', () => assert.is(VERSION, pkg.version));
 
-test.run();
-
 test('iso writes what Date#toISOString writes', () => {
   const at = (text: string) => Date.parse(text);
   const cases = [
@@ -64,3 +62,5 @@ test('civilDate: day numbers to dates across leap rules', () => {
     assert.is(`${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`, date, String(days));
   }
 });
+
+test.run();
