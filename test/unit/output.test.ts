@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { columnWidths, printTable } from '../../src/cli/output.ts';
+import { columnWidths, printTable, tableBlocks, tableText } from '../../src/cli/output.ts';
 
 /** A stand-in for stdout that keeps what is written. */
 function sink(tty?: { columns: number }): NodeJS.WriteStream & { text: string } {
@@ -33,3 +33,26 @@ test('printTable: on a terminal a line is cut to the screen width with an ellips
   printTable(['ID', 'COMMAND'], [['a', 'echo 0123456789abcdef']], out);
   assert.is(out.text, 'ID  COMMAND\na   echo 0123456789…\n');
 });
+
+const blocksText = (rows: string[][], widths: number[]) => Buffer.concat([...tableBlocks(rows, widths)]).toString('utf8');
+
+for (const [name, rows] of [
+  ['plain ASCII', [['ID', 'STATE', 'CMD'], ['a', 'queue', 'echo hi'], ['bbb', 'done', '']]],
+  ['non-ASCII cells pad by UTF-16 length, as padEnd does', [['ID', 'WHO', 'CMD'], ['é', 'wörker', 'echo ⏎ ü'], ['😀x', '', '日本語']]],
+  ['empty, short and long rows', [['A', 'B', 'C'], [], ['only'], ['a', 'b', 'c', 'd', 'e'], ['', '', '']]],
+  ['a line longer than a block', [['ID', 'CMD'], ['big', 'x'.repeat(3 << 20)], ['small', 'y']]],
+  ['many rows over several blocks', [['ID', 'CMD'], ...Array.from({ length: 60_000 }, (_, i) => [`t${i}`, `echo ${'z'.repeat(i % 50)} ${i}`])]],
+] as Array<[string, string[][]]>) {
+  test(`tableBlocks writes the bytes of tableText: ${name}`, () => {
+    const widths = columnWidths(rows[0] ?? [], rows.slice(1));
+    assert.ok(blocksText(rows, widths) === tableText(rows, widths));
+  });
+}
+
+test('tableBlocks: 100,000 short rows take a few blocks, not one write per row', () => {
+  const rows = Array.from({ length: 100_000 }, (_, i) => [`t${i}`, 'queue', 'true']);
+  const blocks = [...tableBlocks(rows, columnWidths(['ID', 'STATE', 'CMD'], rows))];
+  assert.ok(blocks.length > 1 && blocks.length < 10, String(blocks.length));
+});
+
+test.run();
