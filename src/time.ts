@@ -56,8 +56,9 @@ const YEAR_10000_MS = 253_402_300_800_000;
 
 /**
  * Epoch milliseconds as `Date#toISOString` writes them (`2026-01-31T09:00:00.000Z`). From 1970 to
- * 9999 it is worked out by hand: the builtin costs ~2 µs a call, and tasks-list writes up to four
- * per row for 100,000 rows. Anything else (before 1970, fractions, NaN) goes to the builtin.
+ * 9999 it is worked out by hand, about twice as fast as the builtin (~1-2 µs a call here), and
+ * tasks-list writes up to four per row for 100,000 rows. Anything else (before 1970, fractions,
+ * NaN) goes to the builtin.
  */
 export function iso(ms: number): string {
   if (!Number.isInteger(ms) || ms < 0 || ms >= YEAR_10000_MS) return new Date(ms).toISOString();
@@ -67,7 +68,9 @@ export function iso(ms: number): string {
   const h = Math.floor(inDay / 3_600_000);
   const m = Math.floor(inDay / 60_000) % 60;
   const s = Math.floor(inDay / 1000) % 60;
-  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(h)}:${pad2(m)}:${pad2(s)}.${String(inDay % 1000).padStart(3, '0')}Z`;
+  // join, not a template: that would leave a chain of cons strings, which tasks-list keeps per
+  // row and the garbage collector then copies (it doubled GC time at 100,000 rows).
+  return [year, '-', pad2(month), '-', pad2(day), 'T', pad2(h), ':', pad2(m), ':', pad2(s), '.', String(inDay % 1000).padStart(3, '0'), 'Z'].join('');
 }
 
 /**

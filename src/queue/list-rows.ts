@@ -1,11 +1,13 @@
 /**
  * The rows of `tasks-list`: which files to list, and the row each file gives. Kept apart from
  * list.ts so that the listing's helper thread (list-worker.ts) loads only what reading needs.
+ * Paths are joined by hand, not with path.join, once per file: a state directory's path is
+ * absolute and normalised, and a name from readdir has no slash.
  */
 import fs from 'node:fs';
 import { last } from './codec.js';
 import { iso } from '../time.js';
-import { listNames, readTask, STATE_DIRS, type Tree } from './tree.js';
+import { listNames, readTaskText, STATE_DIRS, taskFromText, type Read, type TaskText, type Tree } from './tree.js';
 import type { Dir } from './lifecycle.js';
 
 /** One row of `tasks-list`. */
@@ -44,19 +46,34 @@ export function namesToList(t: Tree, which: Dir | 'all'): NameBatch[] {
 
 /** The rows of a batch, in its order; a file gone meanwhile (moved on by a worker) has none. */
 export function rowsFor(t: Tree, { dir, names }: NameBatch, now: number): TaskRow[] {
-  // A plain join: the directory is absolute and normalised, and a name from readdir has no slash.
   const dirPath = t.dir(dir);
   const rows: TaskRow[] = [];
   for (const name of names) {
-    const row = rowFor(dir, `${dirPath}/${name}`, name, now);
-    if (row) rows.push(row);
+    const file = `${dirPath}/${name}`;
+    const text = readTaskText(file);
+    if (text) rows.push(rowFor(dir, file, taskFromText(text, name), now));
   }
   return rows;
 }
 
-function rowFor(dir: Dir, file: string, name: string, now: number): TaskRow | undefined {
-  const r = readTask(file, name);
-  if (!r) return undefined;
+/** What readTaskText reads of each file of a batch, in its order (undefined: gone). */
+export function readTexts(t: Tree, { dir, names }: NameBatch): Array<TaskText | undefined> {
+  const dirPath = t.dir(dir);
+  return names.map((name) => readTaskText(`${dirPath}/${name}`));
+}
+
+/** The rows of a batch from what readTexts read of it: the same rows as rowsFor. */
+export function rowsFromTexts(t: Tree, { dir, names }: NameBatch, texts: Array<TaskText | undefined>, now: number): TaskRow[] {
+  const dirPath = t.dir(dir);
+  const rows: TaskRow[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const text = texts[i];
+    if (text) rows.push(rowFor(dir, `${dirPath}/${names[i]}`, taskFromText(text, names[i]), now));
+  }
+  return rows;
+}
+
+function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
   if (!r.ok) {
     let mtime = now;
     try {
