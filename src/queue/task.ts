@@ -160,7 +160,8 @@ export function parseTask(fields: Fields, nameId?: string): Task {
 
 /**
  * The first spec key, in SPEC_KEYS order, given two different values. One pass over the fields:
- * this runs for every file `tasks-list` reads, and a Set per key per file was most of parseTask.
+ * this runs for every file `tasks-list` reads, and a filter, map and Set per key per file cost
+ * about a tenth of parsing a listing's files (100,000-file benchmark).
  */
 function firstContradictedKey(fields: Fields): string | undefined {
   const firstValue = new Map<string, string>();
