@@ -1,11 +1,12 @@
 /**
- * The fast path: `tasks-enqueue`, `worker` and `--version` without loading yargs and every other
- * command. yargs' import alone costs more than 100 ms here, and an enqueue is what scripts, cron
- * jobs and agents run most; a worker is a long-lived process, and the full CLI's code would stay
- * in its memory for nothing (about 13 MB of its resident set). The options come from the same
- * tables yargs uses (ENQUEUE_OPTIONS, WORKER_OPTIONS), parsed with Node's own util.parseArgs.
- * Anything the fast path is unsure of (help, a parse error, a bad number) returns undefined, and
- * the full CLI handles it with its usual messages.
+ * The fast path: `tasks-enqueue`, `tasks-list`, `worker` and `--version` without loading yargs and
+ * every other command. yargs' import and help building alone cost 100-200 ms here; an enqueue is
+ * what scripts, cron jobs and agents run most, a listing is what people and agents poll, and a
+ * worker is a long-lived process in which the full CLI's code would stay for nothing (about 13 MB
+ * of its resident set). The options come from the same tables yargs uses (ENQUEUE_OPTIONS,
+ * WORKER_OPTIONS), parsed with Node's own util.parseArgs. Anything the fast path is unsure of
+ * (help, a parse error, a bad number or state) returns undefined, and the full CLI handles it
+ * with its usual messages.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { VERSION } from '../version.js';
@@ -40,6 +41,7 @@ export async function fastPath(argv: string[]): Promise<number | undefined> {
     return 0;
   }
   if (argv[0] === 'tasks-enqueue') return enqueue(argv.slice(1));
+  if (argv[0] === 'tasks-list') return list(argv.slice(1));
   if (argv[0] === 'worker') return worker(argv.slice(1));
   return undefined;
 }
@@ -67,4 +69,21 @@ async function worker(args: string[]): Promise<number | undefined> {
   const { 'until-empty': untilEmpty, ...v } = parsed.values as WorkerCommandArgs & { 'until-empty'?: boolean };
   await runWorkerCommand({ ...v, untilEmpty });
   return Number(process.exitCode ?? 0);
+}
+
+/** `tasks-list [state] [--json] [--root R]`. */
+async function list(args: string[]): Promise<number | undefined> {
+  // After `--` yargs keeps words out of the positionals; let it decide what that means.
+  if (args.includes('--')) return undefined;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { root: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch {
+    return undefined;
+  }
+  const { LIST_STATES, runList } = await import('./commands/tasks/list.js');
+  const [state = 'all', ...extra] = parsed.positionals;
+  const known = LIST_STATES.find((s) => s === state);
+  if (!known || extra.length) return undefined;
+  return runList({ root: parsed.values.root, json: parsed.values.json, state: known });
 }

@@ -122,19 +122,29 @@ export type Read = { ok: true; task: Task } | { ok: false; id: string; reason: s
 
 /**
  * Read and validate a task file without following symlinks. Never throws for bad content;
- * returns undefined only when the file is gone (someone else moved it).
+ * returns undefined only when the file is gone (someone else moved it). `name` is the file's
+ * base name, for callers that have it already (tasks-list reads 100,000 files).
  */
-export function readTask(file: string): Read | undefined {
-  const name = path.basename(file);
-  const nameId = nameInfo(name).id;
-  const invalid = (reason: string): Read => ({ ok: false, id: nameId ?? name, reason: `invalid: ${reason}` });
+export function readTask(file: string, name = path.basename(file)): Read | undefined {
+  const text = readTaskText(file);
+  return text && taskFromText(text, name);
+}
+
+/** A task file's text, or why it cannot hold a task whatever it says. */
+export type TaskText = { text: string } | { invalid: string };
+
+/**
+ * The reading half of readTask: the file's text, without following symlinks; undefined when the
+ * file is gone. (tasks-list runs it on a helper thread and taskFromText on the main thread.)
+ */
+export function readTaskText(file: string): TaskText | undefined {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return undefined;
-    if (isErrno(err, 'ELOOP')) return invalid('a symlink');
-    return invalid(`unreadable (${(err as NodeJS.ErrnoException).code})`);
+    if (isErrno(err, 'ELOOP')) return { invalid: 'a symlink' };
+    return { invalid: `unreadable (${(err as NodeJS.ErrnoException).code})` };
   }
   try {
     // One read(2) into a reused buffer, no fstat: a short read of a regular file is its end,
@@ -144,27 +154,35 @@ export function readTask(file: string): Read | undefined {
     try {
       n = fs.readSync(fd, buf, 0, buf.length, 0);
     } catch (err) {
-      if (isErrno(err, 'EISDIR')) return invalid('not a regular file');
+      if (isErrno(err, 'EISDIR')) return { invalid: 'not a regular file' };
       throw err;
     }
-    if (n > MAX_TASK_BYTES) return invalid('over the 1 MiB limit');
-    if (n === 0) return invalid('empty');
+    if (n > MAX_TASK_BYTES) return { invalid: 'over the 1 MiB limit' };
+    if (n === 0) return { invalid: 'empty' };
     let text: string;
     try {
       text = utf8.decode(buf.subarray(0, n));
     } catch {
-      return invalid('binary (not UTF-8)');
+      return { invalid: 'binary (not UTF-8)' };
     }
-    if (text.includes('\0')) return invalid('binary (NUL bytes)');
-    try {
-      return { ok: true, task: parseTask(decode(text), nameId) };
-    } catch (err) {
-      return invalid((err as Error).message);
-    }
+    if (text.includes('\0')) return { invalid: 'binary (NUL bytes)' };
+    return { text };
   } catch (err) {
-    return invalid(`unreadable (${(err as Error).message})`);
+    return { invalid: `unreadable (${(err as Error).message})` };
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** The parsing half of readTask: the task in what was read from the file `name`, or why it is invalid. */
+export function taskFromText(read: TaskText, name: string): Read {
+  const nameId = nameInfo(name).id;
+  const invalid = (reason: string): Read => ({ ok: false, id: nameId ?? name, reason: `invalid: ${reason}` });
+  if ('invalid' in read) return invalid(read.invalid);
+  try {
+    return { ok: true, task: parseTask(decode(read.text), nameId) };
+  } catch (err) {
+    return invalid((err as Error).message);
   }
 }
 

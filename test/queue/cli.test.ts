@@ -4,6 +4,10 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cleanup, cli, names, tempDir, testEnv, type Run } from '../helpers.ts';
+import { listTasks } from '../../src/queue/list.ts';
+import { PARALLEL_MIN_FILES } from '../../src/queue/list-parallel.ts';
+import { taskName, taskPath, tree } from '../../src/queue/tree.ts';
+import { iso } from '../../src/time.ts';
 
 const T = suite<{ dir: string; root: string }>('tasks CLI');
 T.before.each((ctx) => {
@@ -51,6 +55,33 @@ T('listing: states, JSON, and the command cut only on a terminal', async ({ root
   const json = JSON.parse((await run(root, 'tasks-list', 'queue', '--json')).stdout);
   assert.equal(json.map((t: { id: string; status: string }) => [t.id, t.status]), [['a', 'ready'], ['b', 'delayed']]);
   assert.equal(JSON.parse((await run(root, 'tasks-list', 'done', '--json')).stdout), []);
+});
+
+T('a tree past PARALLEL_MIN_FILES, read by two threads, lists what one thread lists, invalid files included', async ({ root }) => {
+  assert.is((await run(root, 'tasks-init')).code, 0);
+  const t = tree(root);
+  const base = Date.parse('2020-01-01T00:00:00Z');
+  const states = ['queue', 'queue', 'running', 'done', 'failed'] as const;
+  for (let i = 0; i < PARALLEL_MIN_FILES + 1500; i++) {
+    const id = `big${i}`;
+    const dir = states[i % states.length];
+    const record = dir === 'queue' ? '' : `WORKER=w${i % 3}\nSTARTED=${iso(base + i)}\n${dir === 'running' ? '' : `FINISHED=${iso(base + i + 5)}\nEXIT=${i % 2}\nSTATUS=${dir}\n`}`;
+    fs.writeFileSync(taskPath(t, dir, taskName(id, i % 3, (base + i) * 1000)), `ID=${id}\nCMD=echo ${i}\nENQUEUED=${iso(base + i)}\n${record}`);
+  }
+  // Invalid files spread over the chunks both threads read.
+  fs.writeFileSync(taskPath(t, 'queue', taskName('binary', 0, base * 1000 + 1)), Buffer.from([0xff, 0, 1]));
+  fs.writeFileSync(taskPath(t, 'done', taskName('empty', 0, (base + 4000) * 1000)), '');
+  fs.symlinkSync('/etc/passwd', taskPath(t, 'queue', taskName('link', 0, (base + 9000) * 1000)));
+  const r = await run(root, 'tasks-list', '--json');
+  assert.is(r.code, 0, r.stderr);
+  const withoutAge = ({ ageMs: _age, file: _file, ...rest }: { ageMs: number; file?: string }) => rest;
+  const listed = JSON.parse(r.stdout).map(withoutAge);
+  const expected = JSON.parse(JSON.stringify(listTasks(t, 'all'))).map(withoutAge);
+  assert.is(listed.length, PARALLEL_MIN_FILES + 1503);
+  assert.equal(listed, expected);
+  assert.equal(listed.filter((row: { status: string }) => row.status === 'invalid').map((row: { id: string }) => row.id).sort(), ['binary', 'empty', 'link']);
+  const text = (await run(root, 'tasks-list')).stdout.split('\n');
+  assert.is(text.length, PARALLEL_MIN_FILES + 1503 + 2, 'header, one line per task, final newline');
 });
 
 T('bulk --stdin enqueues one task per line in order', async ({ root }) => {

@@ -35,6 +35,7 @@ const invalid: Array<[string, string, RegExp]> = [
   ['blank CMD', 'ID=a\nCMD=   \n', /no CMD/],
   ['contradictory IDs', 'ID=a\nID=b\nCMD=x\n', /contradictory ID/],
   ['contradictory CMDs', 'ID=a\nCMD=x\nCMD=y\n', /contradictory CMD/],
+  ['contradictions named in key order, not file order', 'ID=a\nCMD=x\nCMD=y\nID=b\n', /contradictory ID/],
   ['ENV without =', 'ID=a\nCMD=x\nENV=NOPE\n', /ENV/],
   ['bad priority', 'ID=a\nCMD=x\nPRIORITY=high\n', /PRIORITY/],
   ['priority out of range', 'ID=a\nCMD=x\nPRIORITY=5000\n', /PRIORITY/],
@@ -48,6 +49,10 @@ for (const [name, text, why] of invalid) {
     assert.throws(() => parse(text), why);
   });
 }
+
+test('a spec key repeated with the same value is no contradiction', () => {
+  assert.is(parse('ID=a\nCMD=x\nCMD=x\nID=a\n').cmd, 'x');
+});
 
 test('the file name ID must agree with ID=', () => {
   assert.throws(() => parse('ID=a\nCMD=x\n', 'b'), /does not match/);

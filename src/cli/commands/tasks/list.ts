@@ -1,28 +1,39 @@
 import type { Argv, CommandModule } from 'yargs';
 import { treeFrom } from '../../context.js';
-import { listTasks, type TaskRow } from '../../../queue/list.js';
+import { listTasksParallel } from '../../../queue/list-parallel.js';
+import type { TaskRow } from '../../../queue/list-rows.js';
 import { printJson, printTable } from '../../output.js';
 import { formatAge } from '../../../time.js';
 
-interface Args {
+/** The states `tasks-list` takes; `all` lists every state directory in order. */
+export const LIST_STATES = ['queue', 'running', 'done', 'failed', 'all'] as const;
+
+/** Parsed `tasks-list` arguments, from yargs or from the fast path (src/cli/fast.ts). */
+export interface ListCommandArgs {
   root?: string;
-  state: 'queue' | 'running' | 'done' | 'failed' | 'all';
+  state: (typeof LIST_STATES)[number];
   json?: boolean;
 }
 
-export const tasksList: CommandModule<{ root?: string }, Args> = {
+export const tasksList: CommandModule<{ root?: string }, ListCommandArgs> = {
   command: 'tasks-list [state]',
   describe: 'list tasks: ID, state, age, attempt, exit code or reason, worker, command',
   builder: (y) =>
     y
-      .positional('state', { choices: ['queue', 'running', 'done', 'failed', 'all'] as const, default: 'all' as const })
-      .option('json', { type: 'boolean', describe: 'machine-readable output (one array of objects)' }) as unknown as Argv<Args>,
-  handler: (argv) => {
-    const rows = listTasks(treeFrom(argv), argv.state);
-    if (argv.json) return printJson(rows.map(({ file: _file, ...r }) => r));
-    printTable(['ID', 'STATE', 'STATUS', 'AGE', 'TRY', 'RESULT', 'WORKER', 'COMMAND'], rows.map(row));
+      .positional('state', { choices: LIST_STATES, default: 'all' as const })
+      .option('json', { type: 'boolean', describe: 'machine-readable output (one array of objects)' }) as unknown as Argv<ListCommandArgs>,
+  handler: async (argv) => {
+    process.exitCode = await runList(argv);
   },
 };
+
+/** List from parsed arguments and print the table or the JSON; resolves to the exit code. */
+export async function runList(a: ListCommandArgs): Promise<number> {
+  const rows = await listTasksParallel(treeFrom(a), a.state);
+  if (a.json) printJson(rows.map(({ file: _file, ...r }) => r));
+  else printTable(['ID', 'STATE', 'STATUS', 'AGE', 'TRY', 'RESULT', 'WORKER', 'COMMAND'], rows.map(row));
+  return 0;
+}
 
 function row(r: TaskRow): string[] {
   const result = r.exit !== undefined ? `exit ${r.exit}` : r.reason ? r.reason.split(/[:;]/)[0] : (r.signal ?? '');

@@ -1,0 +1,110 @@
+/**
+ * The rows of `tasks-list`: which files to list, and the row each file gives. Kept apart from
+ * list.ts so that the listing's helper thread (list-worker.ts) loads only what reading needs.
+ * Paths are joined by hand, not with path.join, once per file: a state directory's path is
+ * absolute and normalised, and a name from readdir has no slash.
+ */
+import fs from 'node:fs';
+import { last } from './codec.js';
+import { iso } from '../time.js';
+import { listNames, readTaskText, STATE_DIRS, taskFromText, type Read, type TaskText, type Tree } from './tree.js';
+import type { Dir } from './lifecycle.js';
+
+/** One row of `tasks-list`. */
+export interface TaskRow {
+  id: string;
+  state: Dir;
+  /** The run's status (done, failed, timeout, cancelled, …) or a queued task's wait (ready, delayed, blocked). */
+  status: string;
+  attempt: number;
+  exit?: number;
+  signal?: string;
+  reason?: string;
+  worker?: string;
+  label?: string;
+  priority: number;
+  enqueued?: string;
+  due?: string;
+  started?: string;
+  finished?: string;
+  /** Milliseconds since the task entered its current state's clock (enqueue, start or finish). */
+  ageMs: number;
+  cmd: string;
+  file: string;
+}
+
+/** Some file names of one state directory, in dispatch order: a unit of listing work. */
+export interface NameBatch {
+  dir: Dir;
+  names: string[];
+}
+
+/** The names to list, one batch per state directory, in listing order. */
+export function namesToList(t: Tree, which: Dir | 'all'): NameBatch[] {
+  return (which === 'all' ? STATE_DIRS : [which]).map((dir) => ({ dir, names: listNames(t, dir) }));
+}
+
+/** The rows of a batch, in its order; a file gone meanwhile (moved on by a worker) has none. */
+export function rowsFor(t: Tree, { dir, names }: NameBatch, now: number): TaskRow[] {
+  const dirPath = t.dir(dir);
+  const rows: TaskRow[] = [];
+  for (const name of names) {
+    const file = `${dirPath}/${name}`;
+    const text = readTaskText(file);
+    if (text) rows.push(rowFor(dir, file, taskFromText(text, name), now));
+  }
+  return rows;
+}
+
+/** What readTaskText reads of each file of a batch, in its order (undefined: gone). */
+export function readTexts(t: Tree, { dir, names }: NameBatch): Array<TaskText | undefined> {
+  const dirPath = t.dir(dir);
+  return names.map((name) => readTaskText(`${dirPath}/${name}`));
+}
+
+/** The rows of a batch from what readTexts read of it: the same rows as rowsFor. */
+export function rowsFromTexts(t: Tree, { dir, names }: NameBatch, texts: Array<TaskText | undefined>, now: number): TaskRow[] {
+  const dirPath = t.dir(dir);
+  const rows: TaskRow[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const text = texts[i];
+    if (text) rows.push(rowFor(dir, `${dirPath}/${names[i]}`, taskFromText(text, names[i]), now));
+  }
+  return rows;
+}
+
+function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
+  if (!r.ok) {
+    let mtime = now;
+    try {
+      mtime = fs.lstatSync(file).mtimeMs;
+    } catch {
+      // gone meanwhile
+    }
+    return { id: r.id, state: dir, status: 'invalid', attempt: 0, reason: r.reason, priority: 0, ageMs: now - mtime, cmd: '', file };
+  }
+  const task = r.task;
+  const queuedStatus = task.due > now ? 'delayed' : task.after.length ? 'waiting' : 'ready';
+  const clock = dir === 'queue' ? task.enqueuedAt : dir === 'running' ? task.started : task.finished;
+  return {
+    id: task.id,
+    state: dir,
+    status: dir === 'queue' ? queuedStatus : dir === 'running' ? 'running' : task.status ?? dir,
+    attempt: task.attempt,
+    exit: dir === 'queue' || dir === 'running' ? undefined : task.exit,
+    signal: dir === 'queue' || dir === 'running' ? undefined : task.signal,
+    reason: dir === 'done' ? undefined : task.reason,
+    worker: dir === 'running' ? task.owner?.worker : last(task.fields, 'WORKER'),
+    label: task.label,
+    priority: task.priority,
+    enqueued: isoOrNone(task.enqueuedAt),
+    due: task.due ? isoOrNone(task.due) : undefined,
+    started: isoOrNone(task.started),
+    finished: dir === 'queue' || dir === 'running' ? undefined : isoOrNone(task.finished),
+    ageMs: clock ? now - clock : 0,
+    cmd: task.cmd,
+    file,
+  };
+}
+
+const isoOrNone = (ms?: number): string | undefined => (ms ? iso(ms) : undefined);
