@@ -62,11 +62,11 @@ async function bulk(root: string, lines: string[], extra: string[] = []): Promis
  */
 export async function drain(n: number, cmd: string, workers: number): Promise<number> {
   const dir = tempDir('drain');
-  const root = path.join(dir, 'tasks');
   try {
     for (let lead = 3000; ; lead *= 2) {
       const gate = Date.now() + lead;
-      fs.rmSync(root, { recursive: true, force: true });
+      // A retry uses a new tree rather than deleting the last one (see keepDirsUntilExit).
+      const root = path.join(dir, `tasks-${lead}`);
       await bulk(root, Array(n).fill(cmd), ['--at', `@${gate / 1000}`]);
       const ws = Array.from({ length: workers }, (_, i) => startWorker(root, String(i), ['--until-empty']));
       let readyInTime = true;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { cleanupAll, cleanupOnExit, median, REPO } from './measure.js';
+import { cleanupAll, cleanupOnExit, keepDirsUntilExit, median, REPO } from './measure.js';
 import { bulkEnqueue, cliArgs, drain, latency, nodeRun, scale, singleEnqueues } from './ours.js';
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
@@ -120,6 +120,8 @@ function machine(): string {
 
 async function main(): Promise<void> {
   cleanupOnExit();
+  // No scenario may be timed right after another one's trees were deleted (see keepDirsUntilExit).
+  keepDirsUntilExit();
   const missing = PEERS.filter((p) => !available(p));
   for (const p of missing) log(`peer ${p.name} missing: ${installLine(p)} (or scripts/install-peers.sh)`);
   const loadBefore = os.loadavg()[0];
