@@ -164,6 +164,21 @@ export function peakRssMb(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU seconds used so far by this process's children that have exited (cutime and cstime of
+ * /proc/self/stat, in USER_HZ = 100 ticks/s); zeros where there is no /proc. The difference
+ * across one run tells how much of its wall time the child spent in the kernel.
+ */
+export function childCpu(): { user: number; sys: number } {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+    return { user: Number(f[13]) / 100, sys: Number(f[14]) / 100 };
+  } catch {
+    return { user: 0, sys: 0 };
+  }
+}
+
 /** Kill every child group still alive, run the registered cleanups, remove every temp dir. */
 export function cleanupAll(): void {
   deferRemoval = false;
