@@ -26,7 +26,23 @@ export function tempDir(tag: string): string {
   return d;
 }
 
+let deferRemoval = false;
+/**
+ * Keep every temp dir until `cleanupAll()` (exit) instead of removing it when a run ends. The
+ * bench wants this: on an ext4 without a journal (this machine's root filesystem) the kernel
+ * avoids reusing an inode for 60 s after its deletion, 360 s while its inode-table block is
+ * dirty, and the inode allocator steps over every such inode, one buffer-cache lookup each, on
+ * every file it creates in that block group (fs/ext4/ialloc.c, find_inode_bit/recently_deleted).
+ * The next mkdtemp lands in the block group the removal just emptied, so a run that follows a
+ * removed 10,000-file tree pays ~0.6 ms of kernel time per file it creates: it would time the
+ * previous run's cleanup, not itself.
+ */
+export function keepDirsUntilExit(): void {
+  deferRemoval = true;
+}
+
 export function removeDir(d: string): void {
+  if (deferRemoval) return; // cleanupAll() removes it at exit
   try {
     fs.rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   } catch {
@@ -148,8 +164,24 @@ export function peakRssMb(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU seconds used so far by this process's children that have exited (cutime and cstime of
+ * /proc/self/stat, in USER_HZ = 100 ticks/s); zeros where there is no /proc. The difference
+ * across one run tells how much of its wall time the child spent in the kernel.
+ */
+export function childCpu(): { user: number; sys: number } {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+    return { user: Number(f[13]) / 100, sys: Number(f[14]) / 100 };
+  } catch {
+    return { user: 0, sys: 0 };
+  }
+}
+
 /** Kill every child group still alive, run the registered cleanups, remove every temp dir. */
 export function cleanupAll(): void {
+  deferRemoval = false;
   for (const fn of cleanups.splice(0)) {
     try {
       fn();

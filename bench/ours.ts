@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { CLI, killGroup, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
+import { childCpu, CLI, killGroup, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
 import { enqueue } from '../src/queue/enqueue.js';
 import { tree } from '../src/queue/tree.js';
 
@@ -62,11 +62,11 @@ async function bulk(root: string, lines: string[], extra: string[] = []): Promis
  */
 export async function drain(n: number, cmd: string, workers: number): Promise<number> {
   const dir = tempDir('drain');
-  const root = path.join(dir, 'tasks');
   try {
     for (let lead = 3000; ; lead *= 2) {
       const gate = Date.now() + lead;
-      fs.rmSync(root, { recursive: true, force: true });
+      // A retry uses a new tree rather than deleting the last one (see keepDirsUntilExit).
+      const root = path.join(dir, `tasks-${lead}`);
       await bulk(root, Array(n).fill(cmd), ['--at', `@${gate / 1000}`]);
       const ws = Array.from({ length: workers }, (_, i) => startWorker(root, String(i), ['--until-empty']));
       let readyInTime = true;
@@ -104,15 +104,17 @@ export async function singleEnqueues(count: number): Promise<number> {
   }
 }
 
-/** One bulk `tasks-enqueue --stdin` of `count` commands; tasks/s. */
-export async function bulkEnqueue(count: number): Promise<number> {
+/** One bulk `tasks-enqueue --stdin` of `count` commands: tasks/s, and the CPU seconds the process spent in the kernel. */
+export async function bulkEnqueue(count: number): Promise<{ rate: number; sys: number }> {
   const dir = tempDir('bulk');
   try {
     const root = path.join(dir, 'tasks');
+    const cpu0 = childCpu();
     const ms = await bulk(root, Array(count).fill('true'));
+    const sys = childCpu().sys - cpu0.sys;
     const queued = fs.readdirSync(path.join(root, 'queue')).length;
     if (queued !== count) throw new Error(`bulk enqueue: ${queued} of ${count} queued`);
-    return count / (ms / 1000);
+    return { rate: count / (ms / 1000), sys };
   } finally {
     removeDir(dir);
   }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { customAlphabet } from 'nanoid';
 import { encode } from './codec.js';
-import { idProblem, PRIORITY_RANGE, specFields, type TaskSpec } from './task.js';
+import { idProblem, PRIORITY_RANGE, specFields, textFor, type TaskSpec } from './task.js';
 import { ensureTree, find, stamp, taskName, writeAtomic, type Tree } from './tree.js';
 import { fail } from '../errors.js';
 
@@ -17,9 +17,12 @@ export function newId(stampUs = stamp()): string {
 /** What enqueue takes: a spec whose ID is optional (generated when absent). */
 export type NewTask = Omit<TaskSpec, 'id'> & { id?: string };
 
-/** Check a spec before anything is written; throws OrcError('usage' | 'not-found' | 'conflict'). */
-function validate(t: Tree, spec: NewTask): void {
-  if (spec.cmd.trim() === '') throw fail('usage', 'empty command: give one after --, e.g. tmux-orc tasks-enqueue -- make test');
+function checkCmd(cmd: string): void {
+  if (cmd.trim() === '') throw fail('usage', 'empty command: give one after --, e.g. tmux-orc tasks-enqueue -- make test');
+}
+
+/** Check everything but the command before anything is written; throws OrcError('usage' | 'not-found'). */
+function checkOptions(t: Tree, spec: Omit<NewTask, 'cmd'>): void {
   if (spec.id !== undefined) {
     const bad = idProblem(spec.id);
     if (bad) throw fail('usage', bad);
@@ -43,7 +46,8 @@ function validate(t: Tree, spec: NewTask): void {
  */
 export async function enqueue(t: Tree, spec: NewTask, opts: { fsync?: boolean; now?: number } = {}): Promise<string> {
   ensureTree(t);
-  validate(t, spec);
+  checkCmd(spec.cmd);
+  checkOptions(t, spec);
   const now = opts.now ?? Date.now();
   const write = () => {
     const us = stamp(now);
@@ -64,20 +68,23 @@ export async function enqueue(t: Tree, spec: NewTask, opts: { fsync?: boolean; n
 }
 
 /**
- * Enqueue many tasks from one process (bulk, `--stdin`): one ID check pass, no per-file fsync,
- * one fsync of the queue directory at the end. Returns the IDs in order.
+ * Enqueue many commands with the same options from one process (bulk, `--stdin`): the options
+ * are checked and encoded once, no per-file fsync, one fsync of the queue directory at the end.
+ * Returns the IDs in order.
  */
-export function enqueueMany(t: Tree, specs: NewTask[], now = Date.now()): string[] {
+export function enqueueMany(t: Tree, spec: Omit<NewTask, 'cmd'>, cmds: string[], now = Date.now()): string[] {
   ensureTree(t);
+  if (spec.id !== undefined) throw fail('usage', 'bulk enqueue generates IDs; drop --id');
+  checkOptions(t, spec);
+  cmds.forEach(checkCmd);
+  const text = textFor(spec, now);
+  const queue = t.dir('queue') + path.sep;
+  const priority = spec.priority ?? 0;
   const ids: string[] = [];
-  for (const spec of specs) {
-    if (spec.id !== undefined) throw fail('usage', 'bulk enqueue generates IDs; drop --id');
-    validate(t, spec);
-  }
-  for (const spec of specs) {
+  for (const cmd of cmds) {
     const us = stamp(now);
     const id = newId(us);
-    writeAtomic(t, path.join(t.dir('queue'), taskName(id, spec.priority ?? 0, us)), encode(specFields({ ...spec, id }, now)));
+    writeAtomic(t, queue + taskName(id, priority, us), text(id, cmd));
     ids.push(id);
   }
   const fd = fs.openSync(t.dir('queue'), 'r');

@@ -4,7 +4,7 @@
  * Spec keys are written once at enqueue and may not contradict themselves. Record keys are
  * appended by workers and recoverers over the task's life; the last one wins.
  */
-import { all, last, type Fields } from './codec.js';
+import { all, encode, encodeField, last, type Fields } from './codec.js';
 import { formatDuration, iso, parseDuration } from '../time.js';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -105,6 +105,15 @@ export function specFields(spec: TaskSpec, now: number): Fields {
   if (spec.everyMs !== undefined) f.push(['EVERY', formatDuration(spec.everyMs)]);
   f.push(['ENQUEUED', iso(now)], ...(spec.extra ?? []));
   return f;
+}
+
+/**
+ * The file text of tasks that differ only in ID and CMD (a bulk enqueue), with the other fields
+ * encoded once: `textFor(spec, now)(id, cmd)` is `encode(specFields({ ...spec, id, cmd }, now))`.
+ */
+export function textFor(spec: Omit<TaskSpec, 'id' | 'cmd'>, now: number): (id: string, cmd: string) => string {
+  const rest = encode(specFields({ ...spec, id: '', cmd: '' }, now).slice(2)); // specFields starts with ID, CMD
+  return (id, cmd) => encodeField('ID', id) + encodeField('CMD', cmd) + rest;
 }
 
 /** Parse fields into a task, or throw an Error whose message is the reason the file is invalid. */

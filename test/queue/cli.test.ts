@@ -93,6 +93,26 @@ T('bulk --stdin enqueues one task per line in order', async ({ root }) => {
   assert.equal(names(root, 'queue').map((n) => n.replace(/^.*-(t[0-9a-z]+)\.task$/, '$1')), ids);
 });
 
+T('bulk --stdin gives every line the same options, as single enqueues would', async ({ dir, root }) => {
+  assert.is((await run(root, 'tasks-enqueue', '-i', 'dep', '--', 'true')).code, 0);
+  const opts = ['-d', dir, '-e', 'A=1', '-e', 'B=x=y', '-p', '7', '--after', 'dep', '--retries', '2', '-l', 'L'];
+  const r = await cli(['tasks-enqueue', '--stdin', ...opts], { env: testEnv(root), input: 'echo "a b"\nprintf %s\\n $HOME\n' });
+  assert.is(r.code, 0, r.stderr);
+  const single = await run(root, 'tasks-enqueue', ...opts, '--', 'echo one');
+  assert.is(single.code, 0, single.stderr);
+  const fields = (id: string) => {
+    const name = names(root, 'queue').find((n) => n.endsWith(`-${id}.task`))!;
+    return fs.readFileSync(path.join(root, 'queue', name), 'utf8').split('\n').filter((l) => !/^(ID|CMD|ENQUEUED)=/.test(l));
+  };
+  const [a, b] = r.stdout.trim().split('\n');
+  assert.equal(fields(a), fields(single.stdout.trim()));
+  assert.equal(fields(b), fields(single.stdout.trim()));
+  assert.ok(names(root, 'queue').filter((n) => !n.endsWith('-dep.task')).every((n) => n.startsWith('1993-')), 'priority 7 in every name');
+  oneLine(await cli(['tasks-enqueue', '--stdin', '--after', 'nope'], { env: testEnv(root), input: 'true\n' }), 3, /no task nope/);
+  oneLine(await cli(['tasks-enqueue', '--stdin', '-i', 'x'], { env: testEnv(root), input: 'true\n' }), 2, /drop --id/);
+  assert.is(names(root, 'queue').length, 4, 'refused bulk runs wrote nothing');
+});
+
 T('enqueue from another directory reaches the same queue (found walking up)', async ({ dir }) => {
   const project = path.join(dir, 'proj');
   const deep = path.join(project, 'a', 'b');

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decode, encode } from '../../src/queue/codec.ts';
-import { idProblem, parseTask, specFields } from '../../src/queue/task.ts';
+import { idProblem, parseTask, specFields, textFor } from '../../src/queue/task.ts';
 import { nameInfo, taskName } from '../../src/queue/tree.ts';
 import { newId } from '../../src/queue/enqueue.ts';
 
@@ -23,6 +23,23 @@ test('spec fields round-trip through the codec', () => {
   const t = parseTask(decode(encode(f)));
   assert.equal([t.id, t.cmd, t.priority, t.after, t.due, t.timeoutMs, t.retries, t.backoffMs, t.label, t.everyMs],
     ['x', 'a\nb', 5, ['p', 'q'], now + 1000, 90_000, 2, 500, 'L', 60_000]);
+});
+
+test('textFor (bulk enqueue) writes the same text as encode(specFields(...))', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  const specs: Array<Parameters<typeof textFor>[0]> = [
+    {},
+    { cwd: '/w' },
+    { cwd: '/a b', env: ['A=1', 'B=x=y'], priority: -3, after: ['p', 'q'], at: now + 1000, timeoutMs: 90_000, retries: 2, backoffMs: 500, label: 'L', everyMs: 60_000 },
+    { label: 'l=$x "q"', extra: [['MY_KEY', 'kept'], ['NOTE', 'two\nlines']] },
+  ];
+  const rows: Array<[id: string, cmd: string]> = [['t1', 'true'], ['a.b-c_9', 'echo $FOO "x" \\ \t é'], ['x', 'line1\nCWD=/'], ['y', 'a\rb\0c'], ['z', '  padded\t ']];
+  for (const spec of specs) {
+    const text = textFor(spec, now);
+    for (const [id, cmd] of rows) assert.is(text(id, cmd), encode(specFields({ ...spec, id, cmd }, now)), JSON.stringify({ spec, id, cmd }));
+  }
+  const t = parseTask(decode(textFor({ cwd: '/w' }, now)('x', 'line1\nCWD=/')));
+  assert.equal([t.id, t.cmd, t.cwd], ['x', 'line1\nCWD=/', '/w']);
 });
 
 test('unknown keys are kept', () => {

@@ -55,7 +55,8 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
   if (a.stdin) {
     if (words.length) throw fail('usage', '--stdin reads the commands from standard input; give none after --');
     const lines = fs.readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '');
-    const ids = enqueueMany(t, lines.map((cmd) => specFromArgs(a, cmd, process.cwd(), now)), now);
+    const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
+    const ids = enqueueMany(t, options, lines, now);
     process.stdout.write(ids.map((id) => `${id}\n`).join(''));
     return 0;
   }
