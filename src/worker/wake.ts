@@ -6,7 +6,7 @@
  * The watch is one `fs.watch` (one inotify watch) on the queue directory itself. chokidar was
  * used here first, but it also watches every file it sees: with 100,000 queued tasks a worker
  * took 12 s and 480 MB to start and then ran ~2 tasks/s at 1.9 GB, and a watcher of a file
- * added during `close()` kept the process alive after `--until-empty` (docs/performance.md).
+ * added during `close()` kept the process alive after `--until-empty` (README, Performance).
  * A wake-up only needs to know that a name appeared in the directory.
  */
 import fs from 'node:fs';
