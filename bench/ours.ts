@@ -76,7 +76,9 @@ export async function drain(n: number, cmd: string, workers: number): Promise<nu
         readyInTime = false;
       }
       if (Date.now() >= gate) readyInTime = false;
-      await Promise.race([Promise.all(ws.map((w) => w.exited)), sleep(Math.max(0, gate - Date.now()) + 600_000)]);
+      let guard: NodeJS.Timeout | undefined; // cleared, or it would keep the bench alive 10 min after the last drain
+      await Promise.race([Promise.all(ws.map((w) => w.exited)), new Promise<void>((r) => (guard = setTimeout(r, Math.max(0, gate - Date.now()) + 600_000)))]);
+      clearTimeout(guard);
       const end = nowMs();
       ws.forEach((w) => killGroup(w.child));
       const done = fs.readdirSync(path.join(root, 'done')).length;
