@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, cli, names, tempDir, testEnv, type Run } from '../helpers.ts';
+import { cleanup, cli, CLI, names, run as runFile, tempDir, testEnv, type Run } from '../helpers.ts';
 import { listTasks } from '../../src/queue/list.ts';
 import { PARALLEL_MIN_FILES } from '../../src/queue/list-parallel.ts';
 import { taskName, taskPath, tree } from '../../src/queue/tree.ts';
@@ -82,6 +82,15 @@ T('a tree past PARALLEL_MIN_FILES, read by two threads, lists what one thread li
   assert.equal(listed.filter((row: { status: string }) => row.status === 'invalid').map((row: { id: string }) => row.id).sort(), ['binary', 'empty', 'link']);
   const text = (await run(root, 'tasks-list')).stdout.split('\n');
   assert.is(text.length, PARALLEL_MIN_FILES + 1503 + 2, 'header, one line per task, final newline');
+});
+
+T('a reader that goes away (tasks-list | head -1) ends the listing quietly, no stack trace', async ({ root }) => {
+  const input = Array.from({ length: 3000 }, (_, i) => `echo ${i}`).join('\n');
+  assert.is((await cli(['tasks-enqueue', '--stdin'], { env: testEnv(root), input })).code, 0);
+  const r = await runFile('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" tasks-list | head -1`], { env: testEnv(root) });
+  assert.match(r.stdout, /^ID +STATE/);
+  assert.is(r.stderr, '', 'no EPIPE trace');
+  assert.is(r.code, 0);
 });
 
 T('bulk --stdin enqueues one task per line in order', async ({ root }) => {
