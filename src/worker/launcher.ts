@@ -43,7 +43,6 @@ export type Launched = { pid: number; exit: Promise<Exit> } | { error: string };
  * in its process group, then reports the exit.
  */
 export interface Launcher {
-  readonly kind: 'perl' | 'node';
   launch(req: LaunchRequest): Promise<Launched>;
   close(): void;
 }
@@ -134,7 +133,6 @@ while (defined(my $len = <STDIN>)) {
 
 /** One long-lived Perl process per worker, one task at a time. */
 class PerlLauncher implements Launcher {
-  readonly kind = 'perl';
   constructor(private bash: string) {}
   private child?: ChildProcess;
   private replies: string[] = [];
@@ -205,7 +203,6 @@ class PerlLauncher implements Launcher {
 
 /** Spawning from Node: no extra process, but each spawn costs the worker a fork of itself. */
 class NodeLauncher implements Launcher {
-  readonly kind = 'node';
   constructor(private bash: string) {}
 
   async launch(req: LaunchRequest): Promise<Launched> {

@@ -4,26 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, cli, killAll, start, tempDir, testEnv, waitFor } from '../helpers.ts';
-import { field, groupAlive, locate } from './tree-helpers.ts';
+import { start, testEnv, waitFor } from '../helpers.ts';
+import { enqueue, field, groupAlive, locate, treeSuite } from './tree-helpers.ts';
 
-const L = suite<{ dir: string; root: string }>('launcher');
-L.before.each((ctx) => {
-  ctx.dir = tempDir();
-  ctx.root = path.join(ctx.dir, 'tree');
-});
-L.after.each((ctx) => {
-  killAll();
-  cleanup(ctx.dir);
-});
+const L = treeSuite('launcher');
 
-const enqueue = async (root: string, ...args: string[]) => {
-  const r = await cli(['tasks-enqueue', ...args], { env: testEnv(root) });
-  assert.is(r.code, 0, r.stderr);
-  return r.stdout.trim();
-};
 const worker = (root: string, launcher: string) => start(['worker', '--id', '0'], { env: testEnv(root, { TMUX_ORC_LAUNCHER: launcher }) });
 const ended = async (root: string, id: string): Promise<string> =>
   (await waitFor(`${id} ended`, () => {

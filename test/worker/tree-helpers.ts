@@ -1,7 +1,31 @@
 /** Reading the tree from tests: where a task is and what its file says. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
 import { decode, last } from '../../src/queue/codec.ts';
+import { cleanup, cli, killAll, tempDir, testEnv } from '../helpers.ts';
+
+/** A suite whose every test gets a temp dir and a tree root in it; started processes are killed after each. */
+export function treeSuite(name: string) {
+  const s = suite<{ dir: string; root: string }>(name);
+  s.before.each((ctx) => {
+    ctx.dir = tempDir();
+    ctx.root = path.join(ctx.dir, 'tree');
+  });
+  s.after.each((ctx) => {
+    killAll();
+    cleanup(ctx.dir);
+  });
+  return s;
+}
+
+/** `tasks-enqueue ARGS` on the tree; asserts success and returns the ID. */
+export async function enqueue(root: string, ...args: string[]): Promise<string> {
+  const r = await cli(['tasks-enqueue', ...args], { env: testEnv(root) });
+  assert.is(r.code, 0, r.stderr);
+  return r.stdout.trim();
+}
 
 export type State = 'queue' | 'running' | 'done' | 'failed';
 

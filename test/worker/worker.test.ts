@@ -1,27 +1,13 @@
 /** The worker end to end: real CLI, real worker processes, a temp tree per test. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { cleanup, cli, exited, killAll, names, REPO, start, tempDir, testEnv, waitFor } from '../helpers.ts';
-import { field, fieldsOf, groupAlive, locate } from './tree-helpers.ts';
+import { cli, exited, names, REPO, start, testEnv, waitFor } from '../helpers.ts';
+import { enqueue, field, fieldsOf, groupAlive, locate, treeSuite } from './tree-helpers.ts';
 
-const W = suite<{ dir: string; root: string }>('worker');
-W.before.each((ctx) => {
-  ctx.dir = tempDir();
-  ctx.root = path.join(ctx.dir, 'tree');
-});
-W.after.each((ctx) => {
-  killAll();
-  cleanup(ctx.dir);
-});
+const W = treeSuite('worker');
 
-const enqueue = async (root: string, ...args: string[]) => {
-  const r = await cli(['tasks-enqueue', ...args], { env: testEnv(root) });
-  assert.is(r.code, 0, r.stderr);
-  return r.stdout.trim();
-};
 const worker = (root: string, id: string, ...extra: string[]) => start(['worker', '--id', id, ...extra], { env: testEnv(root) });
 const stateOf = (root: string, id: string) => locate(root, id)?.state;
 const until = (root: string, id: string, state: string, ms = 60000) => waitFor(`${id} in ${state}`, () => stateOf(root, id) === state, ms);
