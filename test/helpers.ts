@@ -75,17 +75,19 @@ export function cli(args: string[], opts: RunOptions = {}): Promise<Run> {
   return run(process.execPath, [CLI, ...args], opts);
 }
 
-/** Start a long-running `tmux-orc ...args` (a worker); its output is collected in `out()`. */
-export function start(args: string[], opts: RunOptions = {}): ChildProcess & { out: () => string } {
+/** Start a long-running `tmux-orc ...args` (a worker); `out()` is everything it printed so far (stdout and stderr), `err()` its stderr alone. */
+export function start(args: string[], opts: RunOptions = {}): ChildProcess & { out: () => string; err: () => string } {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: opts.env ?? testEnv(),
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ChildProcess & { out: () => string };
+  }) as ChildProcess & { out: () => string; err: () => string };
   let out = '';
+  let err = '';
   child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => ((out += d), (err += d)));
   child.out = () => out;
+  child.err = () => err;
   live.add(child);
   child.on('exit', () => live.delete(child));
   return child;

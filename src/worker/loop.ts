@@ -49,7 +49,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   const reg = register(t, id);
   const say = (line: string) => o.out.write(`${iso(Date.now()).slice(11, 19)} worker-${id} ${line}\n`);
   const view = new QueueView(t, o.label);
-  const launcher = createLauncher();
+  const launcher = createLauncher({ out: o.out, err: o.err });
   let waker: Waker | undefined;
   const stop = { draining: false, cancel: new AbortController() };
   let current: string | undefined;
@@ -179,8 +179,6 @@ async function runClaimed(
     env: [['TASK_ID', task.id], ['TASK_ROOT', t.root], ['TASK_ATTEMPT', String(task.attempt)], ['WORKER_ID', id]],
     logOut: logPath(t, task.id, 'out'),
     logErr: logPath(t, task.id, 'err'),
-    stdout: o.out,
-    stderr: o.err,
     killGraceMs: o.killGraceMs,
     record: taskPath(t, 'running', name),
     cancel: stop.cancel.signal,
