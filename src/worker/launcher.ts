@@ -28,7 +28,7 @@ export interface LaunchRequest {
   out: string;
   err: string;
   /** The task file: `PGID=` and `PGID_START=` are appended to it before the command runs. */
-  record?: string;
+  record: string;
 }
 
 export interface Exit {
@@ -84,7 +84,7 @@ function which(bin: string, pathVar = ''): string | undefined {
 
 /** Fields travel NUL-separated, so no field may hold a NUL (no argv or environment can either). */
 export function nulIn(req: LaunchRequest): string | undefined {
-  const fields: Array<[string, string]> = [['CMD', req.cmd], ['CWD', req.cwd ?? ''], ['record', req.record ?? ''], ...req.env.map(([k, v]): [string, string] => [`ENV ${k}`, `${k}${v}`])];
+  const fields: Array<[string, string]> = [['CMD', req.cmd], ['CWD', req.cwd ?? ''], ['record', req.record], ...req.env.map(([k, v]): [string, string] => [`ENV ${k}`, `${k}${v}`])];
   return fields.find(([, v]) => v.includes('\0'))?.[0];
 }
 
@@ -136,16 +136,19 @@ while (defined(my $len = <STDIN>)) {
   (read(STDIN, my $req, $len) // 0) == $len or last;
   my ($out, $err, $cwd, $record, $cmd, @env) = split /\0/, $req, -1;
   if (my $why = unwritable($out) // unwritable($err)) { print "error spawn-error: $why\n"; next }
-  pipe(my $go_r, my $go_w) && pipe(my $r, my $w) && pipe(my $out_r, my $out_w) && pipe(my $err_r, my $err_w)
-    or do { print "error spawn-error: pipe: $!\n"; next };
+  pipe(my $r, my $w) && pipe(my $out_r, my $out_w) && pipe(my $err_r, my $err_w) or do { print "error spawn-error: pipe: $!\n"; next };
   my $pid = fork;
   if (!defined $pid) { print "error spawn-error: fork: $!\n"; next }
   if ($pid == 0) {
-    close $_ for $r, $go_w, $out_r, $err_r;
-    $SIG{PIPE} = 'DEFAULT';
-    my $fail = sub { syswrite $w, "$_[0]: $!"; exit 126 };
+    close $_ for $r, $out_r, $err_r;
+    @SIG{qw(PIPE CHLD)} = ('DEFAULT', 'DEFAULT');
+    my $fail = sub { syswrite $w, "$_[0]: $!"; POSIX::_exit(126) };
+    # The group is in the task file before the command can run, so a stale check can always find it.
     setpgrp(0, 0);
-    sysread($go_r, my $go, 1) or exit 126;
+    my $start = '';
+    if (open(my $st, '<', '/proc/self/stat')) { my $s = <$st>; $start = (split ' ', substr($s, rindex($s, ')') + 2))[19] // '' }
+    my $rec;
+    sysopen($rec, $record, O_WRONLY | O_APPEND) && syswrite($rec, "PGID=$$\nPGID_START=$start\n") && close($rec) or $fail->("record $record");
     open(STDIN, '<', '/dev/null') or $fail->('open /dev/null');
     open(STDOUT, '>&', $out_w) && open(STDERR, '>&', $err_w) or $fail->('dup');
     !length $cwd or chdir $cwd or $fail->("cd $cwd");
@@ -153,19 +156,9 @@ while (defined(my $len = <STDIN>)) {
     { no warnings; exec { $bash } 'bash', '-c', $cmd; }
     $fail->("exec $bash");
   }
-  close $_ for $w, $go_r, $out_w, $err_w;
-  setpgrp($pid, $pid);
-  my $start = '';
-  if (open(my $st, '<', "/proc/$pid/stat")) { my $s = <$st>; $start = (split ' ', substr($s, rindex($s, ')') + 2))[19] // '' }
-  my ($recorded, $f) = (1);
-  $recorded = open($f, '>>', $record) && print($f "PGID=$pid\nPGID_START=$start\n") && close($f) if length $record;
-  if (!$recorded) { my $why = "record $record: $!"; kill 'KILL', $pid; waitpid($pid, 0); print "error spawn-error: $why\n"; next }
+  close $_ for $w, $out_w, $err_w;
+  setpgrp($pid, $pid); # as the child does: the group exists before we name it
   print "pid $pid\n";
-  syswrite $go_w, 'g';
-  close $go_w;
-  my $why = do { local $/; <$r> } // '';
-  close $r;
-  if (length $why) { waitpid($pid, 0); $why =~ s/\n/ /g; print "error spawn-error: $why\n"; next }
 
   # Copy the output until the command has exited and its pipes are closed. Its leftovers in the
   # group are killed when it exits; a process that left the group may hold a pipe open, so after
@@ -193,6 +186,9 @@ while (defined(my $len = <STDIN>)) {
   }
   if (!defined $status) { waitpid($pid, 0); $status = $? }
   kill 'KILL', -$pid;
+  # The child is gone: what it wrote here is why it could not exec (nothing, once it did).
+  my $why = do { local $/; <$r> } // '';
+  if (length $why) { $why =~ s/\n/ /g; print "error spawn-error: $why\n"; next }
   print defined $logerr ? "error log-error: $logerr\n" : $status & 127 ? 'signal ' . ($status & 127) . "\n" : 'exit ' . ($status >> 8) . "\n";
 }
 `;
@@ -244,7 +240,7 @@ class PerlLauncher implements Launcher {
 
   async launch(req: LaunchRequest): Promise<Launched> {
     const child = (this.child ??= this.start());
-    const body = Buffer.from([req.out, req.err, req.cwd ?? '', req.record ?? '', req.cmd, ...req.env.map(([k, v]) => `${k}=${v}`)].join('\0'));
+    const body = Buffer.from([req.out, req.err, req.cwd ?? '', req.record, req.cmd, ...req.env.map(([k, v]) => `${k}=${v}`)].join('\0'));
     child.stdin!.write(Buffer.concat([Buffer.from(`${body.length}\n`), body]));
     const first = await this.reply();
     const m = first && /^pid (\d+)$/.exec(first);
@@ -295,7 +291,7 @@ class NodeLauncher implements Launcher {
     if (child.pid === undefined) return { error: (await exit).error! };
     const start = processStart(child.pid, true) ?? '0';
     // Node cannot hold the command back until this is written: it follows the exec at once.
-    if (req.record) fs.appendFileSync(req.record, `PGID=${child.pid}\nPGID_START=${start}\n`);
+    fs.appendFileSync(req.record, `PGID=${child.pid}\nPGID_START=${start}\n`);
     return { pid: child.pid, exit };
   }
 

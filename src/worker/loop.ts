@@ -97,7 +97,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   try {
     sweepTmp(t);
     await recover();
-    waker = await watchQueue(t.dir('queue'), (name) => view.add(name), !!o.poll);
+    waker = await watchQueue(t.dir('queue'), view, !!o.poll);
     view.rescan();
     say(`ready on ${t.root}${o.label ? ` (label ${o.label})` : ''}`);
     while (!stop.draining) {

@@ -54,6 +54,16 @@ export class QueueView {
     else if (this.names[i] !== name) this.names.splice(i, 0, name);
   }
 
+  /** Whether `name` is in the view (queued, as far as it knows). */
+  has(name: string): boolean {
+    return !this.gone.has(name) && this.names[this.position(name)] === name;
+  }
+
+  /** What was read from the file is stale (it changed, or left): read it again when it comes up. */
+  forget(name: string): void {
+    this.meta.delete(name);
+  }
+
   /** Where `name` is, or would be inserted, in the live part of the names (binary search by key). */
   private position(name: string): number {
     const key = nameInfo(name).key;

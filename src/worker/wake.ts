@@ -20,7 +20,15 @@ export interface Waker {
   close(): Promise<void>;
 }
 
-export async function watchQueue(dir: string, onAdd: (name: string) => void, poll: boolean): Promise<Waker> {
+/** What events are told to: the worker's view of queue/. */
+export interface Names {
+  has(name: string): boolean;
+  add(name: string): void;
+  /** The file changed or left: what was read from it is stale. */
+  forget(name: string): void;
+}
+
+export async function watchQueue(dir: string, names: Names, poll: boolean): Promise<Waker> {
   let wake: ((why: 'event' | 'timer') => void) | undefined;
   const poke = () => {
     const w = wake;
@@ -30,12 +38,15 @@ export async function watchQueue(dir: string, onAdd: (name: string) => void, pol
   let watcher: fs.FSWatcher | undefined;
   if (!poll) {
     watcher = fs.watch(dir, { persistent: true }, (event, name) => {
-      // 'rename' is a name appearing or leaving; only an arrival matters (a leaving name was
-      // claimed by someone: the view learns that from ENOENT). No name: the timer rescan covers it.
+      // 'rename' is a name appearing or leaving; only an arrival matters. A name the view holds
+      // is almost always leaving (claimed by another worker: every worker sees every claim), so
+      // it is not looked up, only re-read if the worker gets to it. Any other name is looked up.
+      // No name: the timer rescan covers it.
       if (event !== 'rename' || !name) return;
       const file = typeof name === 'string' ? name : String(name);
+      if (names.has(file)) return names.forget(file);
       if (!fs.existsSync(path.join(dir, file))) return;
-      onAdd(file);
+      names.add(file);
       poke();
     });
     // A watch that breaks (queue/ removed, inotify limits) leaves the worker on its rescan timer.
