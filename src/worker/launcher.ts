@@ -1,6 +1,7 @@
 /**
- * Starting task processes. A task is `bash -c CMD` in a process group of its own, stdin from
- * /dev/null, its variables on top of the worker's environment. Its stdout and stderr are pipes,
+ * Starting task processes. A task is `bash -c CMD` (or, for a line of plain words, its program
+ * exec'd directly: direct.ts) in a process group of its own, stdin from /dev/null, its variables
+ * on top of the worker's environment. Its stdout and stderr are pipes,
  * copied as they come to the pane and to its log files; a log file is created on the first byte
  * of its stream, so a task that prints nothing leaves no empty files behind.
  *
@@ -18,6 +19,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { processStart, signalGroup } from '../queue/proc.js';
+import { directArgv } from './direct.js';
 
 export interface LaunchRequest {
   cmd: string;
@@ -93,11 +95,12 @@ const signalName = (n: number) =>
 
 /**
  * The Perl side, started as `perl -e PERL <bash> <pane stdout fd> <pane stderr fd>`. A request is
- * `<bytes>\n` then `out\0err\0cwd\0record\0cmd(\0KEY=value)*`; the replies are lines: `pid <pid>`
- * (or `error <why>`), then `exit <code>`, `signal <number>` or `error <why>`. The child waits
- * until the parent has appended its group to the task file (so a command never runs without a
- * PGID record), and reports a failure before exec (cwd, bash) through a close-on-exec pipe. The
- * command's stdout and stderr are pipes that the parent copies to the pane and to the log files,
+ * `<bytes>\n` then `out\0err\0cwd\0record\0cmd\0argv(\0KEY=value)*` (argv: the words of a plain
+ * command, space-separated, or empty: see direct.ts); the replies are lines: `pid <pid>`
+ * (or `error <why>`), then `exit <code>`, `signal <number>` or `error <why>`. The child appends
+ * its group to the task file before it execs (so a command never runs without a PGID record), and
+ * reports a failure before exec (record, cwd, bash) through a close-on-exec pipe, read once it
+ * has exited. The command's stdout and stderr are pipes that the parent copies to the pane and to the log files,
  * each log created on its first byte. Everything is bytes: what Node wrote is what exec gets.
  */
 const PERL = String.raw`
@@ -131,10 +134,26 @@ sub unwritable {
   sysopen(my $fh, $file, O_WRONLY | O_APPEND) ? undef : "open $file: $!";
 }
 
+# A line of plain words (direct.ts): exec its program as bash would, with the variables bash
+# would set; return when bash had better run it (not found, or bash would act differently).
+sub exec_plain {
+  my @argv = @_;
+  my $prog = $argv[0];
+  my ($path) = $prog =~ m{/} ? ($prog) : grep { -f && -x _ } map { (length ? $_ : '.') . "/$prog" } split /:/, $ENV{PATH} // '', -1;
+  return if !defined $path || grep { /^(BASH_ENV|SHELLOPTS|BASHOPTS)$|^BASH_FUNC_/ } keys %ENV;
+  return if defined $ENV{OLDPWD} && !-d $ENV{OLDPWD};
+  return if ($ENV{SHLVL} //= 0) !~ /^\d{1,3}$/ || $ENV{SHLVL} >= 999;
+  my @here = stat '.';
+  my @pwd = defined $ENV{PWD} ? stat $ENV{PWD} : ();
+  $ENV{PWD} = readlink '/proc/self/cwd' unless @pwd && $pwd[0] == $here[0] && $pwd[1] == $here[1];
+  $ENV{_} = $path;
+  { no warnings; exec { $path } @argv; }
+}
+
 while (defined(my $len = <STDIN>)) {
   chomp $len;
   (read(STDIN, my $req, $len) // 0) == $len or last;
-  my ($out, $err, $cwd, $record, $cmd, @env) = split /\0/, $req, -1;
+  my ($out, $err, $cwd, $record, $cmd, $direct, @env) = split /\0/, $req, -1;
   if (my $why = unwritable($out) // unwritable($err)) { print "error spawn-error: $why\n"; next }
   pipe(my $r, my $w) && pipe(my $out_r, my $out_w) && pipe(my $err_r, my $err_w) or do { print "error spawn-error: pipe: $!\n"; next };
   my $pid = fork;
@@ -153,6 +172,7 @@ while (defined(my $len = <STDIN>)) {
     open(STDOUT, '>&', $out_w) && open(STDERR, '>&', $err_w) or $fail->('dup');
     !length $cwd or chdir $cwd or $fail->("cd $cwd");
     for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v }
+    exec_plain(split / /, $direct) if length $direct;
     { no warnings; exec { $bash } 'bash', '-c', $cmd; }
     $fail->("exec $bash");
   }
@@ -240,7 +260,7 @@ class PerlLauncher implements Launcher {
 
   async launch(req: LaunchRequest): Promise<Launched> {
     const child = (this.child ??= this.start());
-    const body = Buffer.from([req.out, req.err, req.cwd ?? '', req.record, req.cmd, ...req.env.map(([k, v]) => `${k}=${v}`)].join('\0'));
+    const body = Buffer.from([req.out, req.err, req.cwd ?? '', req.record, req.cmd, directArgv(req.cmd)?.join(' ') ?? '', ...req.env.map(([k, v]) => `${k}=${v}`)].join('\0'));
     child.stdin!.write(Buffer.concat([Buffer.from(`${body.length}\n`), body]));
     const first = await this.reply();
     const m = first && /^pid (\d+)$/.exec(first);

@@ -75,6 +75,34 @@ L('a running task\'s output reaches the pane while it runs; its leftovers are ki
   await waitFor('no survivor in the task group', () => groupAlive(pgid).length === 0);
 });
 
+L('a line of plain words is exec\'d without bash, and sees what it would under bash -c', async ({ root, dir }) => {
+  worker(root, 'perl');
+  // A working directory reached through a symlink: bash sets PWD to the physical path.
+  fs.mkdirSync(path.join(dir, 'real'));
+  fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'link'));
+  const direct = await enqueue(root, '-d', path.join(dir, 'link'), '--', 'env');
+  const viaBash = await enqueue(root, '-d', path.join(dir, 'link'), '--', 'bash -c env');
+  const env = async (id: string) => {
+    assert.is(field(await ended(root, id), 'STATUS'), 'done');
+    return log(root, id, 'out')!.split('\n').filter((l) => !l.startsWith('TASK_ID=')).sort();
+  };
+  const seen = await env(direct);
+  assert.equal(seen, await env(viaBash));
+  assert.ok(seen.includes(`PWD=${path.join(dir, 'real')}`) && seen.some((l) => /^_=\S*\/env$/.test(l)), seen.join('\n'));
+  // A program on the task's own PATH; BASH_ENV (bash would read it first) sends the line to bash.
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.writeFileSync(path.join(dir, 'bin', 'hello'), '#!/bin/sh\necho "hello $1"\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'bash-env'), 'echo sourced\n');
+  const own = await enqueue(root, '-e', `PATH=${path.join(dir, 'bin')}:/usr/bin:/bin`, '--', 'hello world');
+  const bashEnv = await enqueue(root, '-e', `BASH_ENV=${path.join(dir, 'bash-env')}`, '--', 'true');
+  const missing = await enqueue(root, '--', 'no-such-program-xyz arg');
+  assert.is(field(await ended(root, own), 'STATUS'), 'done');
+  assert.is(log(root, own, 'out'), 'hello world\n');
+  assert.is(field(await ended(root, bashEnv), 'STATUS'), 'done');
+  assert.is(log(root, bashEnv, 'out'), 'sourced\n');
+  assert.equal([field(await ended(root, missing), 'EXIT'), log(root, missing, 'err')], ['127', 'bash: line 1: no-such-program-xyz: command not found\n']);
+});
+
 L('the command starts only after its process group is in the task file', async ({ root }) => {
   worker(root, 'perl');
   const id = await enqueue(root, '--', 'grep -h "^PGID=" "$TASK_ROOT"/running/*"$TASK_ID".task; echo "own=$(cut -d" " -f5 /proc/$$/stat)"');
