@@ -96,22 +96,33 @@ const signalName = (n: number) =>
 /**
  * The Perl side, started as `perl -e PERL <bash> <pane stdout fd> <pane stderr fd>`. A request is
  * `<bytes>\n` then `out\0err\0cwd\0record\0cmd\0argv(\0KEY=value)*` (argv: the words of a plain
- * command, space-separated, or empty: see direct.ts); the replies are lines: `pid <pid>`
- * (or `error <why>`), then `exit <code>`, `signal <number>` or `error <why>`. The child appends
- * its group to the task file before it execs (so a command never runs without a PGID record), and
- * reports a failure before exec (record, cwd, bash) through a close-on-exec pipe, read once it
- * has exited. The command's stdout and stderr are pipes that the parent copies to the pane and to the log files,
- * each log created on its first byte. Everything is bytes: what Node wrote is what exec gets.
+ * command, space-separated, or empty: see direct.ts); the replies are lines: `pid <pid>` (or
+ * `error <why>`), then `exit <code>`, `signal <number>` or `error <why>`.
+ *
+ * A fork costs what the two processes then write to their shared pages (each written page is
+ * copied), so everything that can be done before the fork is: the directory, the environment and
+ * the program to exec are set up in this process. The child only enters its group, appends the
+ * group to the task file (so a command never runs without a PGID record), points stdin, stdout and
+ * stderr, and execs; a failure is reported through a close-on-exec pipe, read once it has exited.
+ * The command's stdout and stderr are pipes that this process copies to the pane and to the log
+ * files, each log created on its first byte. Everything is bytes: what Node wrote is what exec gets.
  */
 const PERL = String.raw`
 use strict;
-use Fcntl qw(O_WRONLY O_APPEND O_CREAT F_SETFD FD_CLOEXEC);
-use POSIX qw(WNOHANG);
+use Fcntl qw(O_RDONLY O_WRONLY O_APPEND O_CREAT);
+use constant WNOHANG => 1; # Linux's; POSIX.pm would cost every fork 1.5 MB more of pages to copy
 $| = 1;
 $SIG{PIPE} = 'IGNORE'; # a pane that went away must not take the launcher with it
+$SIG{CHLD} = sub {};   # a command's exit interrupts the select below
 my ($bash, @fds) = @ARGV;
-# The pane: written by us, never inherited by a task.
-my @pane = map { open(my $fh, '>&=', $_) or die "pane fd $_: $!"; fcntl($fh, F_SETFD, FD_CLOEXEC); $fh } @fds;
+# The pane: written by us, never inherited by a task (a dup above fd 2 is close-on-exec).
+my @pane = map { my ($fd, $fh); open($fd, '>&=', $_) && open($fh, '>&', $fd) && close($fd) or die "pane fd $_: $!"; $fh } @fds;
+open(my $null, '<', '/dev/null') or die "/dev/null: $!";
+opendir(my $home, '.') or die "cwd: $!";
+my %base = %ENV;
+my $W; # the child's end of the failure pipe
+
+sub fail { syswrite $W, "$_[0]: $!"; exit 126 }
 
 # Write all of $buf, waiting out a non-blocking descriptor; false on any other error.
 sub put {
@@ -134,20 +145,18 @@ sub unwritable {
   sysopen(my $fh, $file, O_WRONLY | O_APPEND) ? undef : "open $file: $!";
 }
 
-# A line of plain words (direct.ts): exec its program as bash would, with the variables bash
-# would set; return when bash had better run it (not found, or bash would act differently).
-sub exec_plain {
-  my @argv = @_;
-  my $prog = $argv[0];
+# For the words of a plain command (direct.ts), in its directory and environment: the program
+# bash would exec, with the variables bash would set; undef when bash had better run the line.
+sub plain_program {
+  my $prog = shift;
   my ($path) = $prog =~ m{/} ? ($prog) : grep { -f && -x _ } map { (length ? $_ : '.') . "/$prog" } split /:/, $ENV{PATH} // '', -1;
-  return if !defined $path || grep { /^(BASH_ENV|SHELLOPTS|BASHOPTS)$|^BASH_FUNC_/ } keys %ENV;
-  return if defined $ENV{OLDPWD} && !-d $ENV{OLDPWD};
-  return if ($ENV{SHLVL} //= 0) !~ /^\d{1,3}$/ || $ENV{SHLVL} >= 999;
+  return undef if !defined $path || grep { /^(BASH_ENV|SHELLOPTS|BASHOPTS)$|^BASH_FUNC_/ } keys %ENV;
+  return undef if defined $ENV{OLDPWD} && !-d $ENV{OLDPWD};
+  return undef if ($ENV{SHLVL} //= 0) !~ /^\d{1,3}$/ || $ENV{SHLVL} >= 999;
   my @here = stat '.';
   my @pwd = defined $ENV{PWD} ? stat $ENV{PWD} : ();
   $ENV{PWD} = readlink '/proc/self/cwd' unless @pwd && $pwd[0] == $here[0] && $pwd[1] == $here[1];
   $ENV{_} = $path;
-  { no warnings; exec { $path } @argv; }
 }
 
 while (defined(my $len = <STDIN>)) {
@@ -155,54 +164,54 @@ while (defined(my $len = <STDIN>)) {
   (read(STDIN, my $req, $len) // 0) == $len or last;
   my ($out, $err, $cwd, $record, $cmd, $direct, @env) = split /\0/, $req, -1;
   if (my $why = unwritable($out) // unwritable($err)) { print "error spawn-error: $why\n"; next }
-  pipe(my $r, my $w) && pipe(my $out_r, my $out_w) && pipe(my $err_r, my $err_w) or do { print "error spawn-error: pipe: $!\n"; next };
+  if (length $cwd && !chdir $cwd) { print "error spawn-error: cd $cwd: $!\n"; next }
+  %ENV = (%base, map { split /=/, $_, 2 } @env);
+  my @argv = split / /, $direct;
+  my $path = @argv ? plain_program($argv[0]) : undef;
+  pipe(my $r, $W) && pipe(my $out_r, my $out_w) && pipe(my $err_r, my $err_w) or do { chdir $home; print "error spawn-error: pipe: $!\n"; next };
   my $pid = fork;
-  if (!defined $pid) { print "error spawn-error: fork: $!\n"; next }
   if ($pid == 0) {
-    close $_ for $r, $out_r, $err_r;
-    @SIG{qw(PIPE CHLD)} = ('DEFAULT', 'DEFAULT');
-    my $fail = sub { syswrite $w, "$_[0]: $!"; POSIX::_exit(126) };
-    # The group is in the task file before the command can run, so a stale check can always find it.
+    my ($st, $stat, $rec);
     setpgrp(0, 0);
-    my $start = '';
-    if (open(my $st, '<', '/proc/self/stat')) { my $s = <$st>; $start = (split ' ', substr($s, rindex($s, ')') + 2))[19] // '' }
-    my $rec;
-    sysopen($rec, $record, O_WRONLY | O_APPEND) && syswrite($rec, "PGID=$$\nPGID_START=$start\n") && close($rec) or $fail->("record $record");
-    open(STDIN, '<', '/dev/null') or $fail->('open /dev/null');
-    open(STDOUT, '>&', $out_w) && open(STDERR, '>&', $err_w) or $fail->('dup');
-    !length $cwd or chdir $cwd or $fail->("cd $cwd");
-    for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v }
-    exec_plain(split / /, $direct) if length $direct;
-    { no warnings; exec { $bash } 'bash', '-c', $cmd; }
-    $fail->("exec $bash");
+    sysopen($st, '/proc/self/stat', O_RDONLY) && sysread($st, $stat, 4096) or fail('read /proc/self/stat');
+    my ($start) = $stat =~ /\) (?:\S+ ){19}(\d+)/;
+    sysopen($rec, $record, O_WRONLY | O_APPEND) && syswrite($rec, "PGID=$$\nPGID_START=$start\n") or fail("record $record");
+    open(STDIN, '<&', $null) && open(STDOUT, '>&', $out_w) && open(STDERR, '>&', $err_w) or fail('dup');
+    @SIG{qw(PIPE CHLD)} = ('DEFAULT', 'DEFAULT');
+    no warnings;
+    exec { $path } @argv if defined $path;
+    exec { $bash } 'bash', '-c', $cmd;
+    fail("exec $bash");
   }
-  close $_ for $w, $out_w, $err_w;
+  chdir $home if length $cwd;
+  if (!defined $pid) { print "error spawn-error: fork: $!\n"; next }
+  close $_ for $W, $out_w, $err_w;
   setpgrp($pid, $pid); # as the child does: the group exists before we name it
   print "pid $pid\n";
 
   # Copy the output until the command has exited and its pipes are closed. Its leftovers in the
   # group are killed when it exits; a process that left the group may hold a pipe open, so after
   # the exit we read only while output keeps coming, for at most two seconds.
-  my @streams = ({ pipe => $out_r, file => $out, pane => $pane[0] }, { pipe => $err_r, file => $err, pane => $pane[1] });
-  my ($status, $ended, $logerr);
-  local $SIG{CHLD} = sub {}; # its exit interrupts the select below
-  while (my @open = grep { $_->{pipe} } @streams) {
+  my @pipe = ($out_r, $err_r);
+  my @file = ($out, $err);
+  my (@log, @tried, $status, $ended, $logerr);
+  while (grep { $_ } @pipe) {
     my $rin = '';
-    vec($rin, fileno($_->{pipe}), 1) = 1 for @open;
+    vec($rin, fileno $pipe[$_], 1) = 1 for grep { $pipe[$_] } 0, 1;
     my $n = select(my $rout = $rin, undef, undef, defined $status ? 0.05 : 1);
-    for my $s (grep { $n > 0 && vec($rout, fileno($_->{pipe}), 1) } @open) {
-      my $got = sysread($s->{pipe}, my $buf, 65536);
+    for my $i (grep { $n > 0 && $pipe[$_] && vec($rout, fileno $pipe[$_], 1) } 0, 1) {
+      my $got = sysread($pipe[$i], my $buf, 65536);
       next if !defined $got && $!{EINTR};
-      if (!$got) { close $s->{pipe}; $s->{pipe} = undef; next }
-      if (!$s->{tried}++ && !sysopen($s->{log}, $s->{file}, O_WRONLY | O_APPEND | O_CREAT, 0600)) {
-        $logerr //= "open $s->{file}: $!";
-        delete $s->{log};
+      if (!$got) { close $pipe[$i]; $pipe[$i] = undef; next }
+      if (!$tried[$i]++ && !sysopen($log[$i], $file[$i], O_WRONLY | O_APPEND | O_CREAT, 0600)) {
+        $logerr //= "open $file[$i]: $!";
+        $log[$i] = undef;
       }
-      put($s->{log}, $buf) or $logerr //= "write $s->{file}: $!" if $s->{log};
-      put($s->{pane}, $buf) or $s->{pane} = undef if $s->{pane};
+      put($log[$i], $buf) or $logerr //= "write $file[$i]: $!" if $log[$i];
+      put($pane[$i], $buf) or $pane[$i] = undef if $pane[$i];
     }
     last if defined $status && ($n == 0 || time > $ended);
-    if (!defined $status && waitpid($pid, WNOHANG) == $pid) { ($status, $ended) = ($?, time + 2); kill 'KILL', -$pid }
+    if ($n <= 0 && !defined $status && waitpid($pid, WNOHANG) == $pid) { ($status, $ended) = ($?, time + 2); kill 'KILL', -$pid }
   }
   if (!defined $status) { waitpid($pid, 0); $status = $? }
   kill 'KILL', -$pid;
