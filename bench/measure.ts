@@ -10,7 +10,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI = path.join(REPO, 'dist', 'cli.js');
+export const CLI = path.join(REPO, 'dist', 'cli.cjs');
 
 /** Milliseconds, sub-millisecond precision, on the same clock as Date.now(). */
 export const nowMs = (): number => performance.timeOrigin + performance.now();

@@ -1,5 +1,5 @@
 /**
- * tmux-orc's side of each bench scenario, always through the built CLI (dist/cli.js) as a user
+ * tmux-orc's side of each bench scenario, always through the built CLI (dist/cli.cjs) as a user
  * would run it, except the latency probe, which enqueues in-process to time the enqueue itself.
  */
 import fs from 'node:fs';

@@ -4,7 +4,7 @@
 # running so you can `tmux-orc attach` to it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-orc() { node dist/cli.js "$@"; }
+orc() { node dist/cli.cjs "$@"; }
 export TMUX_SOCKET=${TMUX_SOCKET:-orc-demo} TMUX_SESSION=${TMUX_SESSION:-demo}
 export TASK_ROOT=${TASK_ROOT:-$PWD/var/tmux/$TMUX_SESSION/tasks}
 

@@ -3,7 +3,7 @@
 # every subcommand is forwarded, arguments untouched, to the tmux-orc CLI of this checkout.
 set -euo pipefail
 here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
-cli="$here/../dist/cli.js"
+cli="$here/../dist/cli.cjs"
 if [[ ! -f "$cli" ]]; then
   echo "tmux_orchestrator.sh: $cli is missing; build it first: npm run build" >&2
   exit 1

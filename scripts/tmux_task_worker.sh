@@ -7,4 +7,4 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-exec node "$here/../dist/cli.js" worker --root "$1" --id "$2"
+exec node "$here/../dist/cli.cjs" worker --root "$1" --id "$2"

@@ -2,8 +2,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Absolute path of dist/cli.js (or src/cli.ts under tsx). */
-export const CLI_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), `cli${path.extname(fileURLToPath(import.meta.url))}`);
+/** Absolute path of dist/cli.cjs (or src/cli.ts under tsx): this module is in dist/ or src/. */
+const here = fileURLToPath(import.meta.url);
+export const CLI_PATH = path.join(path.dirname(here), path.extname(here) === '.ts' ? 'cli.ts' : 'cli.cjs');
 
 /** argv that runs `tmux-orc ...args` with the node that runs us now. */
 export function selfArgv(...args: string[]): string[] {

@@ -21,7 +21,7 @@ export const PARALLEL_MIN_FILES = 10_000;
 /** Names per chunk: enough that claiming costs nothing, few enough that the threads finish together. */
 const CHUNK_NAMES = 1000;
 /**
- * The helper's script, built next to cli.js (package.json "build"). Run from source (tests under
+ * The helper's script, built next to cli.cjs and main.js (package.json "build"). Run from source (tests under
  * tsx) there is none, and this thread reads everything.
  */
 const HELPER_SCRIPT = new URL('./list-worker.js', import.meta.url);
