@@ -43,8 +43,15 @@ export interface Exit {
   error?: string;
 }
 
-/** A started task, or why it could not be started (`spawn-error: …`, as the task's REASON). */
-export type Launched = { pid: number; exit: Promise<Exit> } | { error: string };
+/** A launched task: how it ended (or why it could not start), and its process group once known. */
+export interface Launched {
+  exit: Promise<Exit>;
+  /**
+   * The task's process group, once the task has recorded it (a moment after the launch, before
+   * its command runs); undefined before that, or when it never started.
+   */
+  pgid(): number | undefined;
+}
 
 /**
  * Starts tasks, one at a time. When a task's command exits, the launcher kills whatever is left
@@ -96,8 +103,9 @@ const signalName = (n: number) =>
 /**
  * The Perl side, started as `perl -e PERL <bash> <pane stdout fd> <pane stderr fd>`. A request is
  * `<bytes>\n` then `out\0err\0cwd\0record\0cmd\0argv(\0KEY=value)*` (argv: the words of a plain
- * command, space-separated, or empty: see direct.ts); the replies are lines: `pid <pid>` (or
- * `error <why>`), then `exit <code>`, `signal <number>` or `error <why>`.
+ * command, space-separated, or empty: see direct.ts); the reply is one line when the task is
+ * over: `exit <code>`, `signal <number>` or `error <why>` (the worker learns the group from the
+ * task file when it needs it, so a short task costs it one wake-up, not two).
  *
  * A fork costs what the two processes then write to their shared pages (each written page is
  * copied), so everything that can be done before the fork is: the directory, the environment and
@@ -186,8 +194,6 @@ while (defined(my $len = <STDIN>)) {
   chdir $home if length $cwd;
   if (!defined $pid) { print "error spawn-error: fork: $!\n"; next }
   close $_ for $W, $out_w, $err_w;
-  setpgrp($pid, $pid); # as the child does: the group exists before we name it
-  print "pid $pid\n";
 
   # Copy the output until the command has exited and its pipes are closed. Its leftovers in the
   # group are killed when it exits; a process that left the group may hold a pipe open, so after
@@ -270,17 +276,16 @@ class PerlLauncher implements Launcher {
   async launch(req: LaunchRequest): Promise<Launched> {
     const child = (this.child ??= this.start());
     const body = Buffer.from([req.out, req.err, req.cwd ?? '', req.record, req.cmd, directArgv(req.cmd)?.join(' ') ?? '', ...req.env.map(([k, v]) => `${k}=${v}`)].join('\0'));
+    // The task appends its group after what the file holds now; only that part is read for it.
+    const from = fs.statSync(req.record, { throwIfNoEntry: false })?.size ?? 0;
     child.stdin!.write(Buffer.concat([Buffer.from(`${body.length}\n`), body]));
-    const first = await this.reply();
-    const m = first && /^pid (\d+)$/.exec(first);
-    if (!m) return { error: first?.startsWith('error ') ? first.slice(6) : this.died ?? `launcher-died: unexpected reply ${JSON.stringify(first)}` };
     const exit = this.reply().then((line): Exit => {
       const e = line && /^(exit|signal) (\d+)$/.exec(line);
       if (line?.startsWith('error ')) return { code: null, signal: null, error: line.slice(6) };
       if (!e) return { code: null, signal: null, error: this.died ?? `launcher-died: unexpected reply ${JSON.stringify(line)}` };
       return e[1] === 'exit' ? { code: Number(e[2]), signal: null } : { code: null, signal: signalName(Number(e[2])) };
     });
-    return { pid: Number(m[1]), exit };
+    return { exit, pgid: () => recordedGroup(req.record, from) };
   }
 
   /** Let the launcher go (it exits once its current task, if any, is over); never hold the worker. */
@@ -299,7 +304,7 @@ class NodeLauncher implements Launcher {
 
   async launch(req: LaunchRequest): Promise<Launched> {
     const unwritable = unwritableLog(req.out) ?? unwritableLog(req.err);
-    if (unwritable) return { error: `spawn-error: ${unwritable}` };
+    if (unwritable) return notStarted(`spawn-error: ${unwritable}`);
     const child = spawn(this.bash, ['-c', req.cmd], {
       argv0: 'bash',
       cwd: req.cwd, env: { ...process.env, ...Object.fromEntries(req.env) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
@@ -317,14 +322,35 @@ class NodeLauncher implements Launcher {
         resolve(logError ? { code: null, signal: null, error: `log-error: ${logError}` } : { code, signal });
       });
     });
-    if (child.pid === undefined) return { error: (await exit).error! };
-    const start = processStart(child.pid, true) ?? '0';
+    const pid = child.pid;
+    if (pid === undefined) return { exit, pgid: () => undefined };
+    const start = processStart(pid, true) ?? '0';
     // Node cannot hold the command back until this is written: it follows the exec at once.
-    fs.appendFileSync(req.record, `PGID=${child.pid}\nPGID_START=${start}\n`);
-    return { pid: child.pid, exit };
+    fs.appendFileSync(req.record, `PGID=${pid}\nPGID_START=${start}\n`);
+    return { exit, pgid: () => pid };
   }
 
   close(): void {}
+}
+
+const notStarted = (error: string): Launched => ({ exit: Promise.resolve({ code: null, signal: null, error }), pgid: () => undefined });
+
+/** The `PGID=` a task appended to its file after byte `from`, if it has. */
+function recordedGroup(record: string, from: number): number | undefined {
+  let text: string;
+  try {
+    const fd = fs.openSync(record, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      text = buf.toString('utf8', 0, fs.readSync(fd, buf, 0, buf.length, from));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const m = /^PGID=(\d+)$/m.exec(text);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** Why a log file that exists cannot be appended to (it is created later, on the first byte). */

@@ -36,15 +36,23 @@ export async function runTask(o: RunOptions): Promise<RunResult> {
   if (nul) return result({ startError: `bad-task: ${nul} holds a NUL byte` });
 
   const launched = await o.launcher.launch(req);
-  if ('error' in launched) return result({ startError: launched.error });
-  const pgid = launched.pid;
   let timedOut = false;
   let cancelled = false;
   let killTimer: NodeJS.Timeout | undefined;
+  const signal = (sig: NodeJS.Signals) => {
+    const pgid = launched.pgid();
+    return pgid !== undefined && signalGroup(pgid, sig);
+  };
+  // SIGTERM to the group, SIGKILL after the grace period. The group is known a moment after the
+  // launch (the task records it before its command runs): until then, try again shortly.
   const stop = () => {
     if (killTimer) return;
-    signalGroup(pgid, 'SIGTERM');
-    killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), o.killGraceMs);
+    if (launched.pgid() === undefined) {
+      killTimer = setTimeout(() => ((killTimer = undefined), stop()), 10);
+      return;
+    }
+    signal('SIGTERM');
+    killTimer = setTimeout(() => signal('SIGKILL'), o.killGraceMs);
   };
   const onCancel = () => ((cancelled = true), stop());
   const timeout = task.timeoutMs ? setTimeout(() => ((timedOut = true), stop()), task.timeoutMs) : undefined;
@@ -56,7 +64,7 @@ export async function runTask(o: RunOptions): Promise<RunResult> {
     return result({ exitCode: exit.code, signal: exit.signal, timedOut, cancelled, startError: exit.error });
   } finally {
     // The launcher killed what the command left in its group; if it died, or we leave early, we do.
-    if (!exit || exit.error) signalGroup(pgid, 'SIGKILL');
+    if (!exit || exit.error) signal('SIGKILL');
     clearTimeout(timeout);
     clearTimeout(killTimer);
     o.cancel.removeEventListener('abort', onCancel);
