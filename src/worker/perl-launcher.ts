@@ -29,7 +29,8 @@ use Fcntl qw(O_RDONLY O_WRONLY O_APPEND O_CREAT);
 use constant WNOHANG => 1; # Linux's; POSIX.pm would cost every fork 1.5 MB more of pages to copy
 $| = 1;
 $SIG{PIPE} = 'IGNORE'; # a pane that went away must not take the launcher with it
-$SIG{CHLD} = sub {};   # a command's exit interrupts the select below
+my $exited = 0;        # set by a command's exit, which also interrupts the select below
+$SIG{CHLD} = sub { $exited = 1 };
 my ($bash, @fds) = @ARGV;
 # The pane: written by us, never inherited by a task (a dup above fd 2 is close-on-exec).
 my @pane = map { my ($fd, $fh); open($fd, '>&=', $_) && open($fh, '>&', $fd) && close($fd) or die "pane fd $_: $!"; $fh } @fds;
@@ -125,7 +126,11 @@ while (defined(my $len = <STDIN>)) {
       put($pane[$i], $buf) or $pane[$i] = undef if $pane[$i];
     }
     last if defined $status && ($n == 0 || time > $ended);
-    if ($n <= 0 && !defined $status && waitpid($pid, WNOHANG) == $pid) { ($status, $ended) = ($?, time + 2); kill 'KILL', -$pid }
+    # A check after a quiet second or a SIGCHLD: a leftover that keeps writing never hides the exit.
+    if (($n <= 0 || $exited) && !defined $status) {
+      $exited = 0;
+      if (waitpid($pid, WNOHANG) == $pid) { ($status, $ended) = ($?, time + 2); kill 'KILL', -$pid }
+    }
   }
   if (!defined $status) { waitpid($pid, 0); $status = $? }
   kill 'KILL', -$pid;

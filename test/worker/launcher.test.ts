@@ -75,6 +75,17 @@ L('a running task\'s output reaches the pane while it runs; its leftovers are ki
   await waitFor('no survivor in the task group', () => groupAlive(pgid).length === 0);
 });
 
+for (const launcher of ['perl', 'node']) {
+  L(`${launcher} launcher: a task ends when its command exits, even while a leftover keeps writing to its output`, async ({ root }) => {
+    worker(root, launcher);
+    const id = await enqueue(root, '--', '(while :; do echo tick; done) & sleep 0.5; echo main-done');
+    const text = await ended(root, id);
+    assert.is(field(text, 'STATUS'), 'done');
+    assert.ok(log(root, id, 'out')!.includes('main-done\n'));
+    await waitFor('the writer killed with its group', () => groupAlive(Number(field(text, 'PGID'))).length === 0);
+  });
+}
+
 L('a line of plain words is exec\'d without bash, and sees what it would under bash -c', async ({ root, dir }) => {
   worker(root, 'perl');
   // A working directory reached through a symlink: bash sets PWD to the physical path.
