@@ -6,7 +6,11 @@ import * as assert from 'uvu/assert';
 import { decode, last } from '../../src/queue/codec.ts';
 import { cleanup, cli, killAll, tempDir, testEnv } from '../helpers.ts';
 
-/** A suite whose every test gets a temp dir and a tree root in it; started processes are killed after each. */
+/**
+ * A suite whose every test gets a temp dir and a tree root in it. After each, also when it failed,
+ * the started processes are killed, and so are the process groups of tasks still running (a
+ * killed worker's task lives on with its launcher, as it would in a pane).
+ */
 export function treeSuite(name: string) {
   const s = suite<{ dir: string; root: string }>(name);
   s.before.each((ctx) => {
@@ -15,9 +19,34 @@ export function treeSuite(name: string) {
   });
   s.after.each((ctx) => {
     killAll();
+    killRunningGroups(ctx.root);
     cleanup(ctx.dir);
   });
   return s;
+}
+
+function killRunningGroups(root: string): void {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(path.join(root, 'running'));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    let text = '';
+    try {
+      text = fs.readFileSync(path.join(root, 'running', name), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const pgid of fieldsOf(text, 'PGID').map(Number)) {
+      try {
+        if (pgid > 1) process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  }
 }
 
 /** `tasks-enqueue ARGS` on the tree; asserts success and returns the ID. */
