@@ -46,8 +46,9 @@ export async function fastPath(argv: string[]): Promise<number | undefined> {
   return undefined;
 }
 
-// Each command's module is loaded only when it runs: a worker does not carry the enqueue code
-// (nanoid, and with it node:crypto), nor an enqueue the worker loop.
+// Each command's module is evaluated only when it runs (in the CommonJS build, esbuild turns these
+// imports into lazy initialisers): a worker does not set up the enqueue code, nor an enqueue the
+// worker loop.
 
 async function enqueue(args: string[]): Promise<number | undefined> {
   const { ENQUEUE_OPTIONS, runEnqueue } = await import('./commands/tasks/enqueue.js');

@@ -1,7 +1,8 @@
 /**
- * Runs one task: `bash -c CMD` in its own process group, in its CWD, with its ENV on top of the
- * worker's environment; the launcher copies its output to the pane and to its log files. A task is
- * over when its command exits; whatever it left running in its group is killed then.
+ * Runs one task: `bash -c CMD` (or a plain line's program itself, direct.ts) in its own process
+ * group, in its CWD, with its ENV on top of the worker's environment; the launcher copies its
+ * output to the pane and to its log files. A task is over when its command exits; whatever it
+ * left running in its group is killed then.
  */
 import fs from 'node:fs';
 import type { Task } from '../queue/task.js';
@@ -41,7 +42,7 @@ export async function runTask(o: RunOptions): Promise<RunResult> {
   let killTimer: NodeJS.Timeout | undefined;
   const signal = (sig: NodeJS.Signals) => {
     const pgid = launched.pgid();
-    return pgid !== undefined && signalGroup(pgid, sig);
+    if (pgid !== undefined) signalGroup(pgid, sig);
   };
   // SIGTERM to the group, SIGKILL after the grace period. The group is known a moment after the
   // launch (the task records it before its command runs): until then, try again shortly.
