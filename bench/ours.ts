@@ -34,10 +34,13 @@ export function startWorker(root: string, id: string, extra: string[] = []): Wor
       if (l.includes(' done ')) done++;
       else if (!ready && l.includes(' ready on ')) ready = true;
     }
-    peak = peakRssMb(child.pid!) ?? peak;
   });
   child.stderr!.on('data', () => {});
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  // VmHWM is a high-water mark: reading it now and then (and on demand) loses nothing but the
+  // last moments of a worker that has exited. (Read on every output chunk, as it once was, it
+  // cost the drains a /proc read per line on the same two cores, a cost no peer paid.)
+  const sampler = setInterval(() => (peak = peakRssMb(child.pid!) ?? peak), 250).unref();
+  const exited = new Promise<void>((r) => child.on('exit', () => (clearInterval(sampler), r())));
   return { child, ready: () => ready, done: () => done, exited, peakMb: () => peakRssMb(child.pid!) ?? peak };
 }
 

@@ -97,18 +97,25 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   try {
     sweepTmp(t);
     await recover();
-    waker = await watchQueue(t.dir('queue'), view, !!o.poll);
-    view.rescan();
+    waker = watchQueue(t.dir('queue'), view, !!o.poll);
     say(`ready on ${t.root}${o.label ? ` (label ${o.label})` : ''}`);
     while (!stop.draining) {
+      // The view is read again every rescanMs, busy or idle: a busy worker does not listen, and
+      // this is how it learns of a task that jumps the queue.
+      if (!(Date.now() - view.scannedAt < o.rescanMs)) view.rescan();
       const pick = view.next(Date.now());
       if (pick.kind === 'idle') {
+        // Nothing to do: listen, and read the directory for what arrived while the worker was not.
+        if (waker.listen()) {
+          view.rescan();
+          continue;
+        }
         if (o.untilEmpty && pick.empty) break;
         const untilDue = pick.nextDue === undefined ? Infinity : pick.nextDue - Date.now();
-        const why = await waker.wait(Math.min(o.rescanMs, untilDue));
-        if (why === 'timer' && untilDue > o.rescanMs) view.rescan();
+        await waker.wait(Math.min(o.rescanMs, untilDue));
         continue;
       }
+      waker.pause();
       view.drop(pick.name);
       try {
         await act(pick);
@@ -125,7 +132,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     timers.forEach(clearInterval);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await waker?.close();
+    waker?.close();
     launcher.close();
     reg.unregister();
     say('stopped');

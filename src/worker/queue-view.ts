@@ -4,6 +4,7 @@
  * cache of what each queued file says about when it may run. The directory is the truth; the
  * view is a hint that is corrected by rescans and by ENOENT on claim.
  */
+import fs from 'node:fs';
 import { readiness, type DepState, type Move } from '../queue/lifecycle.js';
 import type { Task } from '../queue/task.js';
 import { dirNames, listNames, nameInfo, readTask, type Tree } from '../queue/tree.js';
@@ -28,6 +29,8 @@ export class QueueView {
   private gone = new Set<string>();
   private meta = new Map<string, Meta>();
   private deps: DepIndex;
+  /** When the directory was last read (ms; never: NaN). */
+  scannedAt = NaN;
 
   constructor(private t: Tree, private label?: string) {
     this.deps = new DepIndex(t);
@@ -35,6 +38,7 @@ export class QueueView {
 
   /** Read the directory again. */
   rescan(): void {
+    this.scannedAt = Date.now();
     this.names = listNames(this.t, 'queue');
     this.start = 0;
     this.gone.clear();
@@ -125,7 +129,11 @@ export class QueueView {
   private lookup(name: string): Meta | undefined {
     const cached = this.meta.get(name);
     if (cached) return cached;
-    const r = readTask(`${this.t.dir('queue')}/${name}`);
+    // Most names a busy worker finds gone were claimed by another worker a moment ago: a failed
+    // existsSync costs a tenth of a failed open (which throws), and a drain meets several per task.
+    const file = `${this.t.dir('queue')}/${name}`;
+    if (!fs.existsSync(file)) return undefined;
+    const r = readTask(file);
     if (!r) return undefined;
     const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, label: r.task.label } : { due: 0, after: [], invalid: r.reason };
     this.meta.set(name, m);

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { cli, exited, names, REPO, start, testEnv, waitFor } from '../helpers.ts';
 import { enqueue, field, fieldsOf, groupAlive, locate, treeSuite } from './tree-helpers.ts';
+import { runWorker } from '../../src/worker/loop.ts';
 
 const W = treeSuite('worker');
 
@@ -282,6 +283,21 @@ W('--poll mode (no watcher) still picks up tasks; the seed script runs a worker'
   } finally {
     seed.kill('SIGTERM');
   }
+});
+
+W('a busy worker does not listen, yet a task queued meanwhile runs as soon as it is idle', async ({ root, dir }) => {
+  const go = path.join(dir, 'go');
+  const a = await enqueue(root, '--', `while [ ! -e ${go} ]; do sleep 0.02; done`);
+  const pane = fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'pane'), 'w') });
+  // In-process, to turn the periodic rescan off: only the look at the directory on going idle
+  // can find B, and without it --until-empty would leave B queued.
+  const worker = runWorker({ root, rescanMs: 3_600_000, untilEmpty: true, out: pane, err: pane });
+  await until(root, a, 'running');
+  const b = await enqueue(root, '--', 'true');
+  fs.writeFileSync(go, '');
+  await worker;
+  assert.is(stateOf(root, a), 'done');
+  assert.is(stateOf(root, b), 'done');
 });
 
 W.run();
