@@ -47,7 +47,19 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   checkSafe(t);
   const id = o.id ?? freeWorkerId(t);
   const reg = register(t, id);
-  const say = (line: string) => o.out.write(`${iso(Date.now()).slice(11, 19)} worker-${id} ${line}\n`);
+  // Lines that come together (a task's end and the next one's start) go out in one write: one
+  // wake-up of whatever shows the pane, not two. A start line is written at once, before the
+  // task's own output.
+  let pending = '';
+  const flush = () => {
+    if (pending) o.out.write(pending);
+    pending = '';
+  };
+  const say: Say = (line, now = false) => {
+    if (!pending && !now) setImmediate(flush);
+    pending += `${iso(Date.now()).slice(11, 19)} worker-${id} ${line}\n`;
+    if (now) flush();
+  };
   const view = new QueueView(t, o.label);
   const launcher = createLauncher({ out: o.out, err: o.err });
   let waker: Waker | undefined;
@@ -135,11 +147,12 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     waker?.close();
     launcher.close();
     reg.unregister();
-    say('stopped');
+    say('stopped', true);
   }
 }
 
-type Say = (line: string) => void;
+/** A line for the pane; `now`: written at once, with any lines waiting. */
+type Say = (line: string, now?: boolean) => void;
 
 let ownStart: string | undefined;
 /** This process's start time: with the pid, what names this worker to stale checks. Read once. */
@@ -179,7 +192,7 @@ async function runClaimed(
   const started = Date.now();
   record(t, 'running', name, [['ATTEMPT', String(task.attempt)], ['WORKER', id], ['HOST', HOST], ['WORKER_PID', String(process.pid)],
     ['WORKER_START', selfStart()], ['STARTED', iso(started)]]);
-  say(`start ${task.id} (attempt ${task.attempt}): ${oneLine(task.cmd)}`);
+  say(`start ${task.id} (attempt ${task.attempt}): ${oneLine(task.cmd)}`, true);
   const result = await runTask({
     task,
     launcher,
