@@ -81,6 +81,7 @@ export interface Owner {
   pidStart: string;
   started: number;
   pgid?: number;
+  /** No later than the group leader's start, in clock ticks since boot: what started before is not the task's. */
   pgidStart?: string;
 }
 

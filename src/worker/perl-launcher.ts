@@ -16,20 +16,23 @@ const signalName = (n: number) =>
  * task file when it needs it, so a short task costs it one wake-up, not two).
  *
  * A fork costs what the two processes then write to their shared pages (each written page is
- * copied), so everything that can be done before the fork is: the directory, the environment and
- * the program to exec are set up in this process. The child only enters its group, appends the
- * group to the task file (so a command never runs without a PGID record), points stdin, stdout and
- * stderr, and execs; a failure is reported through a close-on-exec pipe, read once it has exited.
+ * copied), so everything that can be done before the fork is: the directory, the environment, the
+ * program to exec and the task file are set up in this process. The child only enters its group,
+ * appends the group to the task file (so a command never runs without a PGID record), points
+ * stdin, stdout and stderr, and execs; a failure is reported through a close-on-exec pipe, read
+ * once it has exited.
  * The command's stdout and stderr are pipes that this process copies to the pane and to the log
  * files, each log created on its first byte. Everything is bytes: what Node wrote is what exec gets.
  */
 const PERL = String.raw`
 use strict;
-# Linux's values. Fcntl.pm, constant.pm and POSIX.pm would make every fork copy 0.3, 0.5 and 1.5 MB
-# more of page tables and pages.
-sub O_RDONLY () { 0 } sub O_WRONLY () { 1 } sub O_CREAT () { 64 } sub O_APPEND () { 1024 } sub WNOHANG () { 1 }
+# Linux's values: Fcntl.pm, constant.pm and POSIX.pm would add 0.3, 0.5 and 1.5 MB of memory that
+# every fork copies the page tables of and the child's writes copy pages of.
+sub O_WRONLY () { 1 } sub O_CREAT () { 64 } sub O_APPEND () { 1024 } sub WNOHANG () { 1 }
 $| = 1;
-$SIG{PIPE} = 'IGNORE'; # a pane that went away must not take the launcher with it
+# A pane that went away must not take the launcher with it. Caught, not ignored: exec resets a
+# caught signal, so the child need not.
+$SIG{PIPE} = sub {};
 my $exited = 0;        # set by a command's exit, which also interrupts the select below
 $SIG{CHLD} = sub { $exited = 1 };
 my ($bash, @fds) = @ARGV;
@@ -54,6 +57,15 @@ sub put {
     select(undef, $win, undef, 1);
   }
   1;
+}
+
+# Now in clock ticks since boot (USER_HZ: 100 on Linux), so no later than the start time of a
+# child forked next. Read here, not in the child from /proc/self/stat: what the child does before
+# its exec costs most (every page it writes is copied), and the group only needs a lower bound.
+sub since {
+  open(my $fh, '<', '/proc/uptime') or return 0;
+  my ($s, $cs) = <$fh> =~ /^(\d+)\.(\d\d)/;
+  $s * 100 + $cs;
 }
 
 # A log that exists must be writable now (it is created later, on the task's first output).
@@ -82,6 +94,8 @@ while (defined(my $len = <STDIN>)) {
   (read(STDIN, my $req, $len) // 0) == $len or last;
   my ($out, $err, $cwd, $record, $cmd, $direct, @env) = split /\0/, $req, -1;
   if (my $why = unwritable($out) // unwritable($err)) { print "error spawn-error: $why\n"; next }
+  sysopen(my $rec, $record, O_WRONLY | O_APPEND) or do { print "error spawn-error: record $record: $!\n"; next };
+  my $since = since();
   if (length $cwd && !chdir $cwd) { print "error spawn-error: cd $cwd: $!\n"; next }
   %ENV = (%base, map { split /=/, $_, 2 } @env);
   my @argv = split / /, $direct;
@@ -89,13 +103,9 @@ while (defined(my $len = <STDIN>)) {
   pipe(my $r, $W) && pipe(my $out_r, my $out_w) && pipe(my $err_r, my $err_w) or do { chdir $home; print "error spawn-error: pipe: $!\n"; next };
   my $pid = fork;
   if ($pid == 0) {
-    my ($st, $stat, $rec);
     setpgrp(0, 0);
-    sysopen($st, '/proc/self/stat', O_RDONLY) && sysread($st, $stat, 4096) or fail('read /proc/self/stat');
-    my ($start) = $stat =~ /\) (?:\S+ ){19}(\d+)/;
-    sysopen($rec, $record, O_WRONLY | O_APPEND) && syswrite($rec, "PGID=$$\nPGID_START=$start\n") or fail("record $record");
+    syswrite($rec, "PGID=$$\nPGID_START=$since\n") or fail("record $record");
     open(STDIN, '<&', $null) && open(STDOUT, '>&', $out_w) && open(STDERR, '>&', $err_w) or fail('dup');
-    @SIG{qw(PIPE CHLD)} = ('DEFAULT', 'DEFAULT');
     no warnings;
     exec { $path } @argv if defined $path;
     exec { $bash } 'bash', '-c', $cmd;
@@ -103,7 +113,7 @@ while (defined(my $len = <STDIN>)) {
   }
   chdir $home if length $cwd;
   if (!defined $pid) { print "error spawn-error: fork: $!\n"; next }
-  close $_ for $W, $out_w, $err_w;
+  close $_ for $W, $out_w, $err_w, $rec;
 
   # Copy the output until the command has exited and its pipes are closed. Its leftovers in the
   # group are killed when it exits; a process that left the group may hold a pipe open, so after
