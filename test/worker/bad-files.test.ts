@@ -17,7 +17,7 @@ B.after.each((ctx) => {
   cleanup(ctx.dir);
 });
 
-B('garbage, binary, empty, huge, keyless, contradictory and symlinked files all end in failed/ with a reason', async ({ root, dir }) => {
+B('garbage, binary, empty, huge, keyless, contradictory and symlinked (also dangling) files all end in failed/ with a reason', async ({ root, dir }) => {
   const q = (name: string) => path.join(root, 'queue', name);
   const pwned = path.join(dir, 'pwned');
   const outside = path.join(dir, 'outside.task');
@@ -30,17 +30,18 @@ B('garbage, binary, empty, huge, keyless, contradictory and symlinked files all 
   fs.writeFileSync(q('contra.task'), `ID=contra\nCMD=touch ${pwned}\nCMD=true\n`);
   fs.writeFileSync(q('badenv.task'), `ID=badenv\nCMD=touch ${pwned}\nENV=NOEQUALS\n`);
   fs.symlinkSync(outside, q('link.task'));
+  fs.symlinkSync(path.join(dir, 'nowhere.task'), q('dangling.task'));
   fs.mkdirSync(q('a-directory'));
   const w = start(['worker', '--id', '0'], { env: testEnv(root) });
   const good = (await cli(['tasks-enqueue', '--', 'echo fine'], { env: testEnv(root) })).stdout.trim();
   await waitFor('good task done', () => locate(root, good)?.state === 'done');
   await waitFor('queue empty', () => names(root, 'queue').length === 0);
-  assert.is(names(root, 'failed').length, 9);
+  assert.is(names(root, 'failed').length, 10);
   assert.not.ok(fs.existsSync(pwned), 'no bad file ran');
   assert.ok(fs.existsSync(outside), 'the symlink target is untouched');
   assert.ok(fs.lstatSync(path.join(root, 'failed', 'link.task')).isSymbolicLink(), 'the link itself moved, kept as evidence');
   const rows = JSON.parse((await cli(['tasks-list', 'failed', '--json'], { env: testEnv(root) })).stdout) as Array<{ status: string; reason: string }>;
-  assert.is(rows.length, 9);
+  assert.is(rows.length, 10);
   for (const r of rows) {
     assert.is(r.status, 'invalid');
     assert.match(r.reason, /^invalid: /);
