@@ -25,7 +25,7 @@ export interface WorkerOptions {
   label?: string;
   /** No watcher: rescan every `rescanMs` (network filesystems). */
   poll?: boolean;
-  /** How often the queue directory is read again when idle. */
+  /** How often the queue directory is read again, busy or idle (at most 2% of the time for a huge queue). */
   rescanMs?: number;
   /** How often running tasks of dead workers are looked for. */
   staleCheckMs?: number;
@@ -112,9 +112,9 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     waker = watchQueue(t.dir('queue'), view, !!o.poll);
     say(`ready on ${t.root}${o.label ? ` (label ${o.label})` : ''}`);
     while (!stop.draining) {
-      // The view is read again every rescanMs, busy or idle: a busy worker does not listen, and
-      // this is how it learns of a task that jumps the queue.
-      if (!(Date.now() - view.scannedAt < o.rescanMs)) view.rescan();
+      // The view is read again every rescanMs (longer for a huge queue), busy or idle: a busy
+      // worker does not listen, and this is how it learns of a task that jumps the queue.
+      if (view.stale(Date.now(), o.rescanMs)) view.rescan();
       const pick = view.next(Date.now());
       if (pick.kind === 'idle') {
         // Nothing to do: listen, and read the directory for what arrived while the worker was not.
