@@ -110,6 +110,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     sweepTmp(t);
     await recover();
     waker = watchQueue(t.dir('queue'), view, !!o.poll);
+    waker.listen(); // before the first read of the directory, so nothing arrives unheard
     say(`ready on ${t.root}${o.label ? ` (label ${o.label})` : ''}`);
     while (!stop.draining) {
       // The view is read again every rescanMs (longer for a huge queue), busy or idle: a busy

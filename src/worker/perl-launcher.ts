@@ -26,8 +26,8 @@ const signalName = (n: number) =>
  */
 const PERL = String.raw`
 use strict;
-# Linux's values: Fcntl.pm, constant.pm and POSIX.pm would add 0.3, 0.5 and 1.5 MB of memory that
-# every fork copies the page tables of and the child's writes copy pages of.
+# Linux's values, not Fcntl.pm, constant.pm or POSIX.pm: those add 0.3, 0.5 and 1.5 MB of memory to
+# a process that forks for every task.
 sub O_WRONLY () { 1 } sub O_CREAT () { 64 } sub O_APPEND () { 1024 } sub WNOHANG () { 1 }
 $| = 1;
 # A pane that went away must not take the launcher with it. Caught, not ignored: exec resets a

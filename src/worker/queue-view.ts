@@ -141,7 +141,8 @@ export class QueueView {
     const cached = this.meta.get(name);
     if (cached) return cached;
     // Most names a busy worker finds gone were claimed by another worker a moment ago: a failed
-    // lstat that does not throw costs a tenth of a failed open, and a drain meets several per task.
+    // lstat that does not throw costs a seventh of a failed open (2 vs 14 µs: the open throws), and
+    // a drain meets several per task.
     // (lstat: a dangling symlink is there, and found invalid by the read.)
     const file = `${this.t.dir('queue')}/${name}`;
     if (!fs.lstatSync(file, { throwIfNoEntry: false })) return undefined;

@@ -10,8 +10,9 @@
  * A wake-up only needs to know that a name appeared in the directory.
  *
  * Only an idle worker listens. inotify cannot be told to report arrivals only, so a listening
- * worker is woken by every claim any worker makes; a busy one does not need waking, and closing
- * the watch while it works saved a tenth of the CPU of a 4-worker drain of short tasks.
+ * worker is woken by every claim any worker makes; a busy one does not need waking. Closing the
+ * watch while it works took 0.15 ms of CPU per task off each worker in a 4-worker drain of
+ * short tasks (--poll, which never watches, 0.27 ms).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,7 +62,7 @@ export function watchQueue(dir: string, names: Names, poll: boolean): Waker {
     if (event !== 'rename' || !name) return;
     const file = typeof name === 'string' ? name : String(name);
     if (names.has(file)) return names.forget(file);
-    if (!fs.existsSync(path.join(dir, file))) return;
+    if (!fs.lstatSync(path.join(dir, file), { throwIfNoEntry: false })) return;
     names.add(file);
     poke();
   };
