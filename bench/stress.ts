@@ -39,4 +39,7 @@ try {
   process.exitCode = 1;
 } finally {
   cleanupAll();
+  // Exit now: tsx's esbuild service child (started by `node --import tsx`) could otherwise keep
+  // the process alive after the summary line (the stress run did, until a CI timeout).
+  process.exit();
 }
