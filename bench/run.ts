@@ -196,8 +196,9 @@ async function main(): Promise<void> {
       }
       const [bare, version, enq] = [median(samples.bare), median(samples.version), median(samples.enqueue)];
       rows.push({ scenario: '6a. bare `node -e 0` (reference)', ours: per('ms', bare), peers: {} });
-      rows.push({ scenario: `6b. \`tmux-orc --version\` (+${(version - bare).toFixed(0)} ms over node)`, ours: per('ms', version), peers: {} });
-      rows.push({ scenario: `6c. one \`tasks-enqueue\` (+${(enq - bare).toFixed(0)} ms over node)`, ours: per('ms', enq), peers: {} });
+      const over = (ms: number) => (ms < 0 ? `${(-ms).toFixed(0)} ms under node` : `+${ms.toFixed(0)} ms over node`);
+      rows.push({ scenario: `6b. \`tmux-orc --version\` (${over(version - bare)})`, ours: per('ms', version), peers: {} });
+      rows.push({ scenario: `6c. one \`tasks-enqueue\` (${over(enq - bare)})`, ours: per('ms', enq), peers: {} });
       targets.push({ target: 'single enqueue within 30 ms of bare `node -e 0`', measured: `+${(enq - bare).toFixed(1)} ms (${fmt(enq, 'ms')} vs ${fmt(bare, 'ms')})`, met: enq - bare <= 30 });
     } finally {
       removeDir(dir);
