@@ -38,8 +38,10 @@ W('an idle worker wakes on enqueue; output goes to the pane and to logs/<ID>.out
   assert.is(fs.readFileSync(path.join(root, 'logs', `${id}.out`), 'utf8'), `to-out\n${process.cwd()}`);
   assert.is(fs.readFileSync(path.join(root, 'logs', `${id}.err`), 'utf8'), 'to-err\n');
   await waitFor('pane shows output', () => w.out().includes('to-out') && w.out().includes(`done ${id}`));
+  // The start line, the task's output line (the start line quotes the command: hence the newlines), the end line.
   const pane = w.out();
-  assert.ok(pane.indexOf(`start ${id}`) < pane.indexOf('to-out') && pane.indexOf('to-out') < pane.indexOf(`done ${id}`), pane);
+  const [start, out, end] = [`start ${id}`, '\nto-out\n', `done ${id}`].map((s) => pane.indexOf(s));
+  assert.ok(start >= 0 && start < out && out < end, pane);
   const text = locate(root, id)!.text;
   assert.equal([field(text, 'STATUS'), field(text, 'EXIT'), field(text, 'WORKER')], ['done', '0', '0']);
 });
