@@ -51,14 +51,17 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   // wake-up of whatever shows the pane, not two. A start line is written at once, before the
   // task's own output.
   let pending = '';
+  let later: NodeJS.Immediate | undefined;
   const flush = () => {
+    clearImmediate(later);
+    later = undefined;
     if (pending) o.out.write(pending);
     pending = '';
   };
   const say: Say = (line, now = false) => {
-    if (!pending && !now) setImmediate(flush);
     pending += `${iso(Date.now()).slice(11, 19)} worker-${id} ${line}\n`;
     if (now) flush();
+    else later ??= setImmediate(flush);
   };
   const view = new QueueView(t, o.label);
   const launcher = createLauncher({ out: o.out, err: o.err });

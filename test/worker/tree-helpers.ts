@@ -4,6 +4,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decode, last } from '../../src/queue/codec.ts';
+import { signalGroup } from '../../src/queue/proc.ts';
 import { cleanup, cli, killAll, tempDir, testEnv } from '../helpers.ts';
 
 /**
@@ -39,13 +40,7 @@ function killRunningGroups(root: string): void {
     } catch {
       continue;
     }
-    for (const pgid of fieldsOf(text, 'PGID').map(Number)) {
-      try {
-        if (pgid > 1) process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
+    for (const pgid of fieldsOf(text, 'PGID').map(Number)) if (pgid > 1) signalGroup(pgid, 'SIGKILL');
   }
 }
 

@@ -304,4 +304,22 @@ W('a busy worker does not listen, yet a task queued meanwhile runs as soon as it
   assert.is(stateOf(root, b), 'done');
 });
 
+W('a busy worker reads queue/ every rescanMs, so a task that jumps the queue runs before older ones', async ({ root, dir }) => {
+  const go = path.join(dir, 'go');
+  const a = await enqueue(root, '--', `while [ ! -e ${go} ]; do sleep 0.02; done`);
+  const older = await enqueue(root, '--', 'true');
+  const pane = fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'pane'), 'w') });
+  const rescanMs = 200;
+  const worker = runWorker({ root, rescanMs, untilEmpty: true, out: pane, err: pane });
+  await until(root, a, 'running');
+  const urgent = await enqueue(root, '-p', '10', '--', 'true');
+  // A's end comes more than rescanMs after the worker's last read, which was before urgent existed.
+  const queuedAt = Date.now();
+  await waitFor(`${rescanMs} ms`, () => Date.now() - queuedAt > rescanMs);
+  fs.writeFileSync(go, '');
+  await worker;
+  const lines = fs.readFileSync(path.join(dir, 'pane'), 'utf8');
+  assert.ok(lines.indexOf(`start ${urgent}`) >= 0 && lines.indexOf(`start ${urgent}`) < lines.indexOf(`start ${older}`), lines);
+});
+
 W.run();
