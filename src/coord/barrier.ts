@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decode, encode, last } from '../queue/codec.js';
 import { HOST, isAlive, processStart } from '../queue/proc.js';
+import { tree, writeAtomic } from '../queue/tree.js';
 import { fail, isErrno } from '../errors.js';
 import { formatDuration } from '../time.js';
 import { channel, Ear, ring } from './ear.js';
@@ -55,6 +56,7 @@ export function barrierDir(root: string, name: string): string {
   checkBarrierName(name);
   const dir = path.join(root, 'barriers', name);
   for (const d of ['waiting', 'released', 'pending']) fs.mkdirSync(path.join(dir, d), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(tree(root).dir('tmp'), { recursive: true, mode: 0o700 }); // for writeAtomic
   return dir;
 }
 
@@ -103,7 +105,7 @@ export async function barrierSignal(place: BarrierPlace, name: string): Promise<
 }
 
 /** Arrive: take a pending signal, or register (and release a full party). True when already released. */
-function arrive(dir: string, me: string, parties: number): boolean {
+function arrive(root: string, dir: string, me: string, parties: number): boolean {
   sweepDead(dir);
   if (parties === 0) {
     const token = ls(path.join(dir, 'pending'))[0];
@@ -113,7 +115,9 @@ function arrive(dir: string, me: string, parties: number): boolean {
     }
   }
   const entry: Array<[string, string]> = [['HOST', HOST], ['PID', String(process.pid)], ['PID_START', processStart(process.pid) ?? ''], ['PARTIES', String(parties)], ['ARRIVED', new Date().toISOString()]];
-  fs.writeFileSync(path.join(dir, 'waiting', me), encode(entry));
+  // Whole or not at all: a waiter killed while writing must not leave a record without its PID,
+  // which sweepDead cannot judge and a signal would then release (a swallowed signal).
+  writeAtomic(tree(root), path.join(dir, 'waiting', me), encode(entry));
   if (parties > 0) {
     const party = ls(path.join(dir, 'waiting')).filter((w) => partiesOf(dir, w) === parties);
     if (party.length >= parties) for (const w of party.slice(0, parties)) release(dir, w);
@@ -140,7 +144,7 @@ export async function barrierWait(place: BarrierPlace, name: string, opts: WaitO
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
   const ear = new Ear(place.socket, channel(place.root, name));
   try {
-    if (await withLock(dir, () => arrive(dir, me, parties))) return;
+    if (await withLock(dir, () => arrive(place.root, dir, me, parties))) return;
     if (parties > 0) ring(place.socket, channel(place.root, name)); // a full party released others too
     for (;;) {
       if (takeRelease(dir, me)) return;
