@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { ChildProcess } from 'node:child_process';
 import { childCpu, CLI, killGroup, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
 import { enqueue } from '../src/queue/enqueue.js';
@@ -20,28 +21,52 @@ export interface Worker {
   peakMb: () => number | undefined;
 }
 
+/**
+ * A worker whose pane is a file next to its tree, read only when asked (ready(), done()): the
+ * bench must not spend CPU on the workers' output while they run, which no peer's output costs
+ * it (task-spooler and nq write theirs to files, xargs and parallel print nothing for `true`).
+ * Read through a pipe, every task's line woke the bench process on the same two cores.
+ */
+let started = 0;
 export function startWorker(root: string, id: string, extra: string[] = []): Worker {
-  const child = startChild(NODE, [CLI, 'worker', '--root', root, '--id', id, ...extra], { env: benchEnv() });
+  const pane = `${root}.worker-${id}.${++started}.out`; // a restarted worker gets a new one
+  const fd = fs.openSync(pane, 'wx', 0o600);
+  const child = startChild(NODE, [CLI, 'worker', '--root', root, '--id', id, ...extra], { env: benchEnv(), stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
   let ready = false;
   let done = 0;
-  let peak: number | undefined;
-  let tail = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    const text = tail + d.toString();
-    const lines = text.split('\n');
-    tail = lines.pop() ?? '';
-    for (const l of lines) {
+  const lines = paneReader(pane);
+  const read = () => {
+    for (const l of lines()) {
       if (l.includes(' done ')) done++;
       else if (!ready && l.includes(' ready on ')) ready = true;
     }
-  });
-  child.stderr!.on('data', () => {});
+  };
+  let peak: number | undefined;
   // VmHWM is a high-water mark: reading it now and then (and on demand) loses nothing but the
-  // last moments of a worker that has exited. (Read on every output chunk, as it once was, it
-  // cost the drains a /proc read per line on the same two cores, a cost no peer paid.)
+  // last moments of a worker that has exited.
   const sampler = setInterval(() => (peak = peakRssMb(child.pid!) ?? peak), 250).unref();
   const exited = new Promise<void>((r) => child.on('exit', () => (clearInterval(sampler), r())));
-  return { child, ready: () => ready, done: () => done, exited, peakMb: () => peakRssMb(child.pid!) ?? peak };
+  return { child, ready: () => (read(), ready), done: () => (read(), done), exited, peakMb: () => peakRssMb(child.pid!) ?? peak };
+}
+
+/** The whole lines added to `file` since the last call. */
+function paneReader(file: string): () => string[] {
+  const decoder = new StringDecoder('utf8');
+  const buf = Buffer.alloc(1 << 16);
+  let pos = 0;
+  let tail = '';
+  return () => {
+    const fd = fs.openSync(file, 'r');
+    try {
+      for (let n; (n = fs.readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n) tail += decoder.write(buf.subarray(0, n));
+    } finally {
+      fs.closeSync(fd);
+    }
+    const lines = tail.split('\n');
+    tail = lines.pop() ?? '';
+    return lines;
+  };
 }
 
 /** The environment for our CLI: no tmux lookups, no colours. */
@@ -61,7 +86,8 @@ async function bulk(root: string, lines: string[], extra: string[] = []): Promis
 /**
  * Drain `n` copies of `cmd` with `workers` warm workers: the tasks are queued with a start time
  * a little in the future, the workers are started and become ready, and the clock runs from that
- * start time until the last worker has exited (--until-empty). Returns tasks/s.
+ * start time until the last task finished (the latest FINISHED record, read once the workers have
+ * exited: --until-empty). Returns tasks/s.
  */
 export async function drain(n: number, cmd: string, workers: number): Promise<number> {
   const dir = tempDir('drain');
@@ -82,10 +108,11 @@ export async function drain(n: number, cmd: string, workers: number): Promise<nu
       let guard: NodeJS.Timeout | undefined; // cleared, or it would keep the bench alive 10 min after the last drain
       await Promise.race([Promise.all(ws.map((w) => w.exited)), new Promise<void>((r) => (guard = setTimeout(r, Math.max(0, gate - Date.now()) + 600_000)))]);
       clearTimeout(guard);
-      const end = nowMs();
       ws.forEach((w) => killGroup(w.child));
-      const done = fs.readdirSync(path.join(root, 'done')).length;
-      if (done !== n) throw new Error(`drain: ${done} of ${n} tasks in done/`);
+      const done = fs.readdirSync(path.join(root, 'done'));
+      if (done.length !== n) throw new Error(`drain: ${done.length} of ${n} tasks in done/`);
+      const end = Math.max(...done.map((f) => Date.parse(/^FINISHED=(.*)$/m.exec(fs.readFileSync(path.join(root, 'done', f), 'utf8'))?.[1] ?? '')));
+      if (!Number.isFinite(end)) throw new Error('drain: a task in done/ without a FINISHED record');
       if (readyInTime) return n / ((end - gate) / 1000);
       if (lead > 30_000) throw new Error('drain: workers never became ready before the gate');
     }
