@@ -62,9 +62,11 @@ sub put {
 # Now in clock ticks since boot (USER_HZ: 100 on Linux), so no later than the start time of a
 # child forked next. Read here, not in the child from /proc/self/stat: what the child does before
 # its exec costs most (every page it writes is copied), and the group only needs a lower bound.
+my $uptime;
+open($uptime, '<', '/proc/uptime') or $uptime = undef;
 sub since {
-  open(my $fh, '<', '/proc/uptime') or return 0;
-  my ($s, $cs) = <$fh> =~ /^(\d+)\.(\d\d)/;
+  $uptime && sysseek($uptime, 0, 0) && sysread($uptime, my $text, 64) or return 0;
+  my ($s, $cs) = $text =~ /^(\d+)\.(\d\d)/;
   $s * 100 + $cs;
 }
 
@@ -75,18 +77,36 @@ sub unwritable {
   sysopen(my $fh, $file, O_WRONLY | O_APPEND) ? undef : "open $file: $!";
 }
 
+# Variables that make bash do more than exec the program (direct.ts): read a file first, set
+# options, define functions. The worker's own are looked at once, a task's with each task.
+my $BASHY = qr/^(BASH_ENV|SHELLOPTS|BASHOPTS)$|^BASH_FUNC_/;
+my $bashy = grep { /$BASHY/ } keys %base;
+my ($path_seen, @path_dirs); # the PATH last searched, split
+
 # For the words of a plain command (direct.ts), in its directory and environment: the program
 # bash would exec, with the variables bash would set; undef when bash had better run the line.
 sub plain_program {
-  my $prog = shift;
-  my ($path) = $prog =~ m{/} ? ($prog) : grep { -f && -x _ } map { (length ? $_ : '.') . "/$prog" } split /:/, $ENV{PATH} // '', -1;
-  return undef if !defined $path || grep { /^(BASH_ENV|SHELLOPTS|BASHOPTS)$|^BASH_FUNC_/ } keys %ENV;
+  my ($prog, @task_keys) = @_;
+  return undef if $bashy || grep { /$BASHY/ } @task_keys;
+  my $path = $prog =~ m{/} ? $prog : undef;
+  if (!defined $path) {
+    my $p = $ENV{PATH} // '';
+    ($path_seen, @path_dirs) = ($p, map { length ? $_ : '.' } split /:/, $p, -1) unless defined $path_seen && $p eq $path_seen;
+    for (@path_dirs) { $path = "$_/$prog"; last if -f $path && -x _; undef $path }
+  }
+  return undef if !defined $path;
   return undef if defined $ENV{OLDPWD} && !-d $ENV{OLDPWD};
   return undef if ($ENV{SHLVL} //= 0) !~ /^\d{1,3}$/ || $ENV{SHLVL} >= 999;
   my @here = stat '.';
   my @pwd = defined $ENV{PWD} ? stat $ENV{PWD} : ();
   $ENV{PWD} = readlink '/proc/self/cwd' unless @pwd && $pwd[0] == $here[0] && $pwd[1] == $here[1];
   $ENV{_} = $path;
+}
+
+# Put the worker's environment back after a fork: only the variables a task set, and those
+# plain_program sets, changed (setting those few, not ~70 under npm, for every task).
+sub restore_env {
+  for (@_) { exists $base{$_} ? ($ENV{$_} = $base{$_}) : delete $ENV{$_} }
 }
 
 while (defined(my $len = <STDIN>)) {
@@ -97,10 +117,12 @@ while (defined(my $len = <STDIN>)) {
   sysopen(my $rec, $record, O_WRONLY | O_APPEND) or do { print "error spawn-error: record $record: $!\n"; next };
   my $since = since();
   if (length $cwd && !chdir $cwd) { print "error spawn-error: cd $cwd: $!\n"; next }
-  %ENV = (%base, map { split /=/, $_, 2 } @env);
+  my %task = map { split /=/, $_, 2 } @env;
+  @ENV{keys %task} = values %task;
+  my @set = (keys %task, qw(PWD _ SHLVL));
   my @argv = split / /, $direct;
-  my $path = @argv ? plain_program($argv[0]) : undef;
-  pipe(my $r, $W) && pipe(my $out_r, my $out_w) && pipe(my $err_r, my $err_w) or do { chdir $home; print "error spawn-error: pipe: $!\n"; next };
+  my $path = @argv ? plain_program($argv[0], keys %task) : undef;
+  pipe(my $r, $W) && pipe(my $out_r, my $out_w) && pipe(my $err_r, my $err_w) or do { chdir $home; restore_env(@set); print "error spawn-error: pipe: $!\n"; next };
   my $pid = fork;
   if ($pid == 0) {
     setpgrp(0, 0);
@@ -112,6 +134,7 @@ while (defined(my $len = <STDIN>)) {
     fail("exec $bash");
   }
   chdir $home if length $cwd;
+  restore_env(@set);
   if (!defined $pid) { print "error spawn-error: fork: $!\n"; next }
   close $_ for $W, $out_w, $err_w, $rec;
 
@@ -146,8 +169,8 @@ while (defined(my $len = <STDIN>)) {
   if (!defined $status) { waitpid($pid, 0); $status = $? }
   kill 'KILL', -$pid;
   # The child is gone: what it wrote here is why it could not exec (nothing, once it did).
-  my $why = do { local $/; <$r> } // '';
-  if (length $why) { $why =~ s/\n/ /g; print "error spawn-error: $why\n"; next }
+  sysread($r, my $why, 4096);
+  if (length($why //= '')) { $why =~ s/\n/ /g; print "error spawn-error: $why\n"; next }
   print defined $logerr ? "error log-error: $logerr\n" : $status & 127 ? 'signal ' . ($status & 127) . "\n" : 'exit ' . ($status >> 8) . "\n";
 }
 `;

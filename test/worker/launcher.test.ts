@@ -114,6 +114,23 @@ L('a line of plain words is exec\'d without bash, and sees what it would under b
   assert.equal([field(await ended(root, missing), 'EXIT'), log(root, missing, 'err')], ['127', 'bash: line 1: no-such-program-xyz: command not found\n']);
 });
 
+L('a task\'s variables are its own: the next task sees the worker\'s environment again', async ({ root }) => {
+  // The Perl launcher sets a task's variables on top of its environment and takes them off after
+  // the fork: a variable the task added must be gone, one it overrode must be the worker's again.
+  start(['worker', '--id', '0'], { env: testEnv(root, { TMUX_ORC_LAUNCHER: 'perl', ORC_SHADE: 'worker' }) });
+  const first = await enqueue(root, '-e', 'ORC_ADDED=task', '-e', 'ORC_SHADE=task', '-d', '/', '--', 'env');
+  const second = await enqueue(root, '--', 'env');
+  const seen = async (id: string) => {
+    assert.is(field(await ended(root, id), 'STATUS'), 'done');
+    return log(root, id, 'out')!.split('\n').filter((l) => l.startsWith('ORC_') || l.startsWith('PWD='));
+  };
+  const firstSaw = await seen(first);
+  assert.ok(firstSaw.includes('ORC_ADDED=task') && firstSaw.includes('ORC_SHADE=task') && firstSaw.includes('PWD=/'), firstSaw.join('\n'));
+  const secondSaw = await seen(second);
+  assert.ok(!secondSaw.some((l) => l.startsWith('ORC_ADDED=')), secondSaw.join('\n'));
+  assert.ok(secondSaw.includes('ORC_SHADE=worker') && !secondSaw.includes('PWD=/'), secondSaw.join('\n'));
+});
+
 L('the command starts only after its process group is in the task file', async ({ root }) => {
   worker(root, 'perl');
   const id = await enqueue(root, '--', 'grep -h "^PGID=" "$TASK_ROOT"/running/*"$TASK_ID".task; echo "own=$(cut -d" " -f5 /proc/$$/stat)"');
