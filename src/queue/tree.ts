@@ -32,7 +32,9 @@ export interface Tree {
 
 export function tree(root: string): Tree {
   const abs = path.resolve(root);
-  return { root: abs, dir: (d) => path.join(abs, d) };
+  // Joined once: a worker asks for these paths several times per task.
+  const dirs = Object.fromEntries(DIRS.map((d) => [d, path.join(abs, d)])) as Record<(typeof DIRS)[number], string>;
+  return { root: abs, dir: (d) => dirs[d] };
 }
 
 /** Create the tree (mode 0700), idempotently. */
@@ -127,8 +129,13 @@ export type Read = { ok: true; task: Task } | { ok: false; id: string; reason: s
  */
 export function readTask(file: string, name = path.basename(file)): Read | undefined {
   const text = readTaskText(file);
-  return text && taskFromText(text, name);
+  if (!text || !('text' in text)) return text && taskFromText(text, name);
+  // A worker reads a task before its claim and again after it, and the file nearly always says
+  // the same: the same text under the same name is not parsed twice. (A Read is never changed.)
+  if (memo?.text !== text.text || memo.name !== name) memo = { text: text.text, name, read: taskFromText(text, name) };
+  return memo.read;
 }
+let memo: { text: string; name: string; read: Read } | undefined;
 
 /** A task file's text, or why it cannot hold a task whatever it says. */
 export type TaskText = { text: string } | { invalid: string };
@@ -207,7 +214,7 @@ export function appendTo(file: string, text: string): void {
 /** Move a task file between state dirs. False when it is no longer there (someone else won). */
 export function move(t: Tree, from: Dir, name: string, to: Dir): boolean {
   try {
-    fs.renameSync(path.join(t.dir(from), name), path.join(t.dir(to), name));
+    fs.renameSync(`${t.dir(from)}/${name}`, `${t.dir(to)}/${name}`);
     return true;
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return false;
@@ -215,8 +222,9 @@ export function move(t: Tree, from: Dir, name: string, to: Dir): boolean {
   }
 }
 
-export const taskPath = (t: Tree, d: Dir, name: string): string => path.join(t.dir(d), name);
-export const logPath = (t: Tree, id: string, stream: 'out' | 'err'): string => path.join(t.dir('logs'), `${id}.${stream}`);
+// Names and IDs hold no slash: no path.join (it normalizes, and a worker builds these per task).
+export const taskPath = (t: Tree, d: Dir, name: string): string => `${t.dir(d)}/${name}`;
+export const logPath = (t: Tree, id: string, stream: 'out' | 'err'): string => `${t.dir('logs')}/${id}.${stream}`;
 
 /** Where a task is now. */
 export interface Found {
