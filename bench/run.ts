@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     `${machine()} · load average at start ${loadBefore.toFixed(2)}`,
     '',
     'Medians. In peer columns, "ours ×R" is how many times the peer\'s figure tmux-orc reaches (rates: ours/peer; times: peer/ours); ×1.00 or more is as good or better.',
-    'Drains: tmux-orc is timed warm (tasks queued with a start time, workers ready before it, clock from that time to the last worker\'s exit); tsp and nq from the first submit of a shell loop to the last job\'s end (tsp stalls near 1,000 held jobs, so it cannot be held back); parallel and xargs whole (start-up included). tsp and xargs exec `true` themselves; so does tmux-orc for a line of plain words (as `bash -c` would; anything with shell syntax runs with `bash -c`), each task in its own process group, its PGID recorded in its task file before it runs, its output piped to the pane and to log files created on its first byte.',
+    'Drains: tmux-orc is timed warm (tasks queued with a start time, workers ready before it, clock from that time to the last task\'s FINISHED record; each worker\'s pane is a file, as tsp\'s and nq\'s job output is); tsp and nq from the first submit of a shell loop to the last job\'s end (tsp stalls near 1,000 held jobs, so it cannot be held back); parallel and xargs whole (start-up included). tsp and xargs exec `true` themselves; so does tmux-orc for a line of plain words (as `bash -c` would; anything with shell syntax runs with `bash -c`), each task in its own process group, its PGID recorded in its task file before it runs, its output piped to the pane and to log files created on its first byte.',
     '',
     table(),
     '',
