@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { childCpu, CLI, killGroup, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
 import { enqueue } from '../src/queue/enqueue.js';
 import { tree } from '../src/queue/tree.js';
@@ -203,6 +203,9 @@ export async function scale(n: number, workers: number, windowMs: number): Promi
   const ws: Worker[] = [];
   try {
     const enqMs = await bulk(root, Array(n).fill('true'));
+    // The enqueue's 100,000 new inodes are still being written back: let that finish first, or
+    // the listing's reads wait behind it and time the enqueue, not the list.
+    execFileSync('sync');
     const list = await run(NODE, [CLI, 'tasks-list', '--root', root], { env: benchEnv(), timeoutMs: 120_000 });
     if (list.code !== 0) throw new Error(`tasks-list failed: ${list.stderr}`);
     const t0 = nowMs();
