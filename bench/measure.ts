@@ -82,14 +82,19 @@ export interface Ran {
   ms: number;
 }
 
-/** Run to completion (killed after `timeoutMs`); `ms` is the wall time from spawn to exit. */
-export function run(cmd: string, args: string[], o: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; detached?: boolean } = {}): Promise<Ran> {
+/**
+ * Run to completion (killed after `timeoutMs`); `ms` is the wall time from spawn to exit. With
+ * `out`, stdout goes to that file instead of through a pipe into this process.
+ */
+export function run(cmd: string, args: string[], o: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; detached?: boolean; out?: string } = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
+    const out = o.out === undefined ? 'pipe' : fs.openSync(o.out, 'w', 0o600);
     const t0 = nowMs();
-    const child = startChild(cmd, args, { env: o.env ?? process.env, cwd: o.cwd, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: o.detached ?? true });
+    const child = startChild(cmd, args, { env: o.env ?? process.env, cwd: o.cwd, stdio: [o.input === undefined ? 'ignore' : 'pipe', out, 'pipe'], detached: o.detached ?? true });
+    if (typeof out === 'number') fs.closeSync(out);
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
+    child.stdout?.on('data', (d) => (stdout += d));
     child.stderr!.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       killGroup(child);

@@ -206,8 +206,13 @@ export async function scale(n: number, workers: number, windowMs: number): Promi
     // The enqueue's 100,000 new inodes are still being written back: let that finish first, or
     // the listing's reads wait behind it and time the enqueue, not the list.
     execFileSync('sync');
-    const list = await run(NODE, [CLI, 'tasks-list', '--root', root], { env: benchEnv(), timeoutMs: 120_000 });
+    // Its 6 MB of rows go to a file: read through a pipe by this process, on the same two cores,
+    // they cost the listing ~0.4-0.8 s of waiting on a full pipe.
+    const rows = path.join(dir, 'list.txt');
+    const list = await run(NODE, [CLI, 'tasks-list', '--root', root], { env: benchEnv(), timeoutMs: 120_000, out: rows });
     if (list.code !== 0) throw new Error(`tasks-list failed: ${list.stderr}`);
+    const listed = fs.readFileSync(rows, 'utf8').split('\n').filter((l) => l.split(/\s+/)[1] === 'queue').length;
+    if (listed !== n) throw new Error(`tasks-list: ${listed} of ${n} tasks listed in queue`);
     const t0 = nowMs();
     for (let i = 0; i < workers; i++) ws.push(startWorker(root, String(i)));
     await until('workers ready', () => ws.every((w) => w.ready()), 120_000, 20);
