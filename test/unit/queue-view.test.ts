@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { QueueView } from '../../src/worker/queue-view.ts';
-import { tree } from '../../src/queue/tree.ts';
+import { enqueueMany } from '../../src/queue/enqueue.ts';
+import { move, tree } from '../../src/queue/tree.ts';
 
 // [why, ms since the last read, how long it took, due to be read again]
 const rows: Array<[string, number, number, boolean]> = [
@@ -22,6 +26,27 @@ for (const [why, since, took, due] of rows) {
 
 test('stale: never read', () => {
   assert.ok(new QueueView(tree('/nonexistent')).stale(Date.now(), 2000));
+});
+
+test('a file the view read while it waited, claimed since by another worker, is not offered', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-view-'));
+  try {
+    const t = tree(path.join(dir, 'tasks'));
+    const start = Date.now() + 60_000;
+    enqueueMany(t, { at: start }, ['true', 'true']);
+    const v = new QueueView(t);
+    v.rescan();
+    const waiting = v.next(Date.now());
+    assert.equal([waiting.kind, waiting.kind === 'idle' && waiting.nextDue], ['idle', start], 'both read, both waiting');
+    const first = v.next(start);
+    assert.is(first.kind, 'run');
+    // Another worker claims it: the view still holds what it read, but must not offer the name.
+    assert.ok(first.kind === 'run' && move(t, 'queue', first.name, 'running'));
+    const second = v.next(start);
+    assert.ok(second.kind === 'run' && second.name !== (first as { name: string }).name, JSON.stringify(second));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
