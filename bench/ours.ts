@@ -8,7 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { childCpu, CLI, killGroup, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
 import { enqueue } from '../src/queue/enqueue.js';
-import { tree } from '../src/queue/tree.js';
+import { readTask, tree } from '../src/queue/tree.js';
 
 const NODE = process.execPath;
 
@@ -111,7 +111,10 @@ export async function drain(n: number, cmd: string, workers: number): Promise<nu
       ws.forEach((w) => killGroup(w.child));
       const done = fs.readdirSync(path.join(root, 'done'));
       if (done.length !== n) throw new Error(`drain: ${done.length} of ${n} tasks in done/`);
-      const end = Math.max(...done.map((f) => Date.parse(/^FINISHED=(.*)$/m.exec(fs.readFileSync(path.join(root, 'done', f), 'utf8'))?.[1] ?? '')));
+      const end = Math.max(...done.map((f) => {
+        const r = readTask(path.join(root, 'done', f));
+        return r?.ok && r.task.finished !== undefined ? r.task.finished : NaN;
+      }));
       if (!Number.isFinite(end)) throw new Error('drain: a task in done/ without a FINISHED record');
       if (readyInTime) return n / ((end - gate) / 1000);
       if (lead > 30_000) throw new Error('drain: workers never became ready before the gate');
