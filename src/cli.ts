@@ -8,14 +8,13 @@
 import { fastPath } from './cli/fast.js';
 import { report } from './cli/report.js';
 
-// Built, the full CLI is dist/main.js next to this file; run from source (tsx), src/cli/main.ts.
-const MAIN = import.meta.url.endsWith('.ts') ? './cli/main.ts' : './main.js';
-
 async function run(argv: string[]): Promise<number> {
   try {
     const fast = await fastPath(argv);
     if (fast !== undefined) return fast;
-    const { main } = (await import(MAIN)) as typeof import('./cli/main.js');
+    // Built, the full CLI is dist/main.js next to this file; run from source (tsx), src/cli/main.ts.
+    const entry = import.meta.url.endsWith('.ts') ? './cli/main.ts' : './main.js';
+    const { main } = (await import(entry)) as typeof import('./cli/main.js');
     return await main(argv);
   } catch (err) {
     return report(err, argv);
@@ -24,6 +23,7 @@ async function run(argv: string[]): Promise<number> {
 
 const argv = process.argv.slice(2);
 // A reader that went away (`tasks-list | head`) ends the output, not with a stack trace. Not for
-// the worker: it outlives a closed pane and says so in its own handler.
-if (argv[0] !== 'worker') process.stdout.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? process.exit(0) : report(err, argv)));
+// the worker: it outlives a closed pane and says so in its own handler. Not for an enqueue or
+// --version: they print with writeOut, which does the same without creating process.stdout.
+if (!['worker', 'tasks-enqueue', '--version'].includes(argv[0])) process.stdout.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? process.exit(0) : report(err, argv)));
 void run(argv).then((code) => (process.exitCode = code));

@@ -7,12 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { config } from './config.js';
-
-// node:child_process (and with it net and dgram) is loaded only when tmux must be asked: an
-// enqueue with --root or TASK_ROOT does not pay for it at start-up.
-const load = createRequire(import.meta.url);
 
 export type RootSource = 'option' | 'env' | 'tmux' | 'ancestor' | 'default';
 
@@ -41,7 +36,9 @@ export function resolveRoot(opts: { root?: string; cwd?: string; env?: NodeJS.Pr
 /** TASK_ROOT as recorded by `init` in the session environment, if that server and session exist. */
 function sessionTaskRoot(socket: string, session: string): string | undefined {
   try {
-    const { execFileSync } = load('node:child_process') as typeof import('node:child_process');
+    // node:child_process (and with it net and dgram) is loaded only when tmux must be asked: an
+    // enqueue with --root or TASK_ROOT does not pay for it at start-up.
+    const { execFileSync } = process.getBuiltinModule('node:child_process');
     const out = execFileSync('tmux', ['-L', socket, 'show-environment', '-t', `=${session}`, 'TASK_ROOT'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],

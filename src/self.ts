@@ -3,12 +3,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Absolute path of dist/cli.cjs (or src/cli.ts under tsx): this module is in dist/ or src/. */
-const here = fileURLToPath(import.meta.url);
-export const CLI_PATH = path.join(path.dirname(here), path.extname(here) === '.ts' ? 'cli.ts' : 'cli.cjs');
+export function cliPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  return path.join(path.dirname(here), path.extname(here) === '.ts' ? 'cli.ts' : 'cli.cjs');
+}
 
 /** argv that runs `tmux-orc ...args` with the node that runs us now. */
 export function selfArgv(...args: string[]): string[] {
-  return [process.execPath, ...process.execArgv.filter((a) => a.startsWith('--import') || a === 'tsx'), CLI_PATH, ...args];
+  return [process.execPath, ...process.execArgv.filter((a) => a.startsWith('--import') || a === 'tsx'), cliPath(), ...args];
 }
 
 /** The same as one shell command line, every word quoted. */

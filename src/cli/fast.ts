@@ -10,6 +10,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { VERSION } from '../version.js';
+import { writeOut } from './output.js';
 import type { EnqueueCommandArgs } from './commands/tasks/enqueue.js';
 import type { WorkerCommandArgs } from './commands/tasks/worker.js';
 
@@ -37,7 +38,7 @@ function parse(args: string[], table: Table) {
 /** Run argv on the fast path; undefined when the full CLI must handle it. */
 export async function fastPath(argv: string[]): Promise<number | undefined> {
   if (argv.length === 1 && argv[0] === '--version') {
-    process.stdout.write(`${VERSION}\n`);
+    writeOut(`${VERSION}\n`);
     return 0;
   }
   if (argv[0] === 'tasks-enqueue') return enqueue(argv.slice(1));

@@ -1,4 +1,24 @@
 /** Printing helpers shared by the commands: JSON for scripts, aligned columns for people. */
+import fs from 'node:fs';
+
+/**
+ * Print with synchronous writes to file descriptor 1, never creating process.stdout: that loads
+ * Node's stream modules, ~5 ms of an enqueue's start-up. A reader that went away ends the process
+ * quietly (exit 0), as cli.ts does for the stream; a descriptor someone made non-blocking is left
+ * to the stream, which waits for it.
+ */
+export function writeOut(text: string): void {
+  const bytes = Buffer.from(text);
+  let at = 0;
+  try {
+    while (at < bytes.length) at += fs.writeSync(1, bytes, at);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') process.exit(0);
+    if (code !== 'EAGAIN') throw err;
+    process.stdout.write(bytes.subarray(at));
+  }
+}
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -4,6 +4,7 @@ import { treeFrom } from '../../context.js';
 import { enqueue, enqueueMany } from '../../../queue/enqueue.js';
 import { waitForEnd } from '../../../queue/wait.js';
 import { fail } from '../../../errors.js';
+import { writeOut } from '../../output.js';
 import { commandLine, specFromArgs, type EnqueueArgs } from './enqueue-args.js';
 
 /** Parsed `tasks-enqueue` arguments, from yargs or from the fast path (src/cli/fast.ts). */
@@ -57,11 +58,11 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
     const lines = fs.readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '');
     const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
     const ids = enqueueMany(t, options, lines, now);
-    process.stdout.write(ids.map((id) => `${id}\n`).join(''));
+    writeOut(ids.map((id) => `${id}\n`).join(''));
     return 0;
   }
   if (words.length === 0) throw fail('usage', 'empty command: give one after --, e.g. tmux-orc tasks-enqueue -- make test');
   const id = await enqueue(t, specFromArgs(a, commandLine(words), process.cwd(), now), { now });
-  process.stdout.write(`${id}\n`);
+  writeOut(`${id}\n`);
   return a.wait ? waitForEnd(t, id) : 0;
 }
