@@ -93,6 +93,16 @@ T('a reader that goes away (tasks-list | head -1) ends the listing quietly, no s
   assert.is(r.code, 0);
 });
 
+T('an enqueue whose reader went away (--stdin | head -1) enqueues all and ends quietly', async ({ root }) => {
+  // 5,000 IDs are ~85 KB, more than a pipe holds: the printing outlives head.
+  const input = Array.from({ length: 5000 }, (_, i) => `echo ${i}`).join('\n');
+  const r = await runFile('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" tasks-enqueue --stdin | head -1`], { env: testEnv(root), input });
+  assert.match(r.stdout, /^t[0-9a-z]+\n$/);
+  assert.is(r.stderr, '', 'no EPIPE trace');
+  assert.is(r.code, 0);
+  assert.is(names(root, 'queue').length, 5000);
+});
+
 T('bulk --stdin enqueues one task per line in order', async ({ root }) => {
   const input = Array.from({ length: 300 }, (_, i) => `echo ${i}`).join('\n') + '\n\n';
   const r = await cli(['tasks-enqueue', '--stdin'], { env: testEnv(root), input });
