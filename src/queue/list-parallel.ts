@@ -13,7 +13,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { namesToList, rowsFor, rowsFromTexts, type NameBatch, type TaskRow } from './list-rows.js';
-import type { TaskText, Tree } from './tree.js';
+import { STATE_DIRS, type TaskText, type Tree } from './tree.js';
 import type { Dir } from './lifecycle.js';
 
 /** Below this many files one thread is about as fast: starting the helper costs ~60 ms. */
@@ -39,13 +39,20 @@ export type ChunkTexts = [index: number, texts: Array<TaskText | undefined>];
 
 /** Every row of one state or all of them, in the same order and with the same content as listTasks. */
 export async function listTasksParallel(t: Tree, which: Dir | 'all', now = Date.now()): Promise<TaskRow[]> {
+  const canHelp = fs.existsSync(fileURLToPath(HELPER_SCRIPT));
+  // A helper started now boots (~150 ms) while this thread lists the names (~200 ms at 100,000).
+  let helper = canHelp && looksBig(t, which) ? startHelper() : undefined;
   const batches = namesToList(t, which);
   const files = batches.reduce((n, b) => n + b.names.length, 0);
-  if (files < PARALLEL_MIN_FILES || !fs.existsSync(fileURLToPath(HELPER_SCRIPT))) return batches.flatMap((b) => rowsFor(t, b, now));
+  if (files < PARALLEL_MIN_FILES || !canHelp) {
+    void helper?.worker?.terminate();
+    return batches.flatMap((b) => rowsFor(t, b, now));
+  }
+  helper ??= startHelper();
   const chunks = chunksOf(batches, CHUNK_NAMES);
   const next = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const rows = new Map<number, TaskRow[]>();
-  const helper = startHelper({ root: t.root, chunks, next }, (i, texts) => rows.set(i, rowsFromTexts(t, chunks[i], texts, now)));
+  helper.give({ root: t.root, chunks, next }, (i, texts) => rows.set(i, rowsFromTexts(t, chunks[i], texts, now)));
   for (let i = claimChunk(next); i < chunks.length; i = claimChunk(next)) {
     rows.set(i, rowsFor(t, chunks[i], now));
     await nextTurn(); // parse the helper's chunks as they come, while there is reading left to share
@@ -56,18 +63,46 @@ export async function listTasksParallel(t: Tree, which: Dir | 'all', now = Date.
   return chunks.flatMap((chunk, i) => rows.get(i) ?? rowsFor(t, chunk, now));
 }
 
-/** Start the helper thread; `gone` settles when it has exited, after its last chunk came in. */
-function startHelper(data: HelperData, onChunk: (...chunk: ChunkTexts) => void): { worker?: Worker; gone: Promise<unknown> } {
+/**
+ * Whether the directories to list look big enough for a helper before their names are read: a
+ * directory's size grows with the names it holds (ext4 ~60 bytes a name, tmpfs 20) and does not
+ * shrink. A wrong guess costs little: a helper started for nothing is stopped; one not started
+ * early starts once the names are counted.
+ */
+function looksBig(t: Tree, which: Dir | 'all'): boolean {
+  let bytes = 0;
+  for (const d of which === 'all' ? STATE_DIRS : [which]) bytes += fs.statSync(t.dir(d), { throwIfNoEntry: false })?.size ?? 0;
+  return bytes >= PARALLEL_MIN_FILES * 20;
+}
+
+interface Helper {
+  worker?: Worker;
+  /** Hand it the work; it posts each chunk's texts to onChunk. */
+  give(data: HelperData, onChunk: (...chunk: ChunkTexts) => void): void;
+  /** Settles when it has exited, after its last chunk came in. */
+  gone: Promise<unknown>;
+}
+
+/** Start the helper thread; it waits for its work (give). */
+function startHelper(): Helper {
   let worker: Worker;
   try {
-    worker = new Worker(HELPER_SCRIPT, { workerData: data });
+    worker = new Worker(HELPER_SCRIPT);
   } catch {
-    return { gone: Promise.resolve() }; // no thread to be had: this one reads everything
+    return { give: () => {}, gone: Promise.resolve() }; // no thread to be had: this one reads everything
   }
-  worker.on('message', ([i, texts]: ChunkTexts) => onChunk(i, texts));
   worker.on('error', () => {}); // the chunks it claimed and did not post are read again
-  // Node delivers every message a worker posted before its 'exit', also after an 'error'.
-  return { worker, gone: new Promise((resolve) => worker.once('exit', resolve)) };
+  worker.unref(); // until it has work, it keeps nobody waiting (a listing that fails exits)
+  return {
+    worker,
+    give: (data, onChunk) => {
+      worker.on('message', ([i, texts]: ChunkTexts) => onChunk(i, texts));
+      worker.ref();
+      worker.postMessage(data);
+    },
+    // Node delivers every message a worker posted before its 'exit', also after an 'error'.
+    gone: new Promise((resolve) => worker.once('exit', resolve)),
+  };
 }
 
 /** Cut each batch into chunks of at most `size` names, keeping listing order. */
