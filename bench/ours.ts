@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { childCpu, CLI, killGroup, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
+import { childCpu, CLI, killGroup, median, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
 import { enqueue } from '../src/queue/enqueue.js';
 import { readTask, tree } from '../src/queue/tree.js';
 
@@ -188,7 +188,9 @@ export async function latency(samples: number): Promise<{ p50: number; p95: numb
 
 export interface Scale {
   enqueueRate: number;
+  /** The median of the listings. */
   listSeconds: number;
+  listSamples: number[];
   startupSeconds: number;
   drainRate: number;
   drained: number;
@@ -196,11 +198,11 @@ export interface Scale {
 }
 
 /**
- * 100,000 queued tasks: bulk enqueue them, time `tasks-list`, then run `workers` workers and
+ * 100,000 queued tasks: bulk enqueue them, time `tasks-list` (`listRuns` times), then run `workers` workers and
  * measure the steady drain rate over `windowMs` (from the 200th finished task on) while the
  * queue still holds nearly all of them; the workers' peak RSS is read before they stop.
  */
-export async function scale(n: number, workers: number, windowMs: number): Promise<Scale> {
+export async function scale(n: number, workers: number, windowMs: number, listRuns: number): Promise<Scale> {
   const dir = tempDir('scale');
   const root = path.join(dir, 'tasks');
   const ws: Worker[] = [];
@@ -212,10 +214,14 @@ export async function scale(n: number, workers: number, windowMs: number): Promi
     // Its 6 MB of rows go to a file: read through a pipe by this process, on the same two cores,
     // they cost the listing ~0.4-0.8 s of waiting on a full pipe.
     const rows = path.join(dir, 'list.txt');
-    const list = await run(NODE, [CLI, 'tasks-list', '--root', root], { env: benchEnv(), timeoutMs: 120_000, out: rows });
-    if (list.code !== 0) throw new Error(`tasks-list failed: ${list.stderr}`);
-    const listed = fs.readFileSync(rows, 'utf8').split('\n').filter((l) => l.split(/\s+/)[1] === 'queue').length;
-    if (listed !== n) throw new Error(`tasks-list: ${listed} of ${n} tasks listed in queue`);
+    const listSamples: number[] = [];
+    for (let i = 0; i < listRuns; i++) {
+      const list = await run(NODE, [CLI, 'tasks-list', '--root', root], { env: benchEnv(), timeoutMs: 120_000, out: rows });
+      if (list.code !== 0) throw new Error(`tasks-list failed: ${list.stderr}`);
+      const listed = fs.readFileSync(rows, 'utf8').split('\n').filter((l) => l.split(/\s+/)[1] === 'queue').length;
+      if (listed !== n) throw new Error(`tasks-list: ${listed} of ${n} tasks listed in queue`);
+      listSamples.push(list.ms / 1000);
+    }
     const t0 = nowMs();
     for (let i = 0; i < workers; i++) ws.push(startWorker(root, String(i)));
     await until('workers ready', () => ws.every((w) => w.ready()), 120_000, 20);
@@ -226,7 +232,7 @@ export async function scale(n: number, workers: number, windowMs: number): Promi
     await sleep(windowMs);
     const [b, tb] = [total(), nowMs()];
     const peakMb = Math.max(...ws.map((w) => w.peakMb() ?? 0));
-    return { enqueueRate: n / (enqMs / 1000), listSeconds: list.ms / 1000, startupSeconds, drainRate: (b - a) / ((tb - ta) / 1000), drained: b, peakMb };
+    return { enqueueRate: n / (enqMs / 1000), listSeconds: median(listSamples), listSamples, startupSeconds, drainRate: (b - a) / ((tb - ta) / 1000), drained: b, peakMb };
   } finally {
     ws.forEach((w) => killGroup(w.child, 'SIGTERM'));
     await Promise.race([Promise.all(ws.map((w) => w.exited)), sleep(10_000)]);
