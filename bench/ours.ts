@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { childCpu, CLI, killGroup, median, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
+import { childCpu, CLI, killGroup, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
 import { enqueue } from '../src/queue/enqueue.js';
 import { readTask, tree } from '../src/queue/tree.js';
 
@@ -188,8 +188,7 @@ export async function latency(samples: number): Promise<{ p50: number; p95: numb
 
 export interface Scale {
   enqueueRate: number;
-  /** The median of the listings. */
-  listSeconds: number;
+  /** Each listing's time, in seconds. */
   listSamples: number[];
   startupSeconds: number;
   drainRate: number;
@@ -232,7 +231,7 @@ export async function scale(n: number, workers: number, windowMs: number, listRu
     await sleep(windowMs);
     const [b, tb] = [total(), nowMs()];
     const peakMb = Math.max(...ws.map((w) => w.peakMb() ?? 0));
-    return { enqueueRate: n / (enqMs / 1000), listSeconds: median(listSamples), listSamples, startupSeconds, drainRate: (b - a) / ((tb - ta) / 1000), drained: b, peakMb };
+    return { enqueueRate: n / (enqMs / 1000), listSamples, startupSeconds, drainRate: (b - a) / ((tb - ta) / 1000), drained: b, peakMb };
   } finally {
     ws.forEach((w) => killGroup(w.child, 'SIGTERM'));
     await Promise.race([Promise.all(ws.map((w) => w.exited)), sleep(10_000)]);

@@ -176,15 +176,16 @@ async function main(): Promise<void> {
     const s = await scale(SCALE, WORKERS, WINDOW_MS, RUNS);
     log(`  ${JSON.stringify(s)}`);
     const k = SCALE.toLocaleString('en-US');
+    const listSeconds = median(s.listSamples);
     rows.push({ scenario: `5a. ${k} queued: bulk enqueue`, ours: per('tasks/s', s.enqueueRate), peers: {} });
-    rows.push({ scenario: `5b. ${k} queued: \`tasks-list\` (${s.listSamples.map((x) => x.toFixed(2)).join(', ')} s)`, ours: per('s', s.listSeconds), peers: {} });
+    rows.push({ scenario: `5b. ${k} queued: \`tasks-list\` (${s.listSamples.map((x) => x.toFixed(2)).join(', ')} s)`, ours: per('s', listSeconds), peers: {} });
     rows.push({ scenario: `5c. ${k} queued: ${WORKERS} workers ready`, ours: per('s', s.startupSeconds), peers: {} });
     rows.push({ scenario: `5d. ${k} queued: drain rate (${(WINDOW_MS / 1000).toFixed(0)} s window, ${s.drained.toLocaleString('en-US')} done)`, ours: per('tasks/s', s.drainRate), peers: {} });
     rows.push({ scenario: `5e. ${k} queued: worker peak RSS`, ours: per('MB', s.peakMb), peers: {} });
     if (Number.isFinite(drain1k)) {
       targets.push({ target: '100k queued: drain rate ≥ 80% of the 1,000-task rate', measured: `${fmt(s.drainRate, 'tasks/s')} = ${((100 * s.drainRate) / drain1k).toFixed(0)}% of ${fmt(drain1k, 'tasks/s')}`, met: s.drainRate >= 0.8 * drain1k });
     }
-    targets.push({ target: '100k queued: `tasks-list` ≤ 2 s', measured: fmt(s.listSeconds, 's'), met: s.listSeconds <= 2 });
+    targets.push({ target: '100k queued: `tasks-list` ≤ 2 s', measured: fmt(listSeconds, 's'), met: listSeconds <= 2 });
     targets.push({ target: '100k queued: worker RSS ≤ 80 MB', measured: fmt(s.peakMb, 'MB'), met: s.peakMb <= 80 });
   }
   if (ONLY.has('6')) {
