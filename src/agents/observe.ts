@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureTree, tree, writeAtomic } from '../queue/tree.js';
+import { ensureTree, tree } from '../queue/tree.js';
+import { writeAtomic } from '../persist/atomic.js';
 import { tmuxClient } from '../tmux/client.js';
 import { capture, paneInfo } from './pane.js';
 import { compile } from './presets.js';
@@ -32,7 +33,7 @@ function saveStatus(root: string, name: string, d: Debounced): void {
   const t = tree(root);
   ensureTree(t);
   fs.mkdirSync(statusDir(root), { recursive: true, mode: 0o700 });
-  writeAtomic(t, statusFile(root, name), JSON.stringify(d));
+  writeAtomic(t.dir('tmp'), statusFile(root, name), JSON.stringify(d));
 }
 
 /** An agent's status as `agent status` reports it. */

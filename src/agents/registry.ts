@@ -5,8 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { all, decode, encode, last, type Fields } from '../queue/codec.js';
-import { ensureTree, tree, writeAtomic } from '../queue/tree.js';
+import { all, decode, encode, last, type Fields } from '../persist/codec.js';
+import { ensureTree, tree } from '../queue/tree.js';
+import { writeAtomic } from '../persist/atomic.js';
 import { fail, isErrno } from '../errors.js';
 import type { Patterns } from './presets.js';
 
@@ -54,7 +55,7 @@ export function saveAgent(root: string, rec: AgentRecord): void {
   const t = tree(root);
   ensureTree(t);
   fs.mkdirSync(agentsDir(root), { recursive: true, mode: 0o700 });
-  writeAtomic(t, recordPath(root, rec.name), encode(toFields(rec)));
+  writeAtomic(t.dir('tmp'), recordPath(root, rec.name), encode(toFields(rec)));
 }
 
 /** The record of this agent, or undefined when there is none. */

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { cancel, type CancelOutcome } from '../queue/cancel.js';
 import { enqueue } from '../queue/enqueue.js';
-import { last } from '../queue/codec.js';
+import { last } from '../persist/codec.js';
 import { ensureTree, find, listNames, readTask, taskPath, tree } from '../queue/tree.js';
 import { fail } from '../errors.js';
 import { selfCommand } from '../self.js';

@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fail } from '../errors.js';
-import { ensureTree, tree, writeAtomic } from '../queue/tree.js';
+import { ensureTree, tree } from '../queue/tree.js';
+import { writeAtomic } from '../persist/atomic.js';
 import { killAgent } from './manage.js';
 import { readMessages } from './messages.js';
 import { agentStatus, type AgentStatus } from './observe.js';
@@ -85,7 +86,7 @@ export async function standup(root: string, opts: { session?: string; timeoutMs:
   }
   for (const l of asked) if (l.reply === undefined) l.missing = `no reply within ${Math.round(opts.timeoutMs / 1000)}s`;
   const t = tree(root);
-  writeAtomic(t, path.join(dir, 'report.txt'), formatStandup(id, lines));
+  writeAtomic(t.dir('tmp'), path.join(dir, 'report.txt'), formatStandup(id, lines));
   return { id, lines, complete: lines.every((l) => l.reply !== undefined) };
 }
 
@@ -113,7 +114,7 @@ export function standupReply(root: string, id: string, from: string | undefined,
   if (bad) throw fail('usage', bad);
   const line = text.replace(/\s*\n\s*/g, ' ').trim();
   if (line === '') throw fail('usage', 'empty reply');
-  writeAtomic(tree(root), path.join(dir, `${from}.reply`), line.slice(0, 1000));
+  writeAtomic(tree(root).dir('tmp'), path.join(dir, `${from}.reply`), line.slice(0, 1000));
 }
 
 /** Kill every agent of the team and cancel the check-ins aimed at them. */

@@ -17,9 +17,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { decode, encode, last } from '../queue/codec.js';
-import { HOST, isAlive, processStart } from '../queue/proc.js';
-import { tree, writeAtomic } from '../queue/tree.js';
+import { decode, encode, last } from '../persist/codec.js';
+import { HOST, isAlive, processStart } from '../persist/proc.js';
+import { tree } from '../queue/tree.js';
+import { writeAtomic } from '../persist/atomic.js';
 import { fail, isErrno } from '../errors.js';
 import { formatDuration } from '../time.js';
 import { channel, Ear, ring } from './ear.js';
@@ -117,7 +118,7 @@ function arrive(root: string, dir: string, me: string, parties: number): boolean
   const entry: Array<[string, string]> = [['HOST', HOST], ['PID', String(process.pid)], ['PID_START', processStart(process.pid) ?? ''], ['PARTIES', String(parties)], ['ARRIVED', new Date().toISOString()]];
   // Whole or not at all: a waiter killed while writing must not leave a record without its PID,
   // which sweepDead cannot judge and a signal would then release (a swallowed signal).
-  writeAtomic(tree(root), path.join(dir, 'waiting', me), encode(entry));
+  writeAtomic(tree(root).dir('tmp'), path.join(dir, 'waiting', me), encode(entry));
   if (parties > 0) {
     const party = ls(path.join(dir, 'waiting')).filter((w) => partiesOf(dir, w) === parties);
     if (party.length >= parties) for (const w of party.slice(0, parties)) release(dir, w);

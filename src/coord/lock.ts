@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isErrno } from '../errors.js';
-import { HOST, isAlive, processStart } from '../queue/proc.js';
+import { HOST, isAlive, processStart } from '../persist/proc.js';
 
 const STALE_MS = 10_000;
 

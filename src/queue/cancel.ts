@@ -4,7 +4,7 @@
  * process group is signalled; if its worker is gone, the task is failed directly.
  */
 import { cancelled } from './lifecycle.js';
-import { signalGroup } from './proc.js';
+import { signalGroup } from '../persist/proc.js';
 import { staleReason } from './recover.js';
 import { apply, claim, record } from './transitions.js';
 import { find, move, readTask, taskPath, type Tree } from './tree.js';

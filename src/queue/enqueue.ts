@@ -4,9 +4,10 @@ import path from 'node:path';
 // The suffix only tells apart IDs made in the same microsecond, so nanoid's non-secure generator
 // does: the secure one loads node:crypto and WebCrypto, ~10 ms of every enqueue's start-up.
 import { customAlphabet } from 'nanoid/non-secure';
-import { encode } from './codec.js';
+import { encode } from '../persist/codec.js';
 import { idProblem, PRIORITY_RANGE, specFields, textFor, type TaskSpec } from './task.js';
-import { ensureTree, find, stamp, taskName, writeAtomic, type Tree } from './tree.js';
+import { ensureTree, find, stamp, taskName, type Tree } from './tree.js';
+import { writeAtomic } from '../persist/atomic.js';
 import { fail } from '../errors.js';
 
 const suffix = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 4);
@@ -55,7 +56,7 @@ export async function enqueue(t: Tree, spec: NewTask, opts: { fsync?: boolean; n
     const us = stamp(now);
     const id = spec.id ?? newId(us);
     const name = taskName(id, spec.priority ?? 0, us);
-    writeAtomic(t, path.join(t.dir('queue'), name), encode(specFields({ ...spec, id }, now)), { fsync: opts.fsync ?? true });
+    writeAtomic(t.dir('tmp'), path.join(t.dir('queue'), name), encode(specFields({ ...spec, id }, now)), { fsync: opts.fsync ?? true });
     return id;
   };
   if (spec.id === undefined) return write();
@@ -86,7 +87,7 @@ export function enqueueMany(t: Tree, spec: Omit<NewTask, 'cmd'>, cmds: string[],
   for (const cmd of cmds) {
     const us = stamp(now);
     const id = newId(us);
-    writeAtomic(t, queue + taskName(id, priority, us), text(id, cmd));
+    writeAtomic(t.dir('tmp'), queue + taskName(id, priority, us), text(id, cmd));
     ids.push(id);
   }
   const fd = fs.openSync(t.dir('queue'), 'r');

@@ -7,7 +7,7 @@
  *     └──retry (backoff), interrupt, stale worker──┘
  *   queue ──dependency failed or missing──▶ failed            failed ──tasks-retry──▶ queue
  */
-import type { Fields } from './codec.js';
+import type { Fields } from '../persist/codec.js';
 import type { Task } from './task.js';
 import { formatDuration, iso } from '../time.js';
 

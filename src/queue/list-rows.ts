@@ -5,7 +5,7 @@
  * absolute and normalised, and a name from readdir has no slash.
  */
 import fs from 'node:fs';
-import { last, type Fields } from './codec.js';
+import { last, type Fields } from '../persist/codec.js';
 import { iso } from '../time.js';
 import { listNames, readTaskText, STATE_DIRS, taskFromText, type Read, type TaskText, type Tree } from './tree.js';
 import type { Dir } from './lifecycle.js';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cancelled, stale as staleMove } from './lifecycle.js';
 import { apply } from './transitions.js';
-import { HOST, isAlive, killOrphans } from './proc.js';
+import { HOST, isAlive, killOrphans } from '../persist/proc.js';
 import { listNames, move, readTask, taskPath, type Tree } from './tree.js';
 import { LEASE_MS } from './workers.js';
 

@@ -4,7 +4,7 @@
  * Spec keys are written once at enqueue and may not contradict themselves. Record keys are
  * appended by workers and recoverers over the task's life; the last one wins.
  */
-import { all, encode, encodeField, last, type Fields } from './codec.js';
+import { all, encode, encodeField, last, type Fields } from '../persist/codec.js';
 import { formatDuration, iso, parseDuration } from '../time.js';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

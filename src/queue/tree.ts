@@ -15,10 +15,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { decode } from './codec.js';
+import { decode } from '../persist/codec.js';
 import { parseTask, PRIORITY_RANGE, type Task } from './task.js';
 import type { Dir } from './lifecycle.js';
 import { fail, isErrno } from '../errors.js';
+import { stamp } from '../persist/atomic.js';
+
+export { stamp };
 
 export const DIRS = ['tmp', 'queue', 'running', 'done', 'failed', 'logs', 'workers'] as const;
 export const STATE_DIRS: readonly Dir[] = ['queue', 'running', 'done', 'failed'];
@@ -64,12 +67,6 @@ export function checkSafe(t: Tree): void {
 const OURS = /^(\d{4})-(\d{16})-([A-Za-z0-9][A-Za-z0-9._-]{0,127})\.task$/;
 const SEED = /^(\d{1,19})_([A-Za-z0-9]+)_([A-Za-z0-9][A-Za-z0-9._-]{0,127})\.task$/;
 
-let lastStamp = 0;
-/** Microseconds since the epoch, strictly increasing within this process. */
-export function stamp(now = Date.now()): number {
-  lastStamp = Math.max(now * 1000, lastStamp + 1);
-  return lastStamp;
-}
 
 export function taskName(id: string, priority: number, stampUs: number): string {
   return `${String(2 * PRIORITY_RANGE - priority).padStart(4, '0')}-${String(stampUs).padStart(16, '0')}-${id}.task`;
@@ -194,19 +191,6 @@ export function taskFromText(read: TaskText, name: string): Read {
   } catch (err) {
     return invalid((err as Error).message);
   }
-}
-
-/** Write a new file in tmp/ and rename it into place, so no reader ever sees it half-written. */
-export function writeAtomic(t: Tree, dest: string, content: string, opts: { fsync?: boolean } = {}): void {
-  const tmp = path.join(t.dir('tmp'), `${path.basename(dest)}.${process.pid}.${stamp()}`);
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    fs.writeSync(fd, content);
-    if (opts.fsync) fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, dest);
 }
 
 /** Append lines to a task file this process owns (one write: it lands whole or not at all). */

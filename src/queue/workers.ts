@@ -5,9 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { decode, encode, last } from './codec.js';
-import { HOST, isAlive, processStart } from './proc.js';
-import { listNames, readTask, taskPath, writeAtomic, type Tree } from './tree.js';
+import { decode, encode, last } from '../persist/codec.js';
+import { HOST, isAlive, processStart } from '../persist/proc.js';
+import { listNames, readTask, taskPath, type Tree } from './tree.js';
+import { writeAtomic } from '../persist/atomic.js';
 import { fail, isErrno } from '../errors.js';
 import { iso } from '../time.js';
 
@@ -42,7 +43,7 @@ export function register(t: Tree, id: string): { heartbeat: () => void; unregist
     throw fail('conflict', `worker ${id} is already running on ${HOST} (pid ${existing.pid})`);
   }
   const pidStart = processStart(process.pid) ?? '';
-  writeAtomic(t, file, encode([['ID', id], ['HOST', HOST], ['PID', String(process.pid)], ['PID_START', pidStart], ['STARTED', iso(Date.now())]]));
+  writeAtomic(t.dir('tmp'), file, encode([['ID', id], ['HOST', HOST], ['PID', String(process.pid)], ['PID_START', pidStart], ['STARTED', iso(Date.now())]]));
   return {
     heartbeat: () => {
       const now = new Date();

@@ -9,7 +9,7 @@
  * directly (SIGINT = drain; a second SIGINT = cancel and requeue), which no pane mode can swallow.
  */
 import { fail } from '../errors.js';
-import { isAlive, processStart } from '../queue/proc.js';
+import { isAlive, processStart } from '../persist/proc.js';
 import { checkSafe, tree } from '../queue/tree.js';
 import { selfCommand } from '../self.js';
 import * as A from '../tmux/argv.js';

@@ -4,7 +4,7 @@
  * clean exit: that worker crashed (or was killed), and `status` says so.
  */
 import { listWorkers, type WorkerInfo } from '../queue/workers.js';
-import { HOST } from '../queue/proc.js';
+import { HOST } from '../persist/proc.js';
 import { tree } from '../queue/tree.js';
 import type { Pane } from './panes.js';
 

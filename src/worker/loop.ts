@@ -5,7 +5,7 @@
  * (first SIGINT/SIGTERM drains, a second SIGINT cancels and requeues the current task).
  */
 import { afterRun, interrupted, type RunResult } from '../queue/lifecycle.js';
-import { HOST, processStart } from '../queue/proc.js';
+import { HOST, processStart } from '../persist/proc.js';
 import { recoverStale, sweepTmp } from '../queue/recover.js';
 import { apply, claim, record } from '../queue/transitions.js';
 import { checkSafe, ensureTree, logPath, move, readTask, taskPath, tree, type Tree } from '../queue/tree.js';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { processStart, signalGroup } from '../queue/proc.js';
+import { processStart, signalGroup } from '../persist/proc.js';
 import type { Exit, Launched, Launcher, LaunchRequest, Pane } from './launcher.js';
 
 /** Spawning from Node: no extra process, but each spawn costs the worker a fork of itself. */

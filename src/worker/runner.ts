@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import type { Task } from '../queue/task.js';
 import type { RunResult } from '../queue/lifecycle.js';
-import { signalGroup } from '../queue/proc.js';
+import { signalGroup } from '../persist/proc.js';
 import { nulIn, type Exit, type Launcher } from './launcher.js';
 
 export interface RunOptions {

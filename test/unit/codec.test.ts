@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decode, encode, last, type Fields } from '../../src/queue/codec.ts';
+import { decode, encode, last, type Fields } from '../../src/persist/codec.ts';
 
 const values: Array<[string, string]> = [
   ['plain', 'echo hello'],

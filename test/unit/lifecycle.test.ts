@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decode } from '../../src/queue/codec.ts';
+import { decode } from '../../src/persist/codec.ts';
 import { afterRun, backoffDelay, nextDue, readiness, stale, type DepState, type RunResult } from '../../src/queue/lifecycle.ts';
 import { parseTask } from '../../src/queue/task.ts';
 

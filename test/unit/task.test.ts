@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decode, encode } from '../../src/queue/codec.ts';
+import { decode, encode } from '../../src/persist/codec.ts';
 import { idProblem, parseTask, specFields, textFor } from '../../src/queue/task.ts';
 import { nameInfo, taskName } from '../../src/queue/tree.ts';
 import { newId } from '../../src/queue/enqueue.ts';

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decode, last } from '../../src/queue/codec.ts';
-import { signalGroup } from '../../src/queue/proc.ts';
+import { decode, last } from '../../src/persist/codec.ts';
+import { signalGroup } from '../../src/persist/proc.ts';
 import { cleanup, cli, killAll, tempDir, testEnv } from '../helpers.ts';
 
 /**
