@@ -1,17 +1,21 @@
 /**
- * Cancelling a task. Queued: claimed like a worker would (one rename), then failed with status
- * cancelled. Running: a CANCEL record is appended for the worker to read, and the task's whole
- * process group is signalled; if its worker is gone, the task is failed directly.
+ * Cancelling a task. Queued: claimed as a worker claims (under the launcher's lock), then failed
+ * with status cancelled. Running: a cancel request naming its run is left in cancels/ and its
+ * process group is signalled; whoever settles the run (its worker, or recovery if the worker is
+ * gone) settles it as cancelled. "Cancelled" is reported only when the task has ended cancelled.
  */
-import { cancelled } from './lifecycle.js';
+import { cancelled, rejected } from './lifecycle.js';
+import { clearCancel, requestCancel } from './cancel-marker.js';
+import { judge, recoverStale } from './recover.js';
+import { holderFor } from './holder.js';
+import { moveUnchanged, settle } from './transitions.js';
+import { find, readTaskText, taskFromText, taskPath, type Tree } from './tree.js';
 import { signalGroup } from '../persist/proc.js';
-import { staleReason } from './recover.js';
-import { apply, claim, record } from './transitions.js';
-import { find, move, readTask, taskPath, type Tree } from './tree.js';
 import { fail } from '../errors.js';
-import { iso } from '../time.js';
 
 export type CancelOutcome = 'cancelled-queued' | 'cancelled-running' | 'cancelled-stale';
+
+const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 export async function cancel(t: Tree, id: string, opts: { waitMs?: number; graceMs?: number } = {}): Promise<CancelOutcome> {
   const deadline = Date.now() + (opts.waitMs ?? 35_000);
@@ -20,51 +24,66 @@ export async function cancel(t: Tree, id: string, opts: { waitMs?: number; grace
     if (!f) throw fail('not-found', `no task ${id} in ${t.root}`);
     if (f.dir === 'done' || f.dir === 'failed') throw fail('conflict', `task ${id} has already finished (${f.dir}); nothing to cancel`);
     if (f.dir === 'queue') {
-      const r = readTask(f.file);
-      if (claim(t, f.name)) {
-        if (r?.ok) apply(t, 'running', f.name, r.task, cancelled(Date.now()));
-        else move(t, 'running', f.name, 'failed');
-        return 'cancelled-queued';
+      if (await cancelQueued(t, f.name)) return 'cancelled-queued';
+    } else {
+      const text = readTaskText(f.file);
+      const r = text === undefined ? undefined : taskFromText(text, f.name);
+      const claim = r?.ok ? r.task.owner?.claim : undefined;
+      const v = judge(t, f.name);
+      if (claim !== undefined && v.kind === 'abandoned') {
+        requestCancel(t, id, claim);
+        await recoverStale(t);
+        return ended(t, id, claim, 'cancelled-stale');
       }
-      continue; // a worker claimed it first: cancel it as a running task
-    }
-    const r = readTask(f.file);
-    if (!r) continue;
-    if (r.ok && r.task.owner) {
-      if (staleReason(t, f.name)) {
-        apply(t, 'running', f.name, r.task, cancelled(Date.now()));
-        return 'cancelled-stale';
+      if (claim !== undefined && r?.ok) {
+        requestCancel(t, id, claim);
+        await terminate(t, f.name, r.task.owner?.pgid, opts.graceMs ?? 5000);
+        return ended(t, id, claim, 'cancelled-running');
       }
-      if (!r.task.cancelRequested) record(t, 'running', f.name, [['CANCEL', iso(Date.now())]]);
-      const pgid = await waitForGroup(t, f.name, deadline);
-      if (pgid !== undefined) await terminate(t, f.name, pgid, opts.graceMs ?? 5000);
-      return 'cancelled-running';
     }
-    // Claimed a moment ago and not started yet: wait for the owner record (or staleness).
-    if (Date.now() > deadline) throw fail('timeout', `task ${id} was claimed but has not started; try again`);
-    await new Promise((res) => setTimeout(res, 20));
+    // Claimed a moment ago and not started yet, or claimed by a worker as we tried: look again.
+    if (Date.now() > deadline) throw fail('timeout', `task ${id} did not settle in time; try again`);
+    await pause(20);
   }
 }
 
-/** The task's process group id once the worker has recorded it; undefined if the run ended. */
-async function waitForGroup(t: Tree, name: string, deadline: number): Promise<number | undefined> {
-  for (;;) {
-    const r = readTask(taskPath(t, 'running', name));
-    if (!r?.ok || !r.task.owner) return undefined;
-    if (r.task.owner.pgid) return r.task.owner.pgid;
-    if (Date.now() > deadline) return undefined;
-    await new Promise((res) => setTimeout(res, 10));
+/** Claim a queued task and fail it as cancelled; false when a worker took it first. */
+async function cancelQueued(t: Tree, name: string): Promise<boolean> {
+  const holder = holderFor();
+  try {
+    const reply = await holder.claim(taskPath(t, 'queue', name), taskPath(t, 'running', name));
+    if (reply.kind === 'bad') throw fail('conflict', `cannot cancel ${name}: ${reply.reason}; a worker will quarantine it`);
+    if (reply.kind === 'error') throw fail('failed', `cannot cancel ${name}: ${reply.reason}`);
+    if (reply.kind !== 'claimed') return false;
+    const text = readTaskText(taskPath(t, 'running', name));
+    const r = text === undefined ? undefined : taskFromText(text, name);
+    if (r?.ok) settle(t, 'running', name, r.task, text as string, cancelled(Date.now()));
+    else moveUnchanged(t, 'running', name, rejected().to);
+    return true;
+  } finally {
+    holder.close();
   }
 }
 
-/** SIGTERM the group, SIGKILL it after the grace period, and return once the worker has moved the file on. */
-async function terminate(t: Tree, name: string, pgid: number, graceMs: number): Promise<void> {
-  signalGroup(pgid, 'SIGTERM');
+/** SIGTERM the group, SIGKILL it after the grace period, until the run has been settled. */
+async function terminate(t: Tree, name: string, pgid: number | undefined, graceMs: number): Promise<void> {
+  if (pgid !== undefined) signalGroup(pgid, 'SIGTERM');
   const killAt = Date.now() + graceMs;
   let killed = false;
-  while (readTask(taskPath(t, 'running', name))) {
-    if (!killed && Date.now() > killAt) killed = signalGroup(pgid, 'SIGKILL') || true;
-    if (Date.now() > killAt + 10_000) return; // the worker will record it when it gets to it
-    await new Promise((res) => setTimeout(res, 10));
+  while (readTaskText(taskPath(t, 'running', name)) !== undefined) {
+    if (!killed && pgid !== undefined && Date.now() > killAt) killed = signalGroup(pgid, 'SIGKILL') || true;
+    if (Date.now() > killAt + 30_000) throw fail('timeout', `the worker has not settled ${name} yet; it will be cancelled when it does`);
+    await pause(10);
   }
+}
+
+/** What became of the run: cancelled, or finished on its own first (then the request is withdrawn). */
+function ended(t: Tree, id: string, claim: string, outcome: CancelOutcome): CancelOutcome {
+  const f = find(t, id);
+  const text = f && readTaskText(f.file);
+  const r = typeof text === 'string' ? taskFromText(text, f!.name) : undefined;
+  clearCancel(t, id, claim);
+  if (f && f.dir === 'failed' && r?.ok && r.task.status === 'cancelled') return outcome;
+  const how = f ? `${f.dir}${r?.ok && r.task.status ? `, ${r.task.status}` : ''}` : 'gone';
+  throw fail('conflict', `task ${id} finished (${how}) before the cancel took effect`);
 }

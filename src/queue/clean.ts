@@ -3,6 +3,7 @@
  * newest N. Only finished files are touched, so it is safe while workers run.
  */
 import fs from 'node:fs';
+import { withFinishedLock } from './finished-lock.js';
 import { logPath, nameInfo, readTask, taskPath, type Tree } from './tree.js';
 
 export interface CleanOptions {
@@ -20,7 +21,12 @@ export interface Cleaned {
   finished: number;
 }
 
-export function clean(t: Tree, o: CleanOptions): Cleaned[] {
+/** Prune under the lock retry takes, so a task retried meanwhile keeps its logs. */
+export function clean(t: Tree, o: CleanOptions): Promise<Cleaned[]> {
+  return withFinishedLock(t, () => cleanLocked(t, o));
+}
+
+function cleanLocked(t: Tree, o: CleanOptions): Cleaned[] {
   const now = o.now ?? Date.now();
   const removed: Cleaned[] = [];
   let live: Set<string> | undefined; // IDs still queued or running (a retried task keeps its logs), read once
@@ -41,6 +47,7 @@ export function clean(t: Tree, o: CleanOptions): Cleaned[] {
       const r = readTask(e.file);
       const id = r?.ok ? r.task.id : (nameInfo(e.name).id ?? e.name);
       if (!o.dryRun) {
+        if (!fs.lstatSync(e.file, { throwIfNoEntry: false })) continue; // moved on meanwhile
         fs.rmSync(e.file, { force: true });
         live ??= liveIds(t);
         if (!live.has(id)) for (const s of ['out', 'err'] as const) fs.rmSync(logPath(t, id, s), { force: true });

@@ -3,8 +3,8 @@
  * go next and what is appended to its file. No fs here; the store carries the decisions out.
  *
  *   queue ──claim──▶ running ──exit 0──▶ done
- *     ▲                 │  └──failure, retries spent / cancel / bad cwd──▶ failed
- *     └──retry (backoff), interrupt, stale worker──┘
+ *     ▲                 │  └──failure, retries spent / cancel / bad cwd / invalid / worker error──▶ failed
+ *     └──retry (backoff), interrupt, stale run, not due──┘
  *   queue ──dependency failed or missing──▶ failed            failed ──tasks-retry──▶ queue
  */
 import type { Fields } from '../persist/codec.js';
@@ -62,10 +62,16 @@ export function backoffDelay(task: Task): number {
   return Math.min(MAX_BACKOFF_MS, task.backoffMs * 2 ** (task.attempt - 1));
 }
 
+/**
+ * Where a run's end takes the task. Its exit code or signal is in the record already when the
+ * launcher could write it (task.owner.result); otherwise it is written here.
+ */
 export function afterRun(task: Task, r: RunResult, now: number): Move {
   const end: Fields = [['FINISHED', iso(now)]];
-  if (r.exitCode !== null) end.push(['EXIT', String(r.exitCode)]);
-  if (r.signal !== null) end.push(['SIGNAL', r.signal]);
+  if (!task.owner?.result) {
+    if (r.exitCode !== null) end.push(['EXIT', String(r.exitCode)]);
+    if (r.signal !== null) end.push(['SIGNAL', r.signal]);
+  }
   if (r.startError !== undefined) return { to: 'failed', append: [...end, ['STATUS', 'failed'], ['REASON', r.startError]] };
   if (r.cancelled) return { to: 'failed', append: [...end, ['STATUS', 'cancelled'], ['REASON', 'cancelled']] };
   const ok = !r.timedOut && r.exitCode === 0;
@@ -112,6 +118,21 @@ export function interrupted(now: number): Move {
 export function stale(task: Task, why: string, now: number): Move {
   if (task.attempt > Math.max(task.retries, 1)) return { to: 'failed', append: closing(now, 'failed', `stale: ${why}`) };
   return { to: 'queue', append: [...closing(now, 'stale', `stale: ${why}; requeued`), ['ATTEMPT', String(task.attempt + 1)], ['DUE', iso(now)]] };
+}
+
+/** A claimed file that is not a valid task: to failed/ as it is (its reason is what is wrong with it). */
+export function rejected(): Move {
+  return { to: 'failed', append: [] };
+}
+
+/** A claimed task that is not due after all (the worker's view was out of date): back, unchanged. */
+export function notDue(): Move {
+  return { to: 'queue', append: [] };
+}
+
+/** The worker failed to carry a claimed task through (an unexpected error): failed, with the error. */
+export function workerError(message: string, now: number): Move {
+  return { to: 'failed', append: closing(now, 'failed', `worker-error: ${message}`) };
 }
 
 /** A queued task (or one whose worker is gone) is cancelled. */

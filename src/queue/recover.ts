@@ -1,19 +1,24 @@
 /**
- * Stale recovery: a running task whose worker is gone goes back to the queue (or to failed/
- * when its retries are spent), after whatever is left of its process group has been killed.
- * Recoverers take one global lock and judge each task again under it, so two of them racing
- * never requeue a task twice.
+ * Recovery of abandoned runs. A running task is alive while its file is held: the claimer's
+ * launcher keeps a kernel lock on it from before the claim until after the settle, and a stopped
+ * or busy worker still holds it. An unheld file in running/ is abandoned (its worker and launcher
+ * are gone): what is left of its process group is killed, then it is settled from its recorded
+ * result if it has one, cancelled if it was asked to be, and requeued (or failed when its retries
+ * are spent) otherwise. On another host's tasks the lock may not be visible; there the lease
+ * decides: the file's mtime, which the remote launcher renews while the task runs.
+ *
+ * Recoverers take one global lock and judge each file again under it, so two of them racing
+ * never act on a task twice.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { cancelled, stale as staleMove } from './lifecycle.js';
-import { apply } from './transitions.js';
-import { HOST, isAlive, killOrphans } from '../persist/proc.js';
-import { listNames, move, readTask, taskPath, type Tree } from './tree.js';
-import { LEASE_MS } from './workers.js';
-
-/** A running file with no owner record yet is a claim in progress for this long. */
-export const CLAIM_GRACE_MS = 30_000;
+import { afterRun, cancelled, rejected, stale as staleMove, type Move } from './lifecycle.js';
+import { cancelMarker, clearCancel } from './cancel-marker.js';
+import { heldKeys, lockKey } from './locks.js';
+import { moveUnchanged, settle } from './transitions.js';
+import { HOST, killOrphans } from '../persist/proc.js';
+import { listNames, readTaskText, taskFromText, taskPath, type Tree } from './tree.js';
+import { leaseMs } from './workers.js';
 
 export interface StaleTask {
   id: string;
@@ -21,49 +26,47 @@ export interface StaleTask {
   why: string;
 }
 
-/** Why the running task file `name` is stale, or undefined when its run may still be going. */
-export function staleReason(t: Tree, name: string, now = Date.now()): string | undefined {
+/** What a running file is: alive, the leftover of a move that a crash interrupted, or abandoned. */
+export type Verdict = { kind: 'alive' } | { kind: 'leftover'; in: string } | { kind: 'abandoned'; why: string };
+
+/** Judge the running file `name` (changes nothing). */
+export function judge(t: Tree, name: string, now = Date.now(), held = heldKeys(), lease = leaseMs()): Verdict {
   const file = taskPath(t, 'running', name);
-  const r = readTask(file);
-  if (!r) return undefined;
-  let changed: number;
-  try {
-    changed = fs.statSync(file).ctimeMs;
-  } catch {
-    return undefined;
+  const st = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (!st || held.has(lockKey(st))) return { kind: 'alive' };
+  for (const d of ['queue', 'done', 'failed'] as const) {
+    if (fs.lstatSync(taskPath(t, d, name), { throwIfNoEntry: false })) return { kind: 'leftover', in: d };
   }
-  const claimWindowOver = now - changed > CLAIM_GRACE_MS;
-  if (!r.ok) return claimWindowOver ? r.reason : undefined;
-  const owner = r.task.owner;
-  if (!owner) return claimWindowOver ? 'claimed but never started (its worker died while claiming)' : undefined;
-  if (owner.host === HOST) {
-    return isAlive(owner.pid, owner.pidStart) ? undefined : `worker ${owner.worker} (pid ${owner.pid}) is gone`;
-  }
-  let beat = 0;
-  try {
-    beat = fs.statSync(path.join(t.dir('workers'), `${owner.host}.${owner.worker}`)).mtimeMs;
-  } catch {
-    // no registry entry: only the lease on the task's start protects it
-    beat = owner.started;
-  }
-  return now - beat > LEASE_MS ? `worker ${owner.worker} on ${owner.host} missed its heartbeat lease` : undefined;
+  const text = readTaskText(file);
+  if (text === undefined) return { kind: 'alive' };
+  const r = taskFromText(text, name);
+  const owner = r.ok ? r.task.owner : undefined;
+  if (owner && owner.host !== HOST && now - st.mtimeMs < lease) return { kind: 'alive' };
+  if (!r.ok) return { kind: 'abandoned', why: r.reason };
+  if (!owner) return { kind: 'abandoned', why: 'claimed but never held (its claimer died)' };
+  const where = owner.host === HOST ? `pid ${owner.pid}` : `on ${owner.host}, lease lapsed`;
+  return { kind: 'abandoned', why: `worker ${owner.worker} (${where}) no longer holds it` };
 }
 
-/** Running tasks that are stale now (changes nothing). */
+/** Running tasks that are abandoned now (changes nothing). */
 export function findStale(t: Tree, now = Date.now()): StaleTask[] {
+  const held = heldKeys();
   const out: StaleTask[] = [];
   for (const name of listNames(t, 'running')) {
-    const why = staleReason(t, name, now);
-    if (!why) continue;
-    const r = readTask(taskPath(t, 'running', name));
-    out.push({ id: r?.ok ? r.task.id : (r?.id ?? name), name, why });
+    const v = judge(t, name, now, held);
+    if (v.kind !== 'abandoned') continue;
+    const text = readTaskText(taskPath(t, 'running', name));
+    const r = text === undefined ? undefined : taskFromText(text, name);
+    out.push({ id: r?.ok ? r.task.id : (r?.id ?? name), name, why: v.why });
   }
   return out;
 }
 
-/** Recover every stale task; returns what was recovered and where it went. */
+/** Recover every abandoned task; returns what was recovered and where it went. */
 export async function recoverStale(t: Tree): Promise<Array<StaleTask & { to: string }>> {
-  if (findStale(t).length === 0) return [];
+  const held = heldKeys();
+  const names = listNames(t, 'running').filter((n) => judge(t, n, Date.now(), held).kind !== 'alive');
+  if (names.length === 0) return [];
   // Loaded only when there is something to recover: it patches fs (graceful-fs) and a worker
   // that never needs it should not carry it.
   const { default: lockfile } = await import('proper-lockfile');
@@ -79,24 +82,50 @@ export async function recoverStale(t: Tree): Promise<Array<StaleTask & { to: str
   }
   const done: Array<StaleTask & { to: string }> = [];
   try {
-    for (const name of listNames(t, 'running')) {
-      const why = staleReason(t, name); // judged again under the lock
-      if (!why) continue;
-      const r = readTask(taskPath(t, 'running', name));
-      if (!r) continue;
-      if (!r.ok) {
-        if (move(t, 'running', name, 'failed')) done.push({ id: r.id, name, why, to: 'failed' });
-        continue;
-      }
-      const owner = r.task.owner;
-      if (owner?.host === HOST && owner.pgid && owner.pgidStart) await killOrphans(owner.pgid, owner.pgidStart);
-      const m = r.task.cancelRequested ? cancelled(Date.now()) : staleMove(r.task, why, Date.now());
-      if (apply(t, 'running', name, r.task, m)) done.push({ id: r.task.id, name, why, to: m.to });
+    for (const name of names) {
+      const r = await recoverOne(t, name);
+      if (r) done.push(r);
     }
   } finally {
     await release();
   }
   return done;
+}
+
+/** Judge one file again (under the recovery lock) and act on it. */
+async function recoverOne(t: Tree, name: string): Promise<(StaleTask & { to: string }) | undefined> {
+  const v = judge(t, name);
+  const file = taskPath(t, 'running', name);
+  if (v.kind === 'alive') return undefined;
+  if (v.kind === 'leftover') {
+    // The move to v.in landed and only the old name was left: finish it.
+    fs.rmSync(file, { force: true });
+    return { id: name, name, why: `a move to ${v.in}/ was interrupted`, to: v.in };
+  }
+  const before = taskFromText(readTaskText(file) ?? { invalid: 'gone' }, name);
+  const owner = before.ok ? before.task.owner : undefined;
+  if (owner?.host === HOST && owner.pgid && owner.pgidStart) await killOrphans(owner.pgid, owner.pgidStart);
+  // Read again: the launcher may have recorded a result while its group was being killed.
+  const text = readTaskText(file);
+  if (text === undefined) return undefined;
+  const r = taskFromText(text, name);
+  if (!r.ok || typeof text !== 'string') {
+    return moveUnchanged(t, 'running', name, rejected().to) === 'moved' ? { id: r.ok ? r.task.id : r.id, name, why: v.why, to: 'failed' } : undefined;
+  }
+  const now = Date.now();
+  const task = r.task;
+  const claim = task.owner?.claim;
+  const wasCancelled = claim !== undefined && cancelMarker(t, task.id) === claim;
+  const result = task.owner?.result;
+  let m: Move;
+  if (wasCancelled) m = cancelled(now);
+  else if (result) {
+    m = afterRun(task, { exitCode: result.exit ?? null, signal: result.signal ?? null, timedOut: false, cancelled: false, durationMs: now - (task.owner?.started ?? now) }, now);
+  } else m = staleMove(task, v.why, now);
+  if (settle(t, 'running', name, task, text, m) !== 'moved') return undefined;
+  if (wasCancelled) clearCancel(t, task.id, claim);
+  const why = wasCancelled ? `${v.why}; it was cancelled` : result ? `${v.why}; its result was recorded` : v.why;
+  return { id: task.id, name, why, to: m.to };
 }
 
 /** Remove files left in tmp/ by writers that died (older than an hour, so no live writer is hit). */

@@ -68,7 +68,6 @@ export interface Task {
   signal?: string;
   started?: number;
   finished?: number;
-  cancelRequested: boolean;
   fields: Fields;
 }
 
@@ -80,15 +79,19 @@ export interface Owner {
   /** The worker process's start time in clock ticks since boot (/proc/PID/stat field 22). */
   pidStart: string;
   started: number;
+  /** The claim's token: every later step acts only while the file still carries it (fencing). */
+  claim?: string;
   pgid?: number;
   /** No later than the group leader's start, in clock ticks since boot: what started before is not the task's. */
   pgidStart?: string;
+  /** The run's result, once its launcher has recorded it (the run is over; it is settled, never re-run). */
+  result?: { exit?: number; signal?: string };
 }
 
 const SPEC_KEYS = ['ID', 'CMD', 'CWD', 'PRIORITY', 'AFTER', 'AT', 'TIMEOUT', 'RETRIES', 'BACKOFF', 'LABEL', 'EVERY', 'ENQUEUED'];
 const SPEC_SLOT = new Map(SPEC_KEYS.map((k, i) => [k, i]));
 /** Keys appended over a task's life (the result record); everything else is the spec. */
-export const RECORD_KEYS = new Set(['ATTEMPT', 'WORKER', 'HOST', 'WORKER_PID', 'WORKER_START', 'STARTED', 'PGID', 'PGID_START',
+export const RECORD_KEYS = new Set(['ATTEMPT', 'WORKER', 'HOST', 'WORKER_PID', 'WORKER_START', 'CLAIM', 'STARTED', 'PGID', 'PGID_START',
   'FINISHED', 'EXIT', 'SIGNAL', 'STATUS', 'REASON', 'DUE', 'CANCEL', 'RETRIED', 'RUNS']);
 export const DEFAULT_BACKOFF_MS = 1000;
 
@@ -163,7 +166,6 @@ export function parseTask(fields: Fields, nameId?: string): Task {
     signal: last(fields, 'SIGNAL'),
     started: time(fields, 'STARTED'),
     finished: time(fields, 'FINISHED'),
-    cancelRequested: runIsOpen(fields) && lastIndex(fields, 'CANCEL') > lastIndex(fields, 'WORKER_PID'),
     fields,
   };
 }
@@ -203,6 +205,9 @@ function lastIndex(fields: Fields, key: string): number {
 
 function owner(fields: Fields): Owner {
   const pgid = last(fields, 'PGID');
+  const opened = lastIndex(fields, 'WORKER_PID');
+  const exit = lastIndex(fields, 'EXIT') > opened ? int(fields, 'EXIT', 0, 255) : undefined;
+  const signal = lastIndex(fields, 'SIGNAL') > opened ? last(fields, 'SIGNAL') : undefined;
   return {
     worker: last(fields, 'WORKER') ?? '?',
     host: last(fields, 'HOST') ?? '',
@@ -211,6 +216,8 @@ function owner(fields: Fields): Owner {
     started: time(fields, 'STARTED') ?? 0,
     pgid: pgid === undefined ? undefined : Number(pgid),
     pgidStart: last(fields, 'PGID_START'),
+    claim: lastIndex(fields, 'CLAIM') > opened ? last(fields, 'CLAIM') : undefined,
+    result: exit !== undefined || signal !== undefined ? { exit, signal } : undefined,
   };
 }
 

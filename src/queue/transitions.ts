@@ -1,31 +1,105 @@
 /**
- * The filesystem transitions of a task, each one small and named: claim, record, apply a move.
- * A move appends its record to the file and then renames it, so at every instant the file is
- * whole and in exactly one state directory.
+ * The filesystem transitions of a task, each one small and named. A task file is never changed
+ * in place by these: its next version is written whole in tmp/ and linked into its next
+ * directory (link(2) never replaces a file), then the old name is removed. So at every instant
+ * the task is whole in one state directory, except between the link and the unlink, where a crash
+ * leaves the same task in running/ and in its next directory: recovery finishes such a move
+ * (recover.ts). The claim itself, a rename under a kernel lock, is the launcher's (launcher.pl).
  */
-import { encode, type Fields } from '../persist/codec.js';
+import fs from 'node:fs';
+import { encode } from '../persist/codec.js';
+import { stagingPath, writeNew } from '../persist/atomic.js';
 import { RECORD_KEYS, type Task } from './task.js';
 import type { Dir, Move } from './lifecycle.js';
-import { appendTo, move, taskPath, type Tree } from './tree.js';
-import { writeAtomic } from '../persist/atomic.js';
+import { taskPath, type Tree } from './tree.js';
+import { isErrno } from '../errors.js';
+import { iso } from '../time.js';
 
-/** Claim a queued task: one rename. False when another worker won. */
-export function claim(t: Tree, name: string): boolean {
-  return move(t, 'queue', name, 'running');
+/** How a transition went: done; the source was gone (someone else moved it); or the destination existed. */
+export type Outcome = 'moved' | 'gone' | 'exists';
+
+/**
+ * Carry out a lifecycle move for the task file `name` in `from`, whose current text is `text`
+ * (the caller holds it, or has taken it under the recovery lock). Throws on a fs error, such as
+ * a full disk, leaving the file where it was and tmp/ clean.
+ */
+export function settle(t: Tree, from: Dir, name: string, task: Task, text: string, m: Move): Outcome {
+  const next = m.compact
+    ? encode([...task.fields.filter(([k]) => !RECORD_KEYS.has(k)), ...m.append])
+    : withNewline(text) + encode(m.append);
+  return replaceInto(t, from, name, m.to, next);
 }
 
-/** Append a record to a task file in `dir` (the caller owns it there). */
-export function record(t: Tree, dir: Dir, name: string, fields: Fields): void {
-  appendTo(taskPath(t, dir, name), encode(fields));
-}
-
-/** Carry out a lifecycle move for a task file the caller owns in `from`. False if the file vanished. */
-export function apply(t: Tree, from: Dir, name: string, task: Task, m: Move): boolean {
-  const file = taskPath(t, from, name);
-  if (m.compact) {
-    writeAtomic(t.dir('tmp'), file, encode([...task.fields.filter(([k]) => !RECORD_KEYS.has(k)), ...m.append]));
-  } else if (m.append.length) {
-    appendTo(file, encode(m.append));
+/** Move a file on unchanged: a claim given back to queue/, or a file of ours rejected as invalid. */
+export function moveUnchanged(t: Tree, from: Dir, name: string, to: Dir): Outcome {
+  const src = taskPath(t, from, name);
+  const dest = taskPath(t, to, name);
+  if (to === 'queue') return renameInto(src, dest);
+  try {
+    fs.linkSync(src, dest);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return 'gone';
+    if (isErrno(err, 'EEXIST')) return 'exists';
+    throw err;
   }
-  return m.to === from || move(t, from, name, m.to);
+  return unlinkSource(t, from, name);
 }
+
+/**
+ * Into queue/ a file goes by rename, never as a second link: a claimer refuses a file with two
+ * links (someone could have linked it from outside the tree). Nothing else names a task file in
+ * queue/ while its mover holds the task (its claim, or the recovery lock), so the check is enough.
+ */
+function renameInto(src: string, dest: string): Outcome {
+  if (fs.lstatSync(dest, { throwIfNoEntry: false })) return 'exists';
+  try {
+    fs.renameSync(src, dest);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') && !fs.existsSync(src)) return 'gone';
+    throw err;
+  }
+  return 'moved';
+}
+
+/**
+ * A queued file that must not be run (a symlink, a hard link, another user's, writable by
+ * others): it is not read, changed or moved; a record of ours takes its place in failed/ and
+ * its name leaves queue/.
+ */
+export function quarantine(t: Tree, name: string, id: string, reason: string, now: number): Outcome {
+  const text = encode([['ID', id], ['CMD', '# quarantined, never run'], ['FINISHED', iso(now)], ['STATUS', 'failed'], ['REASON', `invalid: ${reason}`]]);
+  return replaceInto(t, 'queue', name, 'failed', text);
+}
+
+function replaceInto(t: Tree, from: Dir, name: string, to: Dir, text: string): Outcome {
+  const staged = stagingPath(t.dir('tmp'), name);
+  writeNew(staged, text);
+  try {
+    if (!fs.existsSync(taskPath(t, from, name))) return 'gone';
+    if (to === 'queue') {
+      const moved = renameInto(staged, taskPath(t, to, name));
+      return moved === 'moved' ? unlinkSource(t, from, name) : moved;
+    }
+    try {
+      fs.linkSync(staged, taskPath(t, to, name));
+    } catch (err) {
+      if (isErrno(err, 'EEXIST')) return 'exists';
+      throw err;
+    }
+    return unlinkSource(t, from, name);
+  } finally {
+    fs.rmSync(staged, { force: true });
+  }
+}
+
+function unlinkSource(t: Tree, from: Dir, name: string): Outcome {
+  try {
+    fs.unlinkSync(taskPath(t, from, name));
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+  return 'moved';
+}
+
+/** A hand-written file may lack its last newline: a record appended to it must not join that line. */
+const withNewline = (text: string) => (text === '' || text.endsWith('\n') ? text : `${text}\n`);

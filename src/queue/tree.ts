@@ -9,6 +9,7 @@
  *   <root>/failed/   everything else, with STATUS and REASON
  *   <root>/logs/     <ID>.out, <ID>.err
  *   <root>/workers/  one heartbeat file per live worker
+ *   <root>/cancels/  <ID>: a cancel request for the run whose claim token it holds
  *
  * P is 2000 minus the priority (4 digits), T the enqueue time in microseconds (16 digits), so
  * that a plain sort of names is dispatch order. The seed's `<ts>_<rand>_<id>.task` names are read too.
@@ -18,12 +19,13 @@ import path from 'node:path';
 import { decode } from '../persist/codec.js';
 import { parseTask, PRIORITY_RANGE, type Task } from './task.js';
 import type { Dir } from './lifecycle.js';
-import { fail, isErrno } from '../errors.js';
+import { isErrno } from '../errors.js';
 import { stamp } from '../persist/atomic.js';
 
 export { stamp };
+export { checkSafe } from './trust.js';
 
-export const DIRS = ['tmp', 'queue', 'running', 'done', 'failed', 'logs', 'workers'] as const;
+export const DIRS = ['tmp', 'queue', 'running', 'done', 'failed', 'logs', 'workers', 'cancels'] as const;
 export const STATE_DIRS: readonly Dir[] = ['queue', 'running', 'done', 'failed'];
 /** Task files larger than this are invalid. */
 export const MAX_TASK_BYTES = 1024 * 1024;
@@ -31,13 +33,15 @@ export const MAX_TASK_BYTES = 1024 * 1024;
 export interface Tree {
   root: string;
   dir: (d: (typeof DIRS)[number]) => string;
+  /** Every directory of the tree, the root first. */
+  all: readonly string[];
 }
 
 export function tree(root: string): Tree {
   const abs = path.resolve(root);
   // Joined once: a worker asks for these paths several times per task.
   const dirs = Object.fromEntries(DIRS.map((d) => [d, path.join(abs, d)])) as Record<(typeof DIRS)[number], string>;
-  return { root: abs, dir: (d) => dirs[d] };
+  return { root: abs, dir: (d) => dirs[d], all: [abs, ...Object.values(dirs)] };
 }
 
 /** Create the tree (mode 0700), idempotently. */
@@ -46,21 +50,6 @@ export function ensureTree(t: Tree): void {
   for (const d of DIRS) fs.mkdirSync(t.dir(d), { recursive: true, mode: 0o700 });
 }
 
-/** Refuse a tree that others could write into, as cron and sshd do: whoever writes queue/ runs commands. */
-export function checkSafe(t: Tree): void {
-  const uid = process.getuid?.();
-  for (const p of [t.root, ...STATE_DIRS.map((d) => t.dir(d))]) {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) throw fail('not-found', `task tree not found: ${p} is missing (run tmux-orc tasks-init)`);
-      throw err;
-    }
-    if (uid !== undefined && st.uid !== uid) throw fail('unsafe-tree', `refusing ${p}: owned by uid ${st.uid}, not by you (uid ${uid})`);
-    if (st.mode & 0o022) throw fail('unsafe-tree', `refusing ${p}: writable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 700 on it`);
-  }
-}
 
 // ---- file names -------------------------------------------------------------------------
 
@@ -126,13 +115,8 @@ export type Read = { ok: true; task: Task } | { ok: false; id: string; reason: s
  */
 export function readTask(file: string, name = path.basename(file)): Read | undefined {
   const text = readTaskText(file);
-  if (typeof text !== 'string') return text && taskFromText(text, name);
-  // A worker reads a task before its claim and again after it, and the file nearly always says
-  // the same: the same text under the same name is not parsed twice. (A Read is never changed.)
-  if (memo?.text !== text || memo.name !== name) memo = { text, name, read: taskFromText(text, name) };
-  return memo.read;
+  return text === undefined ? undefined : taskFromText(text, name);
 }
-let memo: { text: string; name: string; read: Read } | undefined;
 
 /**
  * A task file's text, or why it cannot hold a task whatever it says. (A plain string: tasks-list's
@@ -191,11 +175,6 @@ export function taskFromText(read: TaskText, name: string): Read {
   } catch (err) {
     return invalid((err as Error).message);
   }
-}
-
-/** Append lines to a task file this process owns (one write: it lands whole or not at all). */
-export function appendTo(file: string, text: string): void {
-  fs.appendFileSync(file, text);
 }
 
 /** Move a task file between state dirs. False when it is no longer there (someone else won). */

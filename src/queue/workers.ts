@@ -12,8 +12,14 @@ import { writeAtomic } from '../persist/atomic.js';
 import { fail, isErrno } from '../errors.js';
 import { iso } from '../time.js';
 
-/** A worker on another host is presumed dead when its heartbeat is older than this. */
+/** A worker (or a task's launcher) on another host is presumed dead when its lease is older than this. */
 export const LEASE_MS = 60_000;
+
+/** The lease in force: TMUX_ORC_LEASE_MS, for tests and for networks slower than the default allows. */
+export function leaseMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.TMUX_ORC_LEASE_MS);
+  return Number.isFinite(v) && v >= 1000 ? v : LEASE_MS;
+}
 export const HEARTBEAT_MS = 5_000;
 
 export interface WorkerInfo {
@@ -32,7 +38,7 @@ const fileFor = (t: Tree, id: string, host = HOST) => path.join(t.dir('workers')
 
 /** True when the registry entry's process is alive (same host: pid + start time; else lease). */
 function entryAlive(host: string, pid: number, pidStart: string, heartbeat: number, now: number): boolean {
-  return host === HOST ? isAlive(pid, pidStart) : now - heartbeat < LEASE_MS;
+  return host === HOST ? isAlive(pid, pidStart) : now - heartbeat < leaseMs();
 }
 
 /** Register this process as worker `id`; refuses when a live worker already holds that id here. */

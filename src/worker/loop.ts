@@ -1,236 +1,241 @@
 /**
- * The worker loop. One tick: pick the next runnable queued task (due, dependencies done, in
- * name order), claim it with one rename, run it, append the result, move the file. Around it:
- * registration and heartbeat, stale recovery at start and periodically, and the stop protocol
- * (first SIGINT/SIGTERM drains, a second SIGINT cancels and requeues the current task).
+ * The worker loop. One tick: refresh → pick → claim → run → settle. Around it: registration and
+ * heartbeat, recovery of abandoned runs at start and periodically, the trust check before work
+ * is taken, and the stop protocol (the first SIGINT/SIGTERM drains; a second SIGINT, or a SIGHUP
+ * when the pane or session goes away, cancels the current task and requeues it).
+ *
+ * Its effects come in as dependencies (a store, a launcher, a clock, the pane, the signals), so
+ * tests drive it with fakes; worker-main.ts builds the real ones.
  */
-import { afterRun, interrupted, type RunResult } from '../queue/lifecycle.js';
-import { HOST, processStart } from '../persist/proc.js';
-import { recoverStale, sweepTmp } from '../queue/recover.js';
-import { apply, claim, record } from '../queue/transitions.js';
-import { checkSafe, ensureTree, logPath, move, readTask, taskPath, tree, type Tree } from '../queue/tree.js';
-import { freeWorkerId, HEARTBEAT_MS, register } from '../queue/workers.js';
-import { iso, formatDuration } from '../time.js';
-import { QueueView, type Pick as Choice } from './queue-view.js';
+import { afterRun, interrupted, workerError, type Move } from '../queue/lifecycle.js';
 import { describe } from '../errors.js';
-import { runTask } from './runner.js';
-import { createLauncher, type Launcher } from './launcher.js';
-import { watchQueue, type Waker } from './wake.js';
+import { formatDuration } from '../time.js';
+import type { Claim, Settled, WorkerStore } from '../store/worker-store.js';
+import type { Launcher } from './launcher.js';
+import { oneLine, paneWriter, type Say } from './pane.js';
+import { runTask, type Outcome } from './runner.js';
 
-export interface WorkerOptions {
-  root: string;
-  /** Worker number or name; default: the lowest free number on this host. */
-  id?: string;
-  /** Claim only tasks with this LABEL. */
-  label?: string;
-  /** No watcher: rescan every `rescanMs` (network filesystems). */
-  poll?: boolean;
-  /** How often the queue directory is read again, busy or idle (at most 2% of the time for a huge queue). */
-  rescanMs?: number;
-  /** How often running tasks of dead workers are looked for. */
-  staleCheckMs?: number;
-  /** SIGTERM → SIGKILL grace for timeouts and cancels. */
-  killGraceMs?: number;
-  /** Exit when nothing is queued for this worker (batch runs, benchmarks). */
-  untilEmpty?: boolean;
-  /** Where the pane lines go. */
-  out?: NodeJS.WritableStream;
-  err?: NodeJS.WritableStream;
+export interface Clock {
+  now(): number;
 }
 
-export async function runWorker(opts: WorkerOptions): Promise<void> {
-  const o = { rescanMs: opts.poll ? 500 : 2000, staleCheckMs: 10_000, killGraceMs: 5000, out: process.stdout, err: process.stderr, ...opts };
-  // A pane or pipe that went away must not take the worker with it (EPIPE on write).
-  for (const stream of [o.out, o.err] as NodeJS.WritableStream[]) stream.on('error', () => {});
-  const t = tree(o.root);
-  ensureTree(t);
-  checkSafe(t);
-  const id = o.id ?? freeWorkerId(t);
-  const reg = register(t, id);
-  // Lines that come together (a task's end and the next one's start) go out in one write: one
-  // wake-up of whatever shows the pane, not two. A start line is written at once, before the
-  // task's own output.
-  let pending = '';
-  let later: NodeJS.Immediate | undefined;
-  const flush = () => {
-    clearImmediate(later);
-    later = undefined;
-    if (pending) o.out.write(pending);
-    pending = '';
-  };
-  const say: Say = (line, now = false) => {
-    pending += `${iso(Date.now()).slice(11, 19)} worker-${id} ${line}\n`;
-    if (now) flush();
-    else later ??= setImmediate(flush);
-  };
-  const view = new QueueView(t, o.label);
-  const launcher = createLauncher({ out: o.out, err: o.err });
-  let waker: Waker | undefined;
+/** The signals a worker reacts to; `process` by default. */
+export interface Signals {
+  on(sig: NodeJS.Signals, fn: (sig: NodeJS.Signals) => void): unknown;
+  off(sig: NodeJS.Signals, fn: (sig: NodeJS.Signals) => void): unknown;
+}
+
+export interface WorkerDeps {
+  store: WorkerStore & { register(id?: string): { id: string; heartbeat: () => void; unregister: () => void } };
+  launcher: Launcher;
+  clock: Clock;
+  pane: { out: NodeJS.WritableStream };
+  signals: Signals;
+}
+
+export interface WorkerOptions {
+  /** Worker number or name; default: the lowest free number on this host. */
+  id?: string;
+  /** Shown in the ready line. */
+  label?: string;
+  /** How often the store is checked and re-read, busy or idle. */
+  rescanMs: number;
+  /** How often abandoned runs are looked for. */
+  staleCheckMs: number;
+  /** SIGTERM → SIGKILL grace for timeouts and cancels. */
+  killGraceMs: number;
+  /** How often a worker that has no disk space looks again. */
+  noSpaceRetryMs: number;
+  /** Exit when nothing is queued for this worker (batch runs, benchmarks). */
+  untilEmpty?: boolean;
+  /** Heartbeat period. */
+  heartbeatMs: number;
+}
+
+/** A unique claim token: this worker, this process, a counter. */
+let claims = 0;
+const newToken = (worker: string, now: number) => `${worker}.${process.pid}.${now.toString(36)}.${(claims++).toString(36)}`;
+
+export async function runWorker(d: WorkerDeps, o: WorkerOptions): Promise<void> {
+  const { store, launcher, clock } = d;
+  let id = o.id ?? '?';
+  const { say, flush } = paneWriter(d.pane.out, () => id, () => clock.now());
+  store.check();
+  const reg = store.register(o.id);
+  id = reg.id;
   const stop = { draining: false, cancel: new AbortController() };
-  let current: string | undefined;
+  let current: Claim | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (!stop.draining) {
+    if (sig === 'SIGHUP' || (stop.draining && sig === 'SIGINT')) {
       stop.draining = true;
-      say(current ? `${sig}: draining — finishing ${current}; press C-c again to cancel and requeue it` : `${sig}: stopping`);
-      waker?.poke();
-    } else if (sig === 'SIGINT' && current) {
-      say(`SIGINT again: cancelling ${current} and requeueing it`);
+      if (current) say(`${sig}: cancelling ${current.task.id} and requeueing it`);
       stop.cancel.abort();
+    } else if (!stop.draining) {
+      stop.draining = true;
+      say(current ? `${sig}: draining — finishing ${current.task.id}; press C-c again to cancel and requeue it` : `${sig}: stopping`);
     }
+    store.poke();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const timers = [setInterval(reg.heartbeat, HEARTBEAT_MS), setInterval(() => void recover(), o.staleCheckMs)];
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of sigs) d.signals.on(s, onSignal);
   let recovering = false;
   const recover = async () => {
     if (recovering) return;
     recovering = true;
     try {
-      for (const r of await recoverStale(t)) say(`recovered ${r.id} (${r.why}) → ${r.to}`);
+      for (const r of await store.recover()) say(`recovered ${r.id} (${r.why}) → ${r.to}`);
     } catch (err) {
-      say(`stale check failed: ${(err as Error).message}`);
+      say(`recovery failed: ${describe(err)}`);
     } finally {
       recovering = false;
     }
   };
-
-  const act = async (pick: Exclude<Choice, { kind: 'idle' }>) => {
-    if (pick.kind === 'invalid') {
-      if (move(t, 'queue', pick.name, 'failed')) say(`rejected ${pick.name}: ${pick.reason} → failed`);
-    } else if (pick.kind === 'doomed') {
-      if (claim(t, pick.name)) {
-        apply(t, 'running', pick.name, pick.task, pick.move);
-        view.finished(pick.task.id, 'failed');
-        say(`failed ${pick.task.id}: ${pick.move.append.find(([k]) => k === 'REASON')?.[1]}`);
-      }
-    } else if (claim(t, pick.name)) {
-      current = pick.name;
-      await runClaimed(t, pick.name, id, o, stop, say, view, launcher);
-    }
-  };
-
+  const timers = [setInterval(reg.heartbeat, o.heartbeatMs), setInterval(() => void recover(), o.staleCheckMs)];
+  const space = spaceNotice(say);
+  let checkedAt = clock.now();
   try {
-    sweepTmp(t);
     await recover();
-    waker = watchQueue(t.dir('queue'), view, !!o.poll);
-    waker.listen(); // before the first read of the directory, so nothing arrives unheard
-    say(`ready on ${t.root}${o.label ? ` (label ${o.label})` : ''}`);
+    say(`ready on ${store.where}${o.label ? ` (label ${o.label})` : ''}; launcher ${launcher.name}`);
     while (!stop.draining) {
-      // The view is read again every rescanMs (longer for a huge queue), busy or idle: a busy
-      // worker does not listen, and this is how it learns of a task that jumps the queue.
-      if (view.stale(Date.now(), o.rescanMs)) view.rescan();
-      const pick = view.next(Date.now());
-      if (pick.kind === 'idle') {
-        // Nothing to do: listen, and read the directory for what arrived while the worker was not.
-        if (waker.listen()) {
-          view.rescan();
-          continue;
-        }
-        if (o.untilEmpty && pick.empty) break;
-        const untilDue = pick.nextDue === undefined ? Infinity : pick.nextDue - Date.now();
-        await waker.wait(Math.min(o.rescanMs, untilDue));
+      // Checked again before work is taken: a tree made unsafe while we run stops us (exit 5).
+      const refresh = clock.now() - checkedAt >= o.rescanMs;
+      if (refresh) {
+        store.check();
+        checkedAt = clock.now();
+      }
+      const next = store.next(clock.now(), refresh);
+      if (next.kind === 'idle') {
+        if (o.untilEmpty && next.empty) break;
+        await store.wait(Math.min(o.rescanMs, next.nextDue === undefined ? Infinity : next.nextDue - clock.now()));
         continue;
       }
-      waker.pause();
-      view.drop(pick.name);
+      const taken = await store.take(next.name, newToken(id, clock.now()), clock.now());
+      if (taken.kind === 'skipped') {
+        if (taken.note) say(taken.note);
+        continue;
+      }
+      if (taken.kind === 'no-space') {
+        space.full(taken.why);
+        await store.wait(o.noSpaceRetryMs);
+        continue;
+      }
+      current = taken.claim;
       try {
-        await act(pick);
+        const ran = await run(d, o, id, taken.claim, stop.cancel.signal, say);
+        if (ran === 'no-space') {
+          space.full('no space left on device');
+          await store.wait(o.noSpaceRetryMs);
+        } else space.ok();
       } catch (err) {
         // One bad task, or a passing fs error, never kills the worker (DESIGN invariant 4).
         say(`error: ${describe(err)}`);
-        if (current) failClaimed(t, current, `worker-error: ${describe(err)}`);
-        await waker.wait(1000);
+        settleOrLeave(store, taken.claim, workerError(describe(err), clock.now()), say);
+        await store.wait(1000);
       } finally {
         current = undefined;
       }
     }
   } finally {
     timers.forEach(clearInterval);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    waker?.close();
+    for (const s of sigs) d.signals.off(s, onSignal);
+    store.close();
     launcher.close();
     reg.unregister();
     say('stopped', true);
+    flush();
   }
 }
 
-/** A line for the pane; `now`: written at once, with any lines waiting. */
-type Say = (line: string, now?: boolean) => void;
-
-let ownStart: string | undefined;
-/** This process's start time: with the pid, what names this worker to stale checks. Read once. */
-const selfStart = () => (ownStart ??= processStart(process.pid) ?? '');
-
-/** Move a task this worker holds to failed/ after an unexpected error, so it is never stuck in running/. */
-function failClaimed(t: Tree, name: string, reason: string): void {
-  try {
-    const r = readTask(taskPath(t, 'running', name));
-    if (r?.ok) apply(t, 'running', name, r.task, { to: 'failed', append: [['FINISHED', iso(Date.now())], ['STATUS', 'failed'], ['REASON', reason]] });
-    else if (r) move(t, 'running', name, 'failed');
-  } catch {
-    // the tree itself is failing; stale recovery will find the task once we are gone
-  }
-}
-
-/** Run a task this worker has just claimed, and move it on. */
-async function runClaimed(
-  t: Tree, name: string, id: string,
-  o: Required<Pick<WorkerOptions, 'killGraceMs' | 'out' | 'err'>> & WorkerOptions,
-  stop: { cancel: AbortController }, say: Say, view: QueueView, launcher: Launcher,
-): Promise<void> {
-  const read = readTask(taskPath(t, 'running', name));
-  if (!read) return;
-  if (!read.ok) {
-    move(t, 'running', name, 'failed');
-    say(`rejected ${name}: ${read.reason} → failed`);
-    return;
-  }
-  const task = read.task;
-  if (task.due > Date.now()) {
-    // Our cached view was out of date (the file was requeued with a later DUE): put it back.
-    move(t, 'running', name, 'queue');
-    view.add(name);
-    return;
-  }
-  const started = Date.now();
-  record(t, 'running', name, [['ATTEMPT', String(task.attempt)], ['WORKER', id], ['HOST', HOST], ['WORKER_PID', String(process.pid)],
-    ['WORKER_START', selfStart()], ['STARTED', iso(started)]]);
+/** Run a claimed task and settle it; 'no-space' when it went back to the queue for want of space. */
+async function run(d: WorkerDeps, o: WorkerOptions, worker: string, claim: Claim, cancel: AbortSignal, say: Say): Promise<'ran' | 'no-space' | 'lost'> {
+  const { store, clock } = d;
+  const { task } = claim;
+  const logs = store.logs(task.id);
   say(`start ${task.id} (attempt ${task.attempt}): ${oneLine(task.cmd)}`, true);
   const result = await runTask({
     task,
-    launcher,
-    env: [['TASK_ID', task.id], ['TASK_ROOT', t.root], ['TASK_ATTEMPT', String(task.attempt)], ['WORKER_ID', id]],
-    logOut: logPath(t, task.id, 'out'),
-    logErr: logPath(t, task.id, 'err'),
+    launcher: d.launcher,
+    file: store.file(claim),
+    record: store.startRecord(claim, worker, clock.now()),
+    env: [['TASK_ID', task.id], ['TASK_ROOT', store.where], ['TASK_ATTEMPT', String(task.attempt)], ['WORKER_ID', worker]],
+    logOut: logs.out,
+    logErr: logs.err,
     killGraceMs: o.killGraceMs,
-    record: taskPath(t, 'running', name),
-    cancel: stop.cancel.signal,
+    cancel,
   });
-  const now = Date.now();
-  const interruptedByUs = stop.cancel.signal.aborted;
-  const fresh = result.exitCode !== 0 || interruptedByUs ? readTask(taskPath(t, 'running', name)) : undefined;
-  const cancelledByUser = !!(fresh?.ok && fresh.task.cancelRequested);
-  const m = interruptedByUs && !cancelledByUser ? interrupted(now) : afterRun(task, { ...result, cancelled: cancelledByUser }, now);
-  apply(t, 'running', name, fresh?.ok ? fresh.task : task, m);
-  if (m.to === 'queue') view.add(name);
-  else view.finished(task.id, m.to as 'done' | 'failed');
-  say(`${endWord(m.to, m.append)} ${task.id}: ${summary(result)} in ${formatDuration(result.durationMs)}`);
+  if (result.lost) {
+    say(`lost ${task.id}: ${result.startError}; its process group was killed and nothing was recorded`);
+    return 'lost';
+  }
+  if (result.noSpace) {
+    store.giveBack(claim);
+    return 'no-space';
+  }
+  if (result.startError?.startsWith('launcher-died')) {
+    // The task is no longer held: recovery (under its lock) kills what is left and requeues it.
+    say(`${task.id}: ${result.startError}; requeueing it`);
+    for (const r of await store.recover()) say(`recovered ${r.id} (${r.why}) → ${r.to}`);
+    return 'lost';
+  }
+  const now = clock.now();
+  const userCancel = store.cancelRequested(claim);
+  const fresh = store.reread(claim) ?? task;
+  const m = cancel.aborted && !userCancel ? interrupted(now) : afterRun(fresh, { ...result, cancelled: userCancel }, now);
+  const settled = await settleWaitingForSpace(d, o, claim, m, say);
+  if (settled.kind === 'lost') say(`lost ${task.id}: ${settled.why}`);
+  else say(`${endWord(m)} ${task.id}: ${summary(result)} in ${formatDuration(result.durationMs)}`);
+  return 'ran';
 }
 
-function endWord(to: string, append: Array<[string, string]>): string {
-  if (to === 'queue') return `requeued (${append.find(([k]) => k === 'STATUS')?.[1]})`;
-  return to === 'done' ? 'done' : append.find(([k]) => k === 'STATUS')?.[1] ?? 'failed';
+/** Settle; on a full disk say so once and try again until there is space (the task stays held meanwhile). */
+async function settleWaitingForSpace(d: WorkerDeps, o: WorkerOptions, claim: Claim, m: Move, say: Say): Promise<Settled> {
+  const space = spaceNotice(say);
+  for (;;) {
+    try {
+      const s = d.store.settle(claim, m);
+      space.ok();
+      return s;
+    } catch (err) {
+      if (!isNoSpace(err)) throw err;
+      space.full(describe(err));
+      await d.store.wait(o.noSpaceRetryMs);
+    }
+  }
 }
 
-function summary(r: RunResult): string {
+function settleOrLeave(store: WorkerStore, claim: Claim, m: Move, say: Say): void {
+  try {
+    store.settle(claim, m);
+  } catch (err) {
+    say(`could not settle ${claim.task.id} (${describe(err)}); recovery will, once this worker is gone`);
+  }
+}
+
+/** "No space left" said once while the disk stays full, and once more when space is back. */
+function spaceNotice(say: Say): { full: (why: string) => void; ok: () => void } {
+  let full = false;
+  return {
+    full: (why) => {
+      if (!full) say(`no space left on device (${why}); waiting for space`);
+      full = true;
+    },
+    ok: () => {
+      if (full) say('space is back; carrying on');
+      full = false;
+    },
+  };
+}
+
+const isNoSpace = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException)?.code ?? '');
+
+function endWord(m: Move): string {
+  const status = m.append.find(([k]) => k === 'STATUS')?.[1];
+  if (m.to === 'queue') return `requeued (${status})`;
+  return m.to === 'done' ? 'done' : status ?? 'failed';
+}
+
+function summary(r: Outcome): string {
   if (r.startError) return r.startError;
   if (r.signal) return `signal ${r.signal}`;
   return `exit ${r.exitCode}`;
 }
-
-function oneLine(cmd: string): string {
-  const s = cmd.replace(/\s*\n\s*/g, ' ⏎ ');
-  return s.length > 120 ? `${s.slice(0, 119)}…` : s;
-}
-

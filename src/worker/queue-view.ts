@@ -10,7 +10,7 @@ import type { Task } from '../queue/task.js';
 import { dirNames, listNames, nameInfo, readTask, type Tree } from '../queue/tree.js';
 
 /** What the worker should do next. */
-export type Pick =
+export type Choice =
   | { kind: 'run'; name: string }
   | { kind: 'invalid'; name: string; reason: string }
   | { kind: 'doomed'; name: string; task: Task; move: Move }
@@ -112,7 +112,7 @@ export class QueueView {
   }
 
   /** The first queued task in dispatch order that this worker may act on now. */
-  next(now: number): Pick {
+  next(now: number): Choice {
     let nextDue: number | undefined;
     let candidates = 0;
     for (let i = this.start; i < this.names.length; i++) {

@@ -1,38 +1,43 @@
 /**
- * Runs one task: `bash -c CMD` (or a plain line's program itself, direct.ts) in its own process
- * group, in its CWD, with its ENV on top of the worker's environment; the launcher copies its
- * output to the pane and to its log files. A task is over when its command exits; whatever it
- * left running in its group is killed then.
+ * Runs one held task through the launcher: `bash -c CMD` (or a plain line's program itself,
+ * direct.ts) in its own process group, in its CWD, with its ENV on top of the worker's
+ * environment. Timeouts and cancels signal the whole group: SIGTERM, then SIGKILL after a grace.
  */
 import fs from 'node:fs';
 import type { Task } from '../queue/task.js';
 import type { RunResult } from '../queue/lifecycle.js';
 import { signalGroup } from '../persist/proc.js';
 import { nulIn, type Exit, type Launcher } from './launcher.js';
+import { longTimeout } from './timer.js';
 
 export interface RunOptions {
   task: Task;
   launcher: Launcher;
+  /** The held task file (the launcher records the claim and the task's group in it). */
+  file: string;
+  /** The claim record. */
+  record: string;
   /** Variables set for the task on top of the worker's environment (TASK_ID, …). */
   env: Array<[string, string]>;
   logOut: string;
   logErr: string;
   /** Between SIGTERM and SIGKILL when a task is timed out or cancelled. */
   killGraceMs: number;
-  /** The running task file: the launcher records the task's process group in it. */
-  record: string;
   /** Aborting it cancels the task (signal the group). */
   cancel: AbortSignal;
 }
 
-export async function runTask(o: RunOptions): Promise<RunResult> {
+/** A run's result, plus what only the worker needs: the launcher's lease was lost (touch nothing). */
+export type Outcome = RunResult & { lost?: boolean; noSpace?: boolean };
+
+export async function runTask(o: RunOptions): Promise<Outcome> {
   const started = Date.now();
   const { task } = o;
-  const result = (r: Partial<RunResult>): RunResult => ({
+  const result = (r: Partial<Outcome>): Outcome => ({
     exitCode: null, signal: null, timedOut: false, cancelled: false, durationMs: Date.now() - started, ...r,
   });
   if (task.cwd !== undefined && !isDir(task.cwd)) return result({ startError: `bad-cwd: ${task.cwd} is not a directory` });
-  const req = { cmd: task.cmd, cwd: task.cwd, env: [...o.env, ...task.env], out: o.logOut, err: o.logErr, record: o.record };
+  const req = { file: o.file, record: o.record, cmd: task.cmd, cwd: task.cwd, env: [...o.env, ...task.env], out: o.logOut, err: o.logErr };
   const nul = nulIn(req);
   if (nul) return result({ startError: `bad-task: ${nul} holds a NUL byte` });
 
@@ -44,8 +49,8 @@ export async function runTask(o: RunOptions): Promise<RunResult> {
     const pgid = launched.pgid();
     if (pgid !== undefined) signalGroup(pgid, sig);
   };
-  // SIGTERM to the group, SIGKILL after the grace period. The group is known a moment after the
-  // launch (the task records it before its command runs): until then, try again shortly.
+  // SIGTERM to the group, SIGKILL after the grace period. The group is recorded a moment after
+  // the launch, before the command runs: until then, try again shortly.
   const stop = () => {
     if (killTimer) return;
     if (launched.pgid() === undefined) {
@@ -56,17 +61,18 @@ export async function runTask(o: RunOptions): Promise<RunResult> {
     killTimer = setTimeout(() => signal('SIGKILL'), o.killGraceMs);
   };
   const onCancel = () => ((cancelled = true), stop());
-  const timeout = task.timeoutMs ? setTimeout(() => ((timedOut = true), stop()), task.timeoutMs) : undefined;
+  const timeout = task.timeoutMs ? longTimeout(() => ((timedOut = true), stop()), task.timeoutMs) : undefined;
   let exit: Exit | undefined;
   try {
     if (o.cancel.aborted) onCancel();
     else o.cancel.addEventListener('abort', onCancel, { once: true });
     exit = await launched.exit;
-    return result({ exitCode: exit.code, signal: exit.signal, timedOut, cancelled, startError: exit.error });
+    const noSpace = exit.error?.startsWith('no-space');
+    return result({ exitCode: exit.code, signal: exit.signal, timedOut, cancelled, startError: exit.error, lost: exit.lost, noSpace });
   } finally {
     // The launcher killed what the command left in its group; if it died, or we leave early, we do.
-    if (!exit || exit.error) signal('SIGKILL');
-    clearTimeout(timeout);
+    if (!exit || (exit.error && !exit.lost)) signal('SIGKILL');
+    timeout?.clear();
     clearTimeout(killTimer);
     o.cancel.removeEventListener('abort', onCancel);
   }

@@ -26,11 +26,11 @@ export const tasksClean: CommandModule<{ root?: string }, Args> = {
       .conflicts('hours', 'keep')
       .example('$0 tasks-clean --hours 48', 'cron-friendly: prints nothing, exits 0')
       .example('$0 tasks-clean --keep 1000 --dry-run', 'see what would go') as unknown as Argv<Args>,
-  handler: (argv) => {
+  handler: async (argv) => {
     for (const [k, v] of [['hours', argv.hours], ['keep', argv.keep]] as const) {
       if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw fail('usage', `--${k} must be a number >= 0`);
     }
-    const removed = clean(treeFrom(argv), { hours: argv.hours, keep: argv.keep, dryRun: argv.dryRun });
+    const removed = await clean(treeFrom(argv), { hours: argv.hours, keep: argv.keep, dryRun: argv.dryRun });
     if (argv.json) return printJson(removed);
     if (argv.dryRun || argv.verbose) {
       for (const r of removed) process.stdout.write(`${argv.dryRun ? 'would remove' : 'removed'} ${r.dir}/${r.id}\n`);

@@ -19,17 +19,17 @@ export const tasksRetry: CommandModule<{ root?: string }, Args> = {
       .option('all-failed', { type: 'boolean', describe: 'retry every failed task' })
       .example('$0 tasks-retry t0abc', 'retry one')
       .example('$0 tasks-retry --all-failed', 'retry all failed tasks') as unknown as Argv<Args>,
-  handler: (argv) => {
+  handler: async (argv) => {
     const t = treeFrom(argv);
     if (argv.allFailed) {
       if (argv.id) throw fail('usage', 'give an ID or --all-failed, not both');
-      for (const id of retryAllFailed(t)) process.stdout.write(`${id}\n`);
+      for (const id of await retryAllFailed(t)) process.stdout.write(`${id}\n`);
       return;
     }
     if (!argv.id) throw fail('usage', 'which task? give an ID, or --all-failed');
     const bad = idProblem(String(argv.id));
     if (bad) throw fail('usage', bad);
-    retry(t, String(argv.id));
+    await retry(t, String(argv.id));
     process.stdout.write(`${argv.id}\n`);
   },
 };

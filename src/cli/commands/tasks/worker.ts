@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { treeFrom } from '../../context.js';
-import { runWorker } from '../../../worker/loop.js';
+import { startWorker } from '../../../worker/main.js';
 import { leanHeap } from '../../../worker/heap.js';
 import { fail } from '../../../errors.js';
 
@@ -34,5 +34,5 @@ export async function runWorkerCommand(a: WorkerCommandArgs): Promise<void> {
     throw fail('usage', `--id ${JSON.stringify(a.id)}: use letters, digits, _ and -`);
   }
   leanHeap();
-  await runWorker({ root: treeFrom(a).root, id: a.id === undefined ? undefined : String(a.id), label: a.label, poll: a.poll, untilEmpty: a.untilEmpty });
+  await startWorker({ root: treeFrom(a).root, id: a.id === undefined ? undefined : String(a.id), label: a.label, poll: a.poll, untilEmpty: a.untilEmpty });
 }

@@ -1,0 +1,265 @@
+# The worker's launcher: one small Perl process per worker that claims its tasks, holds them and
+# runs them. perl-launcher.ts starts it and speaks to it; the protocol is described there.
+#
+# Why Perl: Node has no flock(2), and a task must be held by a kernel lock from before its claim
+# until after its settle (DESIGN invariant 3); and forking from this small process costs a
+# fraction of a fork of the ~80 MB worker. perl-base is part of every Debian and Ubuntu system.
+#
+# The claim: the queued file is opened (never through a symlink), checked (a regular file of
+# ours, one link, writable by nobody else), locked shared, then renamed into running/. The lock
+# moves with the file, so from the first instant in running/ the task is held; recoverers treat
+# an unheld running file as abandoned. The lock is kept until the worker says `release` (after it
+# has settled the task), so a worker that stops or stalls still holds its task, and a worker that
+# dies leaves the lock with this process until the task is over and its result recorded.
+#
+# Records (the claim record with the task's process group, then the result) are appended through
+# the held descriptor in one write each; a write that does not land whole is cut back, so the
+# file never holds half a record.
+use strict;
+no warnings 'once';
+
+# Arguments: bash, the pane's stdout and stderr descriptors, open(2) flag values (this machine's,
+# passed in by Node: Fcntl.pm or POSIX.pm would add megabytes to a process that forks for every
+# task), the lease in seconds, and the signal names by number.
+my ($bash, $pane_out, $pane_err, $flags, $lease, $signames) = @ARGV;
+# (Numbers, not strings: | on two strings is a bitwise or of their characters.)
+my ($O_WRONLY, $O_APPEND, $O_CREAT, $O_NOFOLLOW, $O_RDWR, $O_NONBLOCK) = map { 0 + $_ } split /,/, $flags;
+my @signame = split /,/, $signames;
+sub LOCK_SH () { 1 } sub LOCK_NB () { 4 } sub WNOHANG () { 1 }
+$| = 1;
+# A pane that went away must not take the launcher with it. Caught, not ignored: exec resets a
+# caught signal, so the child need not.
+$SIG{PIPE} = sub {};
+my $exited = 0;        # set by a command's exit, which also interrupts the select below
+$SIG{CHLD} = sub { $exited = 1 };
+# The pane: written by us, never inherited by a task (a dup above fd 2 is close-on-exec).
+my @pane = map { my ($fd, $fh); open($fd, '>&=', $_) && open($fh, '>&', $fd) && close($fd) or die "pane fd $_: $!"; $fh } $pane_out, $pane_err;
+open(my $null, '<', '/dev/null') or die "/dev/null: $!";
+opendir(my $home, '.') or die "cwd: $!";
+my %base = %ENV;
+my $W; # the child's end of the failure pipe
+my ($held, $held_path, @held_id); # the task this process holds: descriptor, path in running/, (dev, ino)
+
+sub fail { syswrite $W, "$_[0]: $!"; exit 126 }
+
+# Write all of $buf, waiting out a non-blocking descriptor; false on any other error.
+sub put {
+  my ($fh, $buf) = @_;
+  for (my $off = 0; $off < length $buf;) {
+    my $n = syswrite($fh, $buf, length($buf) - $off, $off);
+    if (defined $n) { $off += $n; next }
+    return 0 unless $!{EAGAIN} || $!{EINTR};
+    my $win = '';
+    vec($win, fileno($fh), 1) = 1;
+    select(undef, $win, undef, 1);
+  }
+  1;
+}
+
+# Append a record to the held task file, whole or not at all: undef when it landed, else why not.
+sub record {
+  my $text = shift;
+  my $size = (stat $held)[7];
+  my $n = syswrite($held, $text);
+  return undef if defined $n && $n == length $text;
+  my $why = defined $n ? 'short write' : "$!";
+  truncate($held, $size);
+  $why;
+}
+
+# Whether the path in running/ still names the file we hold (a recoverer on another host that
+# could not see our lock moves it away; a new version is a new file).
+sub still_ours {
+  my @st = lstat $held_path;
+  @st && $st[0] == $held_id[0] && $st[1] == $held_id[1];
+}
+
+sub release { close $held if $held; ($held, $held_path, @held_id) = () }
+
+# Take a queued task: check, lock, rename into running/.
+sub claim {
+  my ($from, $to) = @_;
+  release();
+  my $fh;
+  if (!sysopen($fh, $from, $O_RDWR | $O_APPEND | $O_NOFOLLOW | $O_NONBLOCK)) {
+    return 'gone' if $!{ENOENT};
+    return 'bad a symlink' if $!{ELOOP};
+    return "bad unreadable ($!)";
+  }
+  my @st = stat $fh;
+  return 'bad not a regular file' unless -f _;
+  return "bad owned by uid $st[4], not by the worker's uid $<" if $st[4] != $<;
+  return sprintf('bad writable by group or others (mode %o)', $st[2] & 07777) if $st[2] & 022;
+  return "bad a hard link ($st[3] links)" if $st[3] != 1;
+  return 'busy' unless flock($fh, LOCK_SH | LOCK_NB);
+  if (!rename($from, $to)) {
+    my $why = "$!";
+    return 'gone' if $!{ENOENT} && !-e $from;
+    return "error claim $from: $why" . ($!{ENOENT} ? ' (the running directory is missing)' : '');
+  }
+  ($held, $held_path, @held_id) = ($fh, $to, @st[0, 1]);
+  return 'claimed' if still_ours();
+  # queue/ held another file by the time of the rename (it was replaced after our open): put it back.
+  rename($to, $from);
+  release();
+  'gone';
+}
+
+# Now in clock ticks since boot (USER_HZ: 100 on Linux), so no later than the start time of a
+# child forked next: with the group id it names the task's processes for recovery.
+my $uptime;
+open($uptime, '<', '/proc/uptime') or $uptime = undef;
+sub since {
+  $uptime && sysseek($uptime, 0, 0) && sysread($uptime, my $text, 64) or return 0;
+  my ($s, $cs) = $text =~ /^(\d+)\.(\d\d)/;
+  $s * 100 + $cs;
+}
+
+# Open a log for appending, never through a symlink or into a file linked elsewhere.
+sub open_log {
+  my ($file, $create) = @_;
+  sysopen(my $fh, $file, $O_WRONLY | $O_APPEND | $O_NOFOLLOW | ($create ? $O_CREAT : 0), 0600) or return (undef, "open $file: $!");
+  my @st = stat $fh;
+  return (undef, "open $file: not a regular file") unless -f _;
+  return (undef, "open $file: a hard link") if $st[3] != 1;
+  return (undef, "open $file: owned by uid $st[4]") if $st[4] != $<;
+  ($fh, undef);
+}
+
+# A log that exists must be writable now (it is created later, on the task's first output).
+sub unwritable {
+  my $file = shift;
+  return undef unless -e $file || -l $file;
+  my ($fh, $why) = open_log($file, 0);
+  $why;
+}
+
+# Variables that make bash do more than exec the program (direct.ts): read a file first, set
+# options, define functions. The worker's own are looked at once, a task's with each task.
+my $BASHY = qr/^(BASH_ENV|SHELLOPTS|BASHOPTS)$|^BASH_FUNC_/;
+my $bashy = grep { /$BASHY/ } keys %base;
+my ($path_seen, @path_dirs); # the PATH last searched, split
+
+# For the words of a plain command (direct.ts), in its directory and environment: the program
+# bash would exec, with the variables bash would set; undef when bash had better run the line.
+sub plain_program {
+  my ($prog, @task_keys) = @_;
+  return undef if $bashy || grep { /$BASHY/ } @task_keys;
+  my $path = $prog =~ m{/} ? $prog : undef;
+  if (!defined $path) {
+    my $p = $ENV{PATH} // '';
+    ($path_seen, @path_dirs) = ($p, map { length ? $_ : '.' } split /:/, $p, -1) unless defined $path_seen && $p eq $path_seen;
+    for (@path_dirs) { $path = "$_/$prog"; last if -f $path && -x _; undef $path }
+  }
+  return undef if !defined $path;
+  return undef if defined $ENV{OLDPWD} && !-d $ENV{OLDPWD};
+  return undef if ($ENV{SHLVL} //= 0) !~ /^\d{1,3}$/ || $ENV{SHLVL} >= 999;
+  my @here = stat '.';
+  my @pwd = defined $ENV{PWD} ? stat $ENV{PWD} : ();
+  $ENV{PWD} = readlink '/proc/self/cwd' unless @pwd && $pwd[0] == $here[0] && $pwd[1] == $here[1];
+  $ENV{_} = $path;
+}
+
+# Put the worker's environment back after a fork: only the variables a task set, and those
+# plain_program sets, changed.
+sub restore_env {
+  for (@_) { exists $base{$_} ? ($ENV{$_} = $base{$_}) : delete $ENV{$_} }
+}
+
+# Run the held task. The child waits on a pipe until its claim record, with its process group,
+# has landed in the task file, so no command runs unrecorded; a full disk means it never runs.
+sub run {
+  my ($record, $out, $err, $cwd, $cmd, $direct, @env) = @_;
+  return 'error worker-error: no task is held' unless $held;
+  if (my $why = unwritable($out) // unwritable($err)) { return "error spawn-error: $why" }
+  my $since = since();
+  if (length $cwd && !chdir $cwd) { return "error spawn-error: cd $cwd: $!" }
+  my %task = map { split /=/, $_, 2 } @env;
+  @ENV{keys %task} = values %task;
+  my @set = (keys %task, qw(PWD _ SHLVL));
+  my @argv = split / /, $direct;
+  my $path = @argv ? plain_program($argv[0], keys %task) : undef;
+  my ($go_r, $go_w, $r, $out_r, $out_w, $err_r, $err_w);
+  pipe($go_r, $go_w) && pipe($r, $W) && pipe($out_r, $out_w) && pipe($err_r, $err_w) or do { chdir $home; restore_env(@set); return "error spawn-error: pipe: $!" };
+  my $pid = fork;
+  if ($pid == 0) {
+    setpgrp(0, 0);
+    close $go_w;
+    sysread($go_r, my $go, 1) or exit 125; # the record did not land: do not run
+    open(STDIN, '<&', $null) && open(STDOUT, '>&', $out_w) && open(STDERR, '>&', $err_w) or fail('dup');
+    no warnings;
+    exec { $path } @argv if defined $path;
+    exec { $bash } 'bash', '-c', $cmd;
+    fail("exec $bash");
+  }
+  chdir $home if length $cwd;
+  restore_env(@set);
+  if (!defined $pid) { return "error spawn-error: fork: $!" }
+  close $_ for $go_r, $W, $out_w, $err_w;
+  if (my $why = record("${record}PGID=$pid\nPGID_START=$since\n")) {
+    close $go_w;
+    waitpid($pid, 0);
+    return $why =~ /No space|quota/i ? "error no-space: $why" : "error record: $why";
+  }
+  syswrite($go_w, 'g');
+  close $go_w;
+
+  # Copy the output until the command has exited and its pipes are closed. Its leftovers in the
+  # group are killed when it exits; a process that left the group may hold a pipe open, so after
+  # the exit we read only while output keeps coming, for at most two seconds. Meanwhile the
+  # lease is renewed (the file's mtime); a lease found lapsed means this process was stopped
+  # longer than the lease, and if the task was taken from us meanwhile it is killed at once.
+  my @pipe = ($out_r, $err_r);
+  my @file = ($out, $err);
+  my (@log, @tried, $status, $ended, $logerr, $lost);
+  my $renewed = time;
+  while (grep { $_ } @pipe) {
+    my $rin = '';
+    vec($rin, fileno $pipe[$_], 1) = 1 for grep { $pipe[$_] } 0, 1;
+    my $n = select(my $rout = $rin, undef, undef, defined $status ? 0.05 : 1);
+    for my $i (grep { $n > 0 && $pipe[$_] && vec($rout, fileno $pipe[$_], 1) } 0, 1) {
+      my $got = sysread($pipe[$i], my $buf, 65536);
+      next if !defined $got && $!{EINTR};
+      if (!$got) { close $pipe[$i]; $pipe[$i] = undef; next }
+      if (!$tried[$i]++) { ($log[$i], my $why) = open_log($file[$i], 1); $logerr //= $why }
+      put($log[$i], $buf) or $logerr //= "write $file[$i]: $!" if $log[$i];
+      put($pane[$i], $buf) or $pane[$i] = undef if $pane[$i];
+    }
+    last if defined $status && ($n == 0 || time > $ended);
+    if (!defined $status && time - $renewed >= $lease / 3) {
+      if (time - $renewed > $lease && !still_ours()) { $lost = 1; kill 'KILL', -$pid }
+      utime(undef, undef, $held) unless $lost;
+      $renewed = time;
+    }
+    # A check after a quiet second or a SIGCHLD: a leftover that keeps writing never hides the exit.
+    if (($n <= 0 || $exited) && !defined $status) {
+      $exited = 0;
+      if (waitpid($pid, WNOHANG) == $pid) { ($status, $ended) = ($?, time + 2); kill 'KILL', -$pid }
+    }
+  }
+  if (!defined $status) { waitpid($pid, 0); $status = $? }
+  kill 'KILL', -$pid;
+  return 'lost lease lapsed and the task was taken over' if $lost;
+  # The child is gone: what it wrote here is why it could not exec (nothing, once it did).
+  sysread($r, my $why, 4096);
+  if (length($why //= '')) { $why =~ s/\n/ /g; return "error spawn-error: $why" }
+  my $sig = $status & 127;
+  my $result = $sig ? 'SIGNAL=' . ($signame[$sig] // "SIG$sig") . "\n" : 'EXIT=' . ($status >> 8) . "\n";
+  # The result, where recovery finds it should the worker be gone by now. Not recorded (a full
+  # disk): the worker still has it, and records it when it settles the task.
+  record($result) if still_ours();
+  return "error log-error: $logerr" if defined $logerr;
+  $sig ? "signal $sig" : 'exit ' . ($status >> 8);
+}
+
+# Requests: `<bytes>\n` then NUL-separated fields, the first the verb. Replies: one line each,
+# except `release`, which has none.
+while (defined(my $len = <STDIN>)) {
+  chomp $len;
+  (read(STDIN, my $req, $len) // 0) == $len or last;
+  my ($verb, @f) = split /\0/, $req, -1;
+  if ($verb eq 'claim') { print claim(@f), "\n" }
+  elsif ($verb eq 'run') { print run(@f), "\n" }
+  elsif ($verb eq 'release') { release() }
+  else { print "error unknown request $verb\n" }
+}

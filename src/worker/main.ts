@@ -1,0 +1,36 @@
+/** A worker with its real dependencies: the tree's store, the Perl launcher, the clock, the pane, process signals. */
+import { treeWorkerStore } from '../queue/worker-store.js';
+import { HEARTBEAT_MS, leaseMs } from '../queue/workers.js';
+import { chooseLauncher } from './choose-launcher.js';
+import { runWorker } from './loop.js';
+import { PerlLauncher } from './perl-launcher.js';
+
+export interface StartOptions {
+  root: string;
+  id?: string;
+  label?: string;
+  poll?: boolean;
+  untilEmpty?: boolean;
+  /** Defaults from the environment: TMUX_ORC_STALE_CHECK_MS, TMUX_ORC_LEASE_MS. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const ms = (v: string | undefined, fallback: number) => (v !== undefined && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : fallback);
+
+export async function startWorker(o: StartOptions): Promise<void> {
+  const env = o.env ?? process.env;
+  const out = process.stdout;
+  const err = process.stderr;
+  // A pane or pipe that went away must not take the worker with it (EPIPE on write).
+  for (const stream of [out, err]) stream.on('error', () => {});
+  const launcher = new PerlLauncher({ ...chooseLauncher(env), paneFds: [out.fd, err.fd], leaseMs: leaseMs(env) });
+  const rescanMs = o.poll ? 500 : 2000;
+  const store = treeWorkerStore({ root: o.root, label: o.label, holder: launcher, poll: o.poll, rescanMs });
+  await runWorker(
+    { store, launcher, clock: { now: Date.now }, pane: { out }, signals: process },
+    {
+      id: o.id, label: o.label, untilEmpty: o.untilEmpty, rescanMs,
+      staleCheckMs: ms(env.TMUX_ORC_STALE_CHECK_MS, 10_000), killGraceMs: 5000, noSpaceRetryMs: 1000, heartbeatMs: HEARTBEAT_MS,
+    },
+  );
+}

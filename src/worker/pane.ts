@@ -1,0 +1,32 @@
+/**
+ * The worker's lines in its pane. Lines that come together (a task's end and the next one's
+ * start) go out in one write: one wake-up of whatever shows the pane, not two. A start line is
+ * written at once, before the task's own output.
+ */
+import { iso } from '../time.js';
+
+/** A line for the pane; `now`: written at once, with any lines waiting. */
+export type Say = (line: string, now?: boolean) => void;
+
+export function paneWriter(out: NodeJS.WritableStream, worker: () => string, clock: () => number = Date.now): { say: Say; flush: () => void } {
+  let pending = '';
+  let later: NodeJS.Immediate | undefined;
+  const flush = () => {
+    clearImmediate(later);
+    later = undefined;
+    if (pending) out.write(pending);
+    pending = '';
+  };
+  const say: Say = (line, now = false) => {
+    pending += `${iso(clock()).slice(11, 19)} worker-${worker()} ${line}\n`;
+    if (now) flush();
+    else later ??= setImmediate(flush);
+  };
+  return { say, flush };
+}
+
+/** A command for a pane line: one line, at most 120 characters. */
+export function oneLine(cmd: string): string {
+  const s = cmd.replace(/\s*\n\s*/g, ' ⏎ ');
+  return s.length > 120 ? `${s.slice(0, 119)}…` : s;
+}
