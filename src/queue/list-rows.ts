@@ -50,7 +50,7 @@ export function rowsFor(t: Tree, { dir, names }: NameBatch, now: number): TaskRo
   const rows: TaskRow[] = [];
   for (const name of names) {
     const file = `${dirPath}/${name}`;
-    const text = readTaskText(file);
+    const text = readTaskText(file, dir === 'failed'); // where quarantined files are: say why
     if (text) rows.push(rowFor(dir, file, taskFromText(text, name), now));
   }
   return rows;
@@ -59,7 +59,7 @@ export function rowsFor(t: Tree, { dir, names }: NameBatch, now: number): TaskRo
 /** What readTaskText reads of each file of a batch, in its order (undefined: gone). */
 export function readTexts(t: Tree, { dir, names }: NameBatch): Array<TaskText | undefined> {
   const dirPath = t.dir(dir);
-  return names.map((name) => readTaskText(`${dirPath}/${name}`));
+  return names.map((name) => readTaskText(`${dirPath}/${name}`, dir === 'failed'));
 }
 
 /** The rows of a batch from what readTexts read of it: the same rows as rowsFor. */

@@ -13,7 +13,6 @@ import { RECORD_KEYS, type Task } from './task.js';
 import type { Dir, Move } from './lifecycle.js';
 import { taskPath, type Tree } from './tree.js';
 import { isErrno } from '../errors.js';
-import { iso } from '../time.js';
 
 /** How a transition went: done; the source was gone (someone else moved it); or the destination existed. */
 export type Outcome = 'moved' | 'gone' | 'exists';
@@ -62,13 +61,12 @@ function renameInto(src: string, dest: string): Outcome {
 }
 
 /**
- * A queued file that must not be run (a symlink, a hard link, another user's, writable by
- * others): it is not read, changed or moved; a record of ours takes its place in failed/ and
- * its name leaves queue/.
+ * A queued file that must not be run (a symlink, a hard link, a directory, another user's file,
+ * one writable by others): moved to failed/ as it is, never opened for writing; whoever reads it
+ * there is told why by the same checks (readTaskText's strict reading, launcher.pl's claim).
  */
-export function quarantine(t: Tree, name: string, id: string, reason: string, now: number): Outcome {
-  const text = encode([['ID', id], ['CMD', '# quarantined, never run'], ['FINISHED', iso(now)], ['STATUS', 'failed'], ['REASON', `invalid: ${reason}`]]);
-  return replaceInto(t, 'queue', name, 'failed', text);
+export function quarantine(t: Tree, name: string): Outcome {
+  return renameInto(taskPath(t, 'queue', name), taskPath(t, 'failed', name));
 }
 
 function replaceInto(t: Tree, from: Dir, name: string, to: Dir, text: string): Outcome {

@@ -113,8 +113,8 @@ export type Read = { ok: true; task: Task } | { ok: false; id: string; reason: s
  * returns undefined only when the file is gone (someone else moved it). `name` is the file's
  * base name, for callers that have it already (tasks-list reads 100,000 files).
  */
-export function readTask(file: string, name = path.basename(file)): Read | undefined {
-  const text = readTaskText(file);
+export function readTask(file: string, name = path.basename(file), strict = false): Read | undefined {
+  const text = readTaskText(file, strict);
   return text === undefined ? undefined : taskFromText(text, name);
 }
 
@@ -128,7 +128,7 @@ export type TaskText = string | { invalid: string };
  * The reading half of readTask: the file's text, without following symlinks; undefined when the
  * file is gone. (tasks-list runs it on a helper thread and taskFromText on the main thread.)
  */
-export function readTaskText(file: string): TaskText | undefined {
+export function readTaskText(file: string, strict = false): TaskText | undefined {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
@@ -138,6 +138,8 @@ export function readTaskText(file: string): TaskText | undefined {
     return { invalid: `unreadable (${(err as NodeJS.ErrnoException).code})` };
   }
   try {
+    const unsafe = strict ? unsafeFile(fs.fstatSync(fd)) : undefined;
+    if (unsafe) return { invalid: unsafe };
     // One read(2) into a reused buffer, no fstat: a short read of a regular file is its end,
     // and a file that fills the buffer is over the limit. (Half the syscalls of readFileSync.)
     const buf = (scratch ??= Buffer.allocUnsafe(MAX_TASK_BYTES + 1));
@@ -163,6 +165,18 @@ export function readTaskText(file: string): TaskText | undefined {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Why a file must not be run even if it reads as a task: someone else could change it, or it is
+ * also a file outside the tree (DESIGN invariant 6). Costs an fstat, so listings skip it.
+ */
+export function unsafeFile(st: fs.Stats, uid = process.getuid?.()): string | undefined {
+  if (!st.isFile()) return undefined; // read() says what it is
+  if (st.nlink > 1) return `a hard link (${st.nlink} links)`;
+  if (uid !== undefined && st.uid !== uid) return `owned by uid ${st.uid}, not by the worker's uid ${uid}`;
+  if (st.mode & 0o022) return `writable by group or others (mode ${(st.mode & 0o7777).toString(8)})`;
+  return undefined;
 }
 
 /** The parsing half of readTask: the task in what was read from the file `name`, or why it is invalid. */

@@ -11,7 +11,7 @@ import { notDue, rejected, type Move } from './lifecycle.js';
 import { cancelMarker, clearCancel } from './cancel-marker.js';
 import { recoverStale, sweepTmp } from './recover.js';
 import { moveUnchanged, quarantine, settle } from './transitions.js';
-import { ensureTree, logPath, nameInfo, readTaskText, taskFromText, taskPath, tree, type Tree } from './tree.js';
+import { ensureTree, logPath, readTaskText, taskFromText, taskPath, tree, type Tree } from './tree.js';
 import { checkSafe, rootIdentity } from './trust.js';
 import { freeWorkerId, register } from './workers.js';
 import { QueueView, type Choice } from '../worker/queue-view.js';
@@ -89,10 +89,9 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     view.drop(name);
     sameRoot();
     const reply = await o.holder.claim(taskPath(t, 'queue', name), taskPath(t, 'running', name));
-    const id = nameInfo(name).id ?? name;
     if (reply.kind === 'gone' || reply.kind === 'busy') return { kind: 'skipped' };
     if (reply.kind === 'bad') {
-      const out = quarantine(t, name, id, reply.reason, now);
+      const out = quarantine(t, name);
       return { kind: 'skipped', note: out === 'moved' ? `quarantined ${name}: ${reply.reason} → failed (not run)` : undefined };
     }
     if (reply.kind === 'error') {
@@ -132,7 +131,9 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     if (!h || !st || st.ino !== h.ino) return undefined;
     const text = readTaskText(file);
     const r = typeof text === 'string' ? taskFromText(text, claim.name) : undefined;
-    if (!r?.ok || r.task.owner?.claim !== claim.token) return undefined;
+    // Its token, or no record at all yet (the launcher refused to start it before writing one).
+    const token = r?.ok ? r.task.owner?.claim : undefined;
+    if (!r?.ok || (token !== undefined && token !== claim.token)) return undefined;
     return { task: r.task, text: text as string };
   };
 

@@ -1,4 +1,5 @@
 /** A worker with its real dependencies: the tree's store, the Perl launcher, the clock, the pane, process signals. */
+import fs from 'node:fs';
 import { treeWorkerStore } from '../queue/worker-store.js';
 import { HEARTBEAT_MS, leaseMs } from '../queue/workers.js';
 import { chooseLauncher } from './choose-launcher.js';
@@ -11,6 +12,10 @@ export interface StartOptions {
   label?: string;
   poll?: boolean;
   untilEmpty?: boolean;
+  /** How often queue/ is read again (default 2 s, 0.5 s when polling). */
+  rescanMs?: number;
+  /** The pane: one descriptor for the worker's lines and its tasks' output (default: stdout and stderr). */
+  paneFd?: number;
   /** Defaults from the environment: TMUX_ORC_STALE_CHECK_MS, TMUX_ORC_LEASE_MS. */
   env?: NodeJS.ProcessEnv;
 }
@@ -19,12 +24,13 @@ const ms = (v: string | undefined, fallback: number) => (v !== undefined && /^\d
 
 export async function startWorker(o: StartOptions): Promise<void> {
   const env = o.env ?? process.env;
-  const out = process.stdout;
-  const err = process.stderr;
+  const out: NodeJS.WritableStream = o.paneFd === undefined ? process.stdout : fs.createWriteStream('', { fd: o.paneFd, autoClose: false });
+  const fds: [number, number] = o.paneFd === undefined ? [1, 2] : [o.paneFd, o.paneFd];
   // A pane or pipe that went away must not take the worker with it (EPIPE on write).
-  for (const stream of [out, err]) stream.on('error', () => {});
-  const launcher = new PerlLauncher({ ...chooseLauncher(env), paneFds: [out.fd, err.fd], leaseMs: leaseMs(env) });
-  const rescanMs = o.poll ? 500 : 2000;
+  out.on('error', () => {});
+  process.stderr.on('error', () => {});
+  const launcher = new PerlLauncher({ ...chooseLauncher(env), paneFds: fds, leaseMs: leaseMs(env) });
+  const rescanMs = o.rescanMs ?? (o.poll ? 500 : 2000);
   const store = treeWorkerStore({ root: o.root, label: o.label, holder: launcher, poll: o.poll, rescanMs });
   await runWorker(
     { store, launcher, clock: { now: Date.now }, pane: { out }, signals: process },

@@ -91,8 +91,10 @@ test('an open run has an owner; a closed one does not', () => {
   assert.equal([open.owner?.worker, open.owner?.pid, open.owner?.pgid], ['0', 10, 11]);
   const closed = task('WORKER_PID=10\nSTATUS=failed\n');
   assert.is(closed.owner, undefined);
-  assert.ok(task('WORKER_PID=10\nCANCEL=2026-01-01T00:00:00Z\n').cancelRequested);
-  assert.not.ok(task('CANCEL=2026-01-01T00:00:00Z\nWORKER_PID=10\nSTATUS=failed\nWORKER_PID=11\n').cancelRequested);
+  // The claim token and the launcher's result belong to the open run only.
+  const ran = task('WORKER_PID=10\nCLAIM=a\nEXIT=0\nSTATUS=done\nWORKER_PID=11\nCLAIM=b\n');
+  assert.equal([ran.owner?.claim, ran.owner?.result], ['b', undefined]);
+  assert.equal(task('WORKER_PID=11\nCLAIM=b\nSIGNAL=SIGKILL\n').owner?.result, { exit: undefined, signal: 'SIGKILL' });
 });
 
 test.run();

@@ -15,11 +15,10 @@ const file = path.join(dir, name);
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('the same text is read as before; a changed file is read as it is now', () => {
+test('a changed file is read as it is now', () => {
   fs.writeFileSync(file, 'ID=a1\nCMD=true\n');
   const first = readTask(file);
   assert.ok(first?.ok && first.task.due === 0);
-  assert.is(readTask(file), first, 'unchanged text: the same result');
   fs.appendFileSync(file, 'DUE=2030-01-01T00:00:00.000Z\n');
   const later = readTask(file);
   assert.ok(later?.ok && later.task.due === Date.parse('2030-01-01T00:00:00.000Z'), 'the appended DUE is seen');

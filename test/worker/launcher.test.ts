@@ -1,11 +1,12 @@
 /**
- * How tasks are started: through the worker's Perl launcher, and through the Node fallback
- * (TMUX_ORC_LAUNCHER=node, what a machine without perl gets). Both must give the same record.
+ * How tasks are started: through the worker's Perl launcher (launcher.pl), which also holds each
+ * claim under a kernel lock. Its program is checked by `perl -c`; a worker without perl refuses.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
-import { start, testEnv, waitFor } from '../helpers.ts';
+import { execFileSync } from 'node:child_process';
+import { cli, REPO, start, testEnv, waitFor } from '../helpers.ts';
 import { enqueue, field, groupAlive, locate, treeSuite } from './tree-helpers.ts';
 
 const L = treeSuite('launcher');
@@ -33,9 +34,9 @@ const cases: Array<[string, string[], string, string | undefined, string | undef
   ['output without a newline, then a long line', ['--', 'printf partial; head -c 200000 /dev/zero | tr "\\0" x'], 'done', '0', undefined, undefined, `partial${'x'.repeat(200_000)}`, undefined],
 ];
 
-for (const launcher of ['perl', 'node']) {
-  L(`${launcher} launcher: exit codes, signals, env, cwd, logs and the pane`, async ({ root }) => {
-    const w = worker(root, launcher);
+{
+  L('exit codes, signals, env, cwd, logs and the pane', async ({ root }) => {
+    const w = worker(root, 'perl');
     const ids: string[] = [];
     for (const [, args] of cases) ids.push(await enqueue(root, ...args));
     for (const [i, [what, , status, exit, signal, reason, out, err]] of cases.entries()) {
@@ -55,7 +56,7 @@ for (const launcher of ['perl', 'node']) {
     assert.match(field(await ended(root, 'no-log'), 'REASON')!, /^spawn-error: open \S*no-log\.out: (Is a directory|EISDIR)/);
     await enqueue(root, '-i', 'lost-log', '--', 'mkdir "$TASK_ROOT/logs/$TASK_ID.err"; echo to-stderr >&2; echo to-stdout');
     const lost = await ended(root, 'lost-log');
-    assert.equal([field(lost, 'STATUS'), field(lost, 'EXIT')], ['failed', undefined], lost);
+    assert.equal([field(lost, 'STATUS'), field(lost, 'EXIT')], ['failed', '0'], lost); // the command ran and exited 0; its log did not take it
     assert.match(field(lost, 'REASON')!, /^log-error: open \S*lost-log\.err: (Is a directory|EISDIR)/);
     assert.is(log(root, 'lost-log', 'out'), 'to-stdout\n', 'the other stream is still logged');
     await waitFor('the pane still shows what could not be logged', () => w.err().includes('to-stderr'));
@@ -75,9 +76,9 @@ L('a running task\'s output reaches the pane while it runs; its leftovers are ki
   await waitFor('no survivor in the task group', () => groupAlive(pgid).length === 0);
 });
 
-for (const launcher of ['perl', 'node']) {
-  L(`${launcher} launcher: a task ends when its command exits, even while a leftover keeps writing to its output`, async ({ root }) => {
-    worker(root, launcher);
+{
+  L('a task ends when its command exits, even while a leftover keeps writing to its output', async ({ root }) => {
+    worker(root, 'perl');
     const id = await enqueue(root, '--', '(while :; do echo tick; done) & sleep 0.5; echo main-done');
     const text = await ended(root, id);
     assert.is(field(text, 'STATUS'), 'done');
@@ -139,20 +140,30 @@ L('the command starts only after its process group is in the task file', async (
   assert.is(recorded, `PGID=${own.replace('own=', '')}`);
 });
 
-L('a killed launcher fails its task with a reason; the worker starts another one and goes on', async ({ root }) => {
+L('a killed launcher: its task is requeued (its group killed) and runs again; the worker goes on', async ({ root }) => {
   const w = worker(root, 'perl');
-  const a = await enqueue(root, '--', 'echo started; sleep 300');
+  const a = await enqueue(root, '--', 'echo started; [ "$TASK_ATTEMPT" = 1 ] && sleep 300; echo second');
   await waitFor('a has started', () => fs.existsSync(path.join(root, 'logs', `${a}.out`)) && log(root, a, 'out') === 'started\n');
   const pgid = Number(field(locate(root, a)!.text, 'PGID'));
   const launcher = Number(fs.readFileSync(`/proc/${pgid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-  assert.match(fs.readFileSync(`/proc/${launcher}/cmdline`, 'utf8'), /^perl\0/);
+  assert.match(fs.readFileSync(`/proc/${launcher}/cmdline`, 'utf8'), /^\S*perl\0/);
   process.kill(launcher, 'SIGKILL');
   const text = await ended(root, a);
-  assert.equal([field(text, 'STATUS'), field(text, 'REASON')], ['failed', 'launcher-died: perl killed by SIGKILL']);
+  assert.equal([field(text, 'STATUS'), field(text, 'ATTEMPT')], ['done', '2'], text);
+  assert.match(text, /REASON=stale: .*requeued/);
+  assert.is(log(root, a, 'out'), 'started\nstarted\nsecond\n');
   await waitFor('its group killed', () => groupAlive(pgid).length === 0);
   const b = await enqueue(root, '--', 'echo again');
   assert.is(field(await ended(root, b), 'STATUS'), 'done');
   assert.is(w.exitCode, null, 'worker alive');
+});
+
+L('the Perl program compiles (perl -c), and a worker told to use another launcher refuses in one line', async ({ root }) => {
+  execFileSync('perl', ['-c', path.join(REPO, 'src/worker/launcher.pl')], { stdio: 'pipe' });
+  const r = await cli(['worker'], { env: testEnv(root, { TMUX_ORC_LAUNCHER: 'node' }) });
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /^tmux-orc: TMUX_ORC_LAUNCHER=node: the only launcher is perl/);
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
 });
 
 L.run();

@@ -98,3 +98,8 @@ export function groupAlive(pgid: number): number[] {
   }
   return out;
 }
+
+/** The launcher (Perl) of a task: the parent of its group's leader. */
+export function launcherOf(pgid: number): number {
+  return Number(fs.readFileSync(`/proc/${pgid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+}

@@ -4,8 +4,8 @@ import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { cli, exited, names, REPO, start, testEnv, waitFor } from '../helpers.ts';
-import { enqueue, field, fieldsOf, groupAlive, locate, treeSuite } from './tree-helpers.ts';
-import { runWorker } from '../../src/worker/loop.ts';
+import { enqueue, field, fieldsOf, groupAlive, launcherOf, locate, treeSuite } from './tree-helpers.ts';
+import { startWorker } from '../../src/worker/main.ts';
 
 const W = treeSuite('worker');
 
@@ -77,13 +77,29 @@ W('--label: a worker claims only tasks with its label; --until-empty then exits'
   assert.equal([stateOf(root, a), stateOf(root, b), stateOf(root, c)], ['done', 'queue', 'done']);
 });
 
-W('SIGKILL of a worker mid-task: recovered by the next worker, none lost, never twice at once', async ({ root, dir }) => {
+W('SIGKILL of a worker mid-task: the run finishes under its launcher, which records the result; the next worker settles it, never re-running it', async ({ root, dir }) => {
+  const log = path.join(dir, 'runs.txt');
+  const a = worker(root, '0');
+  const id = await enqueue(root, '--', `echo "start $TASK_ATTEMPT" >> ${log}; sleep 2; echo "end $TASK_ATTEMPT" >> ${log}`);
+  await waitFor('task started', () => fs.existsSync(log) && field(locate(root, id)!.text, 'PGID'));
+  a.kill('SIGKILL');
+  await exited(a);
+  const b = worker(root, '1');
+  await until(root, id, 'done', 30000);
+  assert.equal(fs.readFileSync(log, 'utf8').trim().split('\n'), ['start 1', 'end 1']);
+  const text = locate(root, id)!.text;
+  assert.equal([field(text, 'EXIT'), field(text, 'STATUS'), fieldsOf(text, 'ATTEMPT')], ['0', 'done', ['1']], text);
+  await waitFor('recovery said so', () => new RegExp(`recovered ${id} \\(.*its result was recorded\\) → done`).test(b.out()));
+});
+
+W('SIGKILL of a worker and its launcher mid-task: the orphaned group is killed, the task requeued and run again once', async ({ root, dir }) => {
   const log = path.join(dir, 'runs.txt');
   const a = worker(root, '0');
   const id = await enqueue(root, '--', `echo "start $TASK_ATTEMPT" >> ${log}; sleep 3; echo "end $TASK_ATTEMPT" >> ${log}`);
   await waitFor('task started', () => fs.existsSync(log) && field(locate(root, id)!.text, 'PGID'));
   const pgid = Number(field(locate(root, id)!.text, 'PGID'));
   a.kill('SIGKILL');
+  process.kill(launcherOf(pgid), 'SIGKILL');
   await exited(a);
   assert.ok(groupAlive(pgid).length > 0, 'the orphaned task is still running before recovery');
   const b = worker(root, '1');
@@ -91,7 +107,7 @@ W('SIGKILL of a worker mid-task: recovered by the next worker, none lost, never 
   assert.equal(groupAlive(pgid), [], 'orphan group killed');
   assert.equal(fs.readFileSync(log, 'utf8').trim().split('\n'), ['start 1', 'start 2', 'end 2']);
   const text = locate(root, id)!.text;
-  assert.match(text, /STATUS=stale\nREASON=stale: worker 0 \(pid \d+\) is gone; requeued/);
+  assert.match(text, /STATUS=stale\nREASON=stale: worker 0 \(pid \d+\) no longer holds it; requeued/);
   assert.match(b.out(), new RegExp(`recovered ${id}`));
 });
 
@@ -101,6 +117,7 @@ W('stale beyond retries: failed with reason stale (tasks-health --fix)', async (
   await waitFor('running', () => field(locate(root, id)?.text ?? '', 'PGID'));
   fs.appendFileSync(locate(root, id)!.file, 'ATTEMPT=2\n'); // pretend its free re-run is spent
   a.kill('SIGKILL');
+  process.kill(launcherOf(Number(field(locate(root, id)!.text, 'PGID'))), 'SIGKILL');
   await exited(a);
   const health = await cli(['tasks-health', '--json'], { env: testEnv(root) });
   assert.is(health.code, 8);
@@ -115,6 +132,7 @@ W('two recoverers racing never requeue a task twice', async ({ root }) => {
   const id = await enqueue(root, '--', 'sleep 30');
   await waitFor('running', () => field(locate(root, id)?.text ?? '', 'PGID'));
   a.kill('SIGKILL');
+  process.kill(launcherOf(Number(field(locate(root, id)!.text, 'PGID'))), 'SIGKILL');
   await exited(a);
   const fixes = await Promise.all([1, 2, 3, 4].map(() => cli(['tasks-health', '--fix', '--json'], { env: testEnv(root) })));
   const fixed = fixes.flatMap((f) => JSON.parse(f.stdout).fixed);
@@ -292,10 +310,10 @@ W('--poll mode (no watcher) still picks up tasks; the seed script runs a worker'
 W('a busy worker does not listen, yet a task queued meanwhile runs as soon as it is idle', async ({ root, dir }) => {
   const go = path.join(dir, 'go');
   const a = await enqueue(root, '--', `while [ ! -e ${go} ]; do sleep 0.02; done`);
-  const pane = fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'pane'), 'w') });
+  const pane = fs.openSync(path.join(dir, 'pane'), 'w');
   // In-process, to turn the periodic rescan off: only the look at the directory on going idle
   // can find B, and without it --until-empty would leave B queued.
-  const worker = runWorker({ root, rescanMs: 3_600_000, untilEmpty: true, out: pane, err: pane });
+  const worker = startWorker({ root, rescanMs: 3_600_000, untilEmpty: true, paneFd: pane });
   await until(root, a, 'running');
   const b = await enqueue(root, '--', 'true');
   fs.writeFileSync(go, '');
@@ -308,9 +326,9 @@ W('a busy worker reads queue/ every rescanMs, so a task that jumps the queue run
   const go = path.join(dir, 'go');
   const a = await enqueue(root, '--', `while [ ! -e ${go} ]; do sleep 0.02; done`);
   const older = await enqueue(root, '--', 'true');
-  const pane = fs.createWriteStream('', { fd: fs.openSync(path.join(dir, 'pane'), 'w') });
+  const pane = fs.openSync(path.join(dir, 'pane'), 'w');
   const rescanMs = 200;
-  const worker = runWorker({ root, rescanMs, untilEmpty: true, out: pane, err: pane });
+  const worker = startWorker({ root, rescanMs, untilEmpty: true, paneFd: pane });
   await until(root, a, 'running');
   const urgent = await enqueue(root, '-p', '10', '--', 'true');
   // A's end comes more than rescanMs after the worker's last read, which was before urgent existed.
