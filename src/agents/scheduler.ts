@@ -11,7 +11,7 @@ import { hasSession } from './window.js';
 /** The label of tasks the scheduler runs. */
 export const CHECKIN_LABEL = 'checkin';
 /** The scheduler's window name and worker id. */
-export const SCHEDULER_WINDOW = 'scheduler';
+const SCHEDULER_WINDOW = 'scheduler';
 
 /**
  * Make sure the scheduler runs in `session` on `socket` (creating the session if need be).

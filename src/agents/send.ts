@@ -19,7 +19,7 @@ import { looksSubmitted } from './submit.js';
 import { sleep, until } from './wait.js';
 
 /** Messages above this many bytes are refused: agent UIs and tmux buffers choke on more. */
-export const MAX_MESSAGE_BYTES = 64 * 1024;
+const MAX_MESSAGE_BYTES = 64 * 1024;
 
 /** Timing of a delivery; the defaults suit the agent CLIs we know. */
 export interface DeliveryTiming {
@@ -29,7 +29,7 @@ export interface DeliveryTiming {
   confirmMs: number;
 }
 
-export const DEFAULT_TIMING: DeliveryTiming = { enterDelayMs: 150, confirmMs: 2500 };
+const DEFAULT_TIMING: DeliveryTiming = { enterDelayMs: 150, confirmMs: 2500 };
 
 /** Refuse empty and oversized messages (usage errors), before anything is resolved. */
 export function checkMessage(text: string): void {
@@ -96,7 +96,7 @@ export interface SendOptions {
 }
 
 /** The text as delivered: the sender, when known, leads the first line. */
-export const withSender = (text: string, from?: string): string => (from ? `[from ${from}] ${text}` : text);
+const withSender = (text: string, from?: string): string => (from ? `[from ${from}] ${text}` : text);
 
 /**
  * Send a message to a target (agent name or tmux target) and log it in `<root>/messages.log`.

@@ -168,10 +168,3 @@ async function waitReady(tmux: TmuxClient, rec: AgentRecord, timeoutMs: number):
     await sleep(100);
   }
 }
-
-/** plan + launch + brief, as `agent spawn` does. */
-export async function spawnAgent(root: string, req: SpawnRequest, opts: { readyTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<AgentRecord> {
-  const rec = await launchAgent(root, planAgent(root, req, opts.env));
-  await briefAgent(root, rec, opts.readyTimeoutMs);
-  return rec;
-}

@@ -58,8 +58,6 @@ const specSchema = z.strictObject({
 
 /** One agent of a team spec, as written. */
 export type AgentSpec = z.infer<typeof agentSchema>;
-/** A check-in of a team spec. */
-export type CheckinSpec = z.infer<typeof checkinSchema>;
 /** A parsed and validated team spec; `project` made absolute, `file` where it came from. */
 export type TeamSpec = z.infer<typeof specSchema> & { file: string; dir: string };
 

@@ -42,7 +42,7 @@ export async function makeWindow(tmux: TmuxClient, session: string, name: string
 }
 
 /** The environment an agent runs with: who it is, where the tree is, and `tmux-orc` on PATH. */
-export function agentEnv(rec: AgentRecord, root: string): string[] {
+function agentEnv(rec: AgentRecord, root: string): string[] {
   return [
     `ORC_AGENT=${rec.name}`,
     `ORC_ROLE=${rec.role}`,
@@ -54,7 +54,7 @@ export function agentEnv(rec: AgentRecord, root: string): string[] {
 }
 
 /** `<root>/bin`, holding a `tmux-orc` launcher so agents (and their briefings) need no install. */
-export const binDir = (root: string): string => path.join(root, 'bin');
+const binDir = (root: string): string => path.join(root, 'bin');
 
 /** Write `<root>/bin/tmux-orc`, a two-line launcher of this very CLI by absolute path. */
 export function writeLauncher(root: string): string {

@@ -53,7 +53,7 @@ export function checkBarrierName(name: string): void {
 }
 
 /** The directory of barrier `name`, created on demand. */
-export function barrierDir(root: string, name: string): string {
+function barrierDir(root: string, name: string): string {
   checkBarrierName(name);
   const dir = path.join(root, 'barriers', name);
   for (const d of ['waiting', 'released', 'pending']) fs.mkdirSync(path.join(dir, d), { recursive: true, mode: 0o700 });

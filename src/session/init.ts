@@ -19,7 +19,7 @@ import { openPipe } from './logs.js';
 import { stopWorkerAndWait } from './tasks.js';
 
 /** Most worker panes one window holds in a usable size. */
-export const MAX_WORKERS = 64;
+const MAX_WORKERS = 64;
 const BOOT = '_orc_boot';
 
 export interface InitOptions {

@@ -21,7 +21,7 @@ export interface SendOutcome {
  * Wait (up to `ms`) until a fresh pane has drawn something, i.e. its shell has started and
  * shown a prompt: keys typed earlier can be eaten by a start-up file that reads the terminal.
  */
-export async function untilDrawn(tmux: TmuxClient, paneId: string, ms = 10_000): Promise<void> {
+async function untilDrawn(tmux: TmuxClient, paneId: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     const out = await tmux.run(A.displayPane(paneId, '#{cursor_x}#{cursor_y}#{history_size}'));

@@ -108,11 +108,6 @@ export function sendKeys(pid: string, ...keys: string[]): string[] {
   return ['send-keys', '-t', pid, ...keys];
 }
 
-/** Start a dead pane again with its original command (the shell). */
-export function respawnPane(pid: string, cwd: string): string[] {
-  return ['respawn-pane', '-t', pid, '-c', cwd];
-}
-
 /** Replace whatever runs in the pane (`-k`) by `shellCommand`. */
 export function respawnPaneWith(pid: string, cwd: string, shellCommand: string): string[] {
   return ['respawn-pane', '-k', '-t', pid, '-c', cwd, shellCommand];
@@ -133,7 +128,7 @@ export function pipePaneOpen(pid: string, shellCommand: string): string[] {
 }
 
 /** Text that tmux will format- and strftime-expand, escaped to mean itself. */
-export function escapeFormat(text: string): string {
+function escapeFormat(text: string): string {
   return text.replace(/#/g, '##').replace(/%/g, '%%');
 }
 

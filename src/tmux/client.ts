@@ -7,7 +7,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { fail } from '../errors.js';
 
 export const SEP = '\u241e';
-export const MIN_VERSION = 3.2;
+const MIN_VERSION = 3.2;
 
 export interface TmuxClient {
   readonly socket: string;
@@ -85,7 +85,7 @@ export function parseRows<K extends string>(out: string, fields: readonly K[]): 
 }
 
 /** Parse `tmux -V` ("tmux 3.3a", "tmux next-3.4") into a number. */
-export function parseVersion(text: string): number | undefined {
+function parseVersion(text: string): number | undefined {
   const m = /(\d+)\.(\d+)/.exec(text);
   return m ? Number(`${m[1]}.${m[2]}`) : undefined;
 }
