@@ -50,6 +50,11 @@ export function setEnvironment(sid: string, name: string, value: string): string
   return ['set-environment', '-t', sid, name, value];
 }
 
+/** One variable of the session environment (`NAME=value`, or `-NAME` when removed). */
+export function showEnvironment(sid: string, name: string): string[] {
+  return ['show-environment', '-t', sid, name];
+}
+
 export function selectPaneTitle(pid: string, title: string): string[] {
   return ['select-pane', '-t', pid, '-T', title];
 }
