@@ -23,10 +23,10 @@ import { tree } from '../queue/tree.js';
 import { writeAtomic } from '../persist/atomic.js';
 import { fail, isErrno } from '../errors.js';
 import { formatDuration } from '../time.js';
-import { channel, Ear, ring } from './ear.js';
+import { channel, wakeWaiters, WakeListener } from './barrier-wakeup.js';
 import { withLock } from './lock.js';
 
-export { channel } from './ear.js';
+export { channel } from './barrier-wakeup.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const POLL_MS = 250;
@@ -101,7 +101,7 @@ export async function barrierSignal(place: BarrierPlace, name: string): Promise<
     if (live.length === 0) fs.writeFileSync(path.join(dir, 'pending', newId()), `SENT=${new Date().toISOString()}\nHOST=${HOST}\nPID=${process.pid}\n`);
     return { released: live.length, pending: ls(path.join(dir, 'pending')).length };
   });
-  ring(place.socket, channel(place.root, name));
+  wakeWaiters(place.socket, channel(place.root, name));
   return result;
 }
 
@@ -143,10 +143,10 @@ export async function barrierWait(place: BarrierPlace, name: string, opts: WaitO
   const parties = opts.parties ?? 0;
   const me = newId();
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
-  const ear = new Ear(place.socket, channel(place.root, name));
+  const wakeups = new WakeListener(place.socket, channel(place.root, name));
   try {
     if (await withLock(dir, () => arrive(place.root, dir, me, parties))) return;
-    if (parties > 0) ring(place.socket, channel(place.root, name)); // a full party released others too
+    if (parties > 0) wakeWaiters(place.socket, channel(place.root, name)); // a full party released others too
     for (;;) {
       if (takeRelease(dir, me)) return;
       if (opts.abort?.aborted || Date.now() >= deadline) {
@@ -156,10 +156,10 @@ export async function barrierWait(place: BarrierPlace, name: string, opts: WaitO
         const what = parties ? `${parties} parties` : 'a signal';
         throw fail('timeout', `barrier-wait ${name}: timed out after ${formatDuration(opts.timeoutMs!)} waiting for ${what}`);
       }
-      await ear.next(Math.min(POLL_MS, deadline - Date.now()), opts.abort);
+      await wakeups.next(Math.min(POLL_MS, deadline - Date.now()), opts.abort);
     }
   } finally {
-    ear.close();
+    wakeups.close();
   }
 }
 
