@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { config } from './config.js';
-import { showEnvironment } from './tmux/argv.js';
+import { exactSession, showEnvironment } from './tmux/argv.js';
 import { tmuxClient } from './tmux/client.js';
 
 export type RootSource = 'option' | 'env' | 'tmux' | 'ancestor' | 'default';
@@ -38,7 +38,7 @@ export function resolveRoot(opts: { root?: string; cwd?: string; env?: NodeJS.Pr
 /** TASK_ROOT as recorded by `init` in the session environment, if that server and session exist. */
 function sessionTaskRoot(socket: string, session: string): string | undefined {
   try {
-    const out = tmuxClient(socket).runSync(showEnvironment(`=${session}`, 'TASK_ROOT'), { timeoutMs: 2000 });
+    const out = tmuxClient(socket).runSync(showEnvironment(exactSession(session), 'TASK_ROOT'), { timeoutMs: 2000 });
     const m = /^TASK_ROOT=(.*)$/m.exec(out);
     return m && path.isAbsolute(m[1]) ? m[1] : undefined;
   } catch {
