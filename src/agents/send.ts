@@ -8,8 +8,8 @@
  * Sends to one pane are serialised by a lock in the tree so two senders never interleave.
  */
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { fail, OrcError } from '../errors.js';
+import { withLock } from '../persist/lock.js';
 import { ensureTree, tree } from '../queue/tree.js';
 import type { TmuxClient } from '../tmux/client.js';
 import { logMessage, type LoggedMessage } from './messages.js';
@@ -127,17 +127,10 @@ function livePane(target: Target): string {
   return target.info.pane;
 }
 
+/** One send to a pane at a time; a delivery takes seconds, so a waiting sender waits up to 30 s. */
 async function withPaneLock<T>(root: string, pane: string, fn: () => Promise<T>): Promise<T> {
   const t = tree(root);
   ensureTree(t);
-  const release = await lockfile.lock(root, {
-    lockfilePath: path.join(t.dir('tmp'), `send-${pane.replace(/[^A-Za-z0-9]/g, '')}.lock`),
-    retries: { retries: 300, minTimeout: 20, maxTimeout: 100 },
-    stale: 30_000,
-  });
-  try {
-    return await fn();
-  } finally {
-    await release();
-  }
+  const lockfilePath = path.join(t.dir('tmp'), `send-${pane.replace(/[^A-Za-z0-9]/g, '')}.lock`);
+  return withLock(lockfilePath, fn, { staleMs: 30_000, waitMs: 30_000 });
 }
