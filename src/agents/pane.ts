@@ -95,17 +95,16 @@ function matches(p: PaneInfo, t: ParsedTarget): boolean {
 export async function paneInfo(tmux: TmuxClient, target: string): Promise<PaneInfo | undefined> {
   const t = parseTarget(target);
   if (!t) return undefined;
-  const panes = await listPanes(tmux);
+  const panes = await allPanes(tmux);
   const hits = panes.filter((p) => matches(p, t));
   // Without an index, a window name picks its active pane; the first window of that name wins.
   return hits[0];
 }
 
-/** Every pane of a session (or of the whole server), [] when there is none. */
-export async function listPanes(tmux: TmuxClient, session?: string): Promise<PaneInfo[]> {
-  const args = session === undefined ? A.listAllPanes(FIELDS) : A.listPanes(A.exactSession(session), FIELDS);
+/** Every pane of the server, [] when there is none (or no server). */
+async function allPanes(tmux: TmuxClient): Promise<PaneInfo[]> {
   try {
-    return parseRows(await tmux.run(args), FIELDS).map(toInfo);
+    return parseRows(await tmux.run(A.listAllPanes(FIELDS)), FIELDS).map(toInfo);
   } catch (err) {
     if (err instanceof OrcError && err.code === 'tmux' && !/not installed/.test(err.message)) return [];
     throw err;
@@ -113,7 +112,7 @@ export async function listPanes(tmux: TmuxClient, session?: string): Promise<Pan
 }
 
 /** The visible screen, wrapped lines joined, trailing blank lines dropped. */
-export async function capture(tmux: TmuxClient, pane: string): Promise<string> {
+export async function readScreen(tmux: TmuxClient, pane: string): Promise<string> {
   const out = await tmux.run(A.captureScreen(pane));
   return out.replace(/\s+$/, '');
 }

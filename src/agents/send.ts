@@ -13,7 +13,7 @@ import { withLock } from '../persist/lock.js';
 import { ensureTree, tree } from '../queue/tree.js';
 import type { TmuxClient } from '../tmux/client.js';
 import { logMessage, type LoggedMessage } from './messages.js';
-import { capture, leaveMode, paneInfo, paste, pressEnter } from './pane.js';
+import { readScreen, leaveMode, paneInfo, paste, pressEnter } from './pane.js';
 import { resolveTarget, type Target } from './resolve.js';
 import { looksSubmitted } from './submit.js';
 import { sleep, until } from './wait.js';
@@ -45,20 +45,20 @@ export interface Delivery {
 }
 
 /** Deliver text to a live pane; throws OrcError('undelivered') when submission cannot be confirmed. */
-export async function deliver(tmux: TmuxClient, pane: string, text: string, timing: DeliveryTiming = DEFAULT_TIMING): Promise<Delivery> {
+async function deliver(tmux: TmuxClient, pane: string, text: string, timing: DeliveryTiming = DEFAULT_TIMING): Promise<Delivery> {
   await ensureAlive(tmux, pane);
-  const before = await capture(tmux, pane);
+  const before = await readScreen(tmux, pane);
   await paste(tmux, pane, text);
   // Wait for the paste to show and settle (long pastes render in several frames).
-  await until(async () => (await capture(tmux, pane)) !== before, 1500, 25);
+  await until(async () => (await readScreen(tmux, pane)) !== before, 1500, 25);
   await sleep(timing.enterDelayMs);
   let pending = await settled(tmux, pane);
   for (let enters = 1; enters <= 2; enters++) {
     if (enters > 1) await ensureAlive(tmux, pane);
     await pressEnter(tmux, pane);
-    const ok = await until(async () => looksSubmitted(pending, await capture(tmux, pane), text), timing.confirmMs, 40);
+    const ok = await until(async () => looksSubmitted(pending, await readScreen(tmux, pane), text), timing.confirmMs, 40);
     if (ok) return { pane, enters };
-    pending = await capture(tmux, pane);
+    pending = await readScreen(tmux, pane);
   }
   throw fail('undelivered', `message pasted into ${pane} but its submission could not be confirmed after pressing Enter twice (is the agent stuck on a prompt? tmux-orc agent status)`);
 }
@@ -77,11 +77,11 @@ async function ensureAlive(tmux: TmuxClient, pane: string): Promise<void> {
 
 /** A capture taken once two in a row agree (or after a second). */
 async function settled(tmux: TmuxClient, pane: string): Promise<string> {
-  let prev = await capture(tmux, pane);
+  let prev = await readScreen(tmux, pane);
   const deadline = Date.now() + 1000;
   while (Date.now() < deadline) {
     await sleep(40);
-    const cur = await capture(tmux, pane);
+    const cur = await readScreen(tmux, pane);
     if (cur === prev) return cur;
     prev = cur;
   }

@@ -55,8 +55,8 @@ function agentEnv(rec: AgentRecord, root: string): string[] {
 /** `<root>/bin`, holding a `tmux-orc` launcher so agents (and their briefings) need no install. */
 const binDir = (root: string): string => path.join(root, 'bin');
 
-/** Write `<root>/bin/tmux-orc`, a two-line launcher of this very CLI by absolute path. */
-export function writeLauncher(root: string): string {
+/** Write `<root>/bin/tmux-orc`, a two-line shim that runs this very CLI by absolute path. */
+export function writeCliShim(root: string): string {
   const dir = binDir(root);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, 'tmux-orc');
