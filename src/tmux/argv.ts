@@ -2,8 +2,8 @@
  * Pure builders of tmux argument arrays: every tmux command the session and agent layers run is
  * spelled here, so it can be read in one place and tested without tmux. The session layer targets
  * immutable ids (`$1` session, `@3` window, `%12` pane) resolved once by the caller. The agents
- * address their session by exact name (`=name`, see exactSession): only with commands that accept
- * it (has-session, new-window, set-environment, show-environment, list-panes); tmux 3.3a refuses
+ * address their session by exact name (`=name`, see exactSession), and only with commands that
+ * accept it (has-session, new-window, set-environment, show-environment); tmux 3.3a refuses
  * `=name` as a set-option target, so options go to the pane id the new window printed.
  */
 import { format } from './client.js';

@@ -14,7 +14,6 @@ test('sessions are named exactly, never by prefix', () => {
     [A.hasSession('agents'), ['has-session', '-t', '=agents']],
     [A.showEnvironment(A.exactSession('agents'), 'TASK_ROOT'), ['show-environment', '-t', '=agents', 'TASK_ROOT']],
     [A.setEnvironment(A.exactSession('a b'), 'TASK_ROOT', '/r o'), ['set-environment', '-t', '=a b', 'TASK_ROOT', '/r o']],
-    [A.listPanes(A.exactSession('agents'), ['pane_id', 'window_name']), ['list-panes', '-s', '-t', '=agents', '-F', `#{pane_id}${SEP}#{window_name}`]],
     [A.listAllPanes(['pane_id', 'window_name']), ['list-panes', '-a', '-F', `#{pane_id}${SEP}#{window_name}`]],
   ];
   for (const [got, want] of table) assert.equal(got, want);
