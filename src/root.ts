@@ -8,6 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { config } from './config.js';
+import { exactSession, showEnvironment } from './tmux/argv.js';
+import { tmuxClient } from './tmux/client.js';
 
 export type RootSource = 'option' | 'env' | 'tmux' | 'ancestor' | 'default';
 
@@ -36,14 +38,7 @@ export function resolveRoot(opts: { root?: string; cwd?: string; env?: NodeJS.Pr
 /** TASK_ROOT as recorded by `init` in the session environment, if that server and session exist. */
 function sessionTaskRoot(socket: string, session: string): string | undefined {
   try {
-    // node:child_process (and with it net and dgram) is loaded only when tmux must be asked: an
-    // enqueue with --root or TASK_ROOT does not pay for it at start-up.
-    const { execFileSync } = process.getBuiltinModule('node:child_process');
-    const out = execFileSync('tmux', ['-L', socket, 'show-environment', '-t', `=${session}`, 'TASK_ROOT'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 2000,
-    });
+    const out = tmuxClient(socket).runSync(showEnvironment(exactSession(session), 'TASK_ROOT'), { timeoutMs: 2000 });
     const m = /^TASK_ROOT=(.*)$/m.exec(out);
     return m && path.isAbsolute(m[1]) ? m[1] : undefined;
   } catch {

@@ -20,7 +20,7 @@ export function programOf(commandLine: string): string | undefined {
 }
 
 /** True when `program` is an executable path or found on PATH. */
-export function isInstalled(program: string, envPath = process.env.PATH ?? ''): boolean {
+function isInstalled(program: string, envPath = process.env.PATH ?? ''): boolean {
   const executable = (p: string) => {
     try {
       fs.accessSync(p, fs.constants.X_OK);

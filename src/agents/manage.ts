@@ -1,4 +1,5 @@
 /** Stopping and reviving agents from their durable records. */
+import { killWindow } from '../tmux/argv.js';
 import { tmuxClient } from '../tmux/client.js';
 import { clearStatus } from './observe.js';
 import { listAgents, removeAgent, requireAgent, type AgentRecord } from './registry.js';
@@ -12,7 +13,7 @@ export async function killAgent(root: string, name: string): Promise<{ name: str
   const rec = requireAgent(root, name);
   const tmux = tmuxClient(rec.socket);
   const pane = await existingPane(tmux, rec);
-  if (pane) await tmux.run(['kill-window', '-t', pane]).catch(() => undefined);
+  if (pane) await tmux.run(killWindow(pane)).catch(() => undefined);
   removeAgent(root, name);
   clearStatus(root, name);
   return { name, window: pane !== undefined };

@@ -21,7 +21,7 @@ export interface LoggedMessage {
   reason?: string;
 }
 
-export const messagesPath = (root: string): string => path.join(root, 'messages.log');
+const messagesPath = (root: string): string => path.join(root, 'messages.log');
 
 /** Append one message to the log. */
 export function logMessage(root: string, m: LoggedMessage): void {

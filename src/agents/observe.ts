@@ -7,8 +7,8 @@ import path from 'node:path';
 import { ensureTree, tree } from '../queue/tree.js';
 import { writeAtomic } from '../persist/atomic.js';
 import { tmuxClient } from '../tmux/client.js';
-import { capture, paneInfo } from './pane.js';
-import { compile } from './presets.js';
+import { readScreen, paneInfo } from './pane.js';
+import { compilePattern } from './presets.js';
 import { agentsDir, type AgentRecord } from './registry.js';
 import { classify, debounce, DEFAULT_STATUS_TIMING, type AgentState, type Debounced, type Observation, type StatusTiming } from './status.js';
 import { existingPane } from './window.js';
@@ -65,7 +65,7 @@ export async function agentStatus(root: string, rec: AgentRecord, timing: Status
   const key = opts.key ?? rec.name;
   const paneId = opts.pane ?? (await existingPane(tmux, rec));
   const info = paneId ? await paneInfo(tmux, paneId) : undefined;
-  const screen = info && !info.dead ? await capture(tmux, info.pane).catch(() => undefined) : undefined;
+  const screen = info && !info.dead ? await readScreen(tmux, info.pane).catch(() => undefined) : undefined;
   let obs: Observation;
   try {
     obs = classify(
@@ -74,7 +74,7 @@ export async function agentStatus(root: string, rec: AgentRecord, timing: Status
         pane: info,
         goneReason: `no window ${rec.session}:${rec.name} on tmux socket ${rec.socket} (tmux-orc agent revive ${rec.name})`,
         screen,
-        patterns: { ready: compile(rec.patterns.ready, 'ready'), busy: compile(rec.patterns.busy, 'busy'), waiting: compile(rec.patterns.waiting, 'waiting') },
+        patterns: { ready: compilePattern(rec.patterns.ready, 'ready'), busy: compilePattern(rec.patterns.busy, 'busy'), waiting: compilePattern(rec.patterns.waiting, 'waiting') },
         started: rec.started ?? rec.created,
       },
       timing,

@@ -4,7 +4,8 @@
  * All of it goes through src/tmux/client.ts; targets are resolved to a pane id once, up front.
  */
 import { randomBytes } from 'node:crypto';
-import { format, parseRows, type TmuxClient } from '../tmux/client.js';
+import * as A from '../tmux/argv.js';
+import { parseRows, type TmuxClient } from '../tmux/client.js';
 import { OrcError } from '../errors.js';
 
 /** What tmux says about a pane. */
@@ -94,17 +95,16 @@ function matches(p: PaneInfo, t: ParsedTarget): boolean {
 export async function paneInfo(tmux: TmuxClient, target: string): Promise<PaneInfo | undefined> {
   const t = parseTarget(target);
   if (!t) return undefined;
-  const panes = await listPanes(tmux);
+  const panes = await allPanes(tmux);
   const hits = panes.filter((p) => matches(p, t));
   // Without an index, a window name picks its active pane; the first window of that name wins.
   return hits[0];
 }
 
-/** Every pane of a session (or of the whole server), [] when there is none. */
-export async function listPanes(tmux: TmuxClient, session?: string): Promise<PaneInfo[]> {
-  const args = session === undefined ? ['list-panes', '-a'] : ['list-panes', '-s', '-t', `=${session}`];
+/** Every pane of the server, [] when there is none (or no server). */
+async function allPanes(tmux: TmuxClient): Promise<PaneInfo[]> {
   try {
-    return parseRows(await tmux.run([...args, '-F', format(FIELDS)]), FIELDS).map(toInfo);
+    return parseRows(await tmux.run(A.listAllPanes(FIELDS)), FIELDS).map(toInfo);
   } catch (err) {
     if (err instanceof OrcError && err.code === 'tmux' && !/not installed/.test(err.message)) return [];
     throw err;
@@ -112,14 +112,14 @@ export async function listPanes(tmux: TmuxClient, session?: string): Promise<Pan
 }
 
 /** The visible screen, wrapped lines joined, trailing blank lines dropped. */
-export async function capture(tmux: TmuxClient, pane: string): Promise<string> {
-  const out = await tmux.run(['capture-pane', '-p', '-J', '-t', pane]);
+export async function readScreen(tmux: TmuxClient, pane: string): Promise<string> {
+  const out = await tmux.run(A.captureScreen(pane));
   return out.replace(/\s+$/, '');
 }
 
 /** Leave copy mode (or any mode): text sent to a pane in a mode is swallowed silently. */
 export async function leaveMode(tmux: TmuxClient, pane: string): Promise<void> {
-  await tmux.run(['send-keys', '-t', pane, '-X', 'cancel']);
+  await tmux.run(A.cancelMode(pane));
 }
 
 /**
@@ -128,16 +128,16 @@ export async function leaveMode(tmux: TmuxClient, pane: string): Promise<void> {
  */
 export async function paste(tmux: TmuxClient, pane: string, text: string): Promise<void> {
   const buffer = `orc-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await tmux.run(['load-buffer', '-b', buffer, '-'], { input: text });
+  await tmux.run(A.loadBuffer(buffer), { input: text });
   try {
-    await tmux.run(['paste-buffer', '-b', buffer, '-p', '-r', '-d', '-t', pane]);
+    await tmux.run(A.pasteBuffer(buffer, pane));
   } catch (err) {
-    await tmux.run(['delete-buffer', '-b', buffer]).catch(() => undefined);
+    await tmux.run(A.deleteBuffer(buffer)).catch(() => undefined);
     throw err;
   }
 }
 
 /** Press Enter (the key, not the word). */
 export async function pressEnter(tmux: TmuxClient, pane: string): Promise<void> {
-  await tmux.run(['send-keys', '-t', pane, 'Enter']);
+  await tmux.run(A.sendKeys(pane, 'Enter'));
 }

@@ -67,12 +67,12 @@ export const PRESETS: Record<string, Preset> = {
 export const PRESET_NAMES = Object.keys(PRESETS);
 
 /** The preset of this name, or undefined. */
-export function preset(name: string): Preset | undefined {
+export function findPreset(name: string): Preset | undefined {
   return Object.prototype.hasOwnProperty.call(PRESETS, name) ? PRESETS[name] : undefined;
 }
 
 /** A regular expression from a pattern source; throws a readable Error when it does not compile. */
-export function compile(source: string | undefined, what: string): RegExp | undefined {
+export function compilePattern(source: string | undefined, what: string): RegExp | undefined {
   if (source === undefined || source === '') return undefined;
   try {
     return new RegExp(source, 'm');

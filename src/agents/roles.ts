@@ -3,7 +3,7 @@
 const RANK: Record<string, number> = { orchestrator: 0, pm: 1, manager: 1, engineer: 2, dev: 2, developer: 2, qa: 3 };
 
 /** Sort key of a role; unknown roles come last. */
-export const roleRank = (role: string): number => RANK[role] ?? 4;
+const roleRank = (role: string): number => RANK[role] ?? 4;
 
 /** A stable copy sorted by role order. */
 export function byRole<T extends { role: string }>(items: readonly T[]): T[] {

@@ -8,18 +8,18 @@
  * Sends to one pane are serialised by a lock in the tree so two senders never interleave.
  */
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { fail, OrcError } from '../errors.js';
+import { withLock } from '../persist/lock.js';
 import { ensureTree, tree } from '../queue/tree.js';
 import type { TmuxClient } from '../tmux/client.js';
 import { logMessage, type LoggedMessage } from './messages.js';
-import { capture, leaveMode, paneInfo, paste, pressEnter } from './pane.js';
+import { readScreen, leaveMode, paneInfo, paste, pressEnter } from './pane.js';
 import { resolveTarget, type Target } from './resolve.js';
 import { looksSubmitted } from './submit.js';
 import { sleep, until } from './wait.js';
 
 /** Messages above this many bytes are refused: agent UIs and tmux buffers choke on more. */
-export const MAX_MESSAGE_BYTES = 64 * 1024;
+const MAX_MESSAGE_BYTES = 64 * 1024;
 
 /** Timing of a delivery; the defaults suit the agent CLIs we know. */
 export interface DeliveryTiming {
@@ -29,7 +29,7 @@ export interface DeliveryTiming {
   confirmMs: number;
 }
 
-export const DEFAULT_TIMING: DeliveryTiming = { enterDelayMs: 150, confirmMs: 2500 };
+const DEFAULT_TIMING: DeliveryTiming = { enterDelayMs: 150, confirmMs: 2500 };
 
 /** Refuse empty and oversized messages (usage errors), before anything is resolved. */
 export function checkMessage(text: string): void {
@@ -45,20 +45,20 @@ export interface Delivery {
 }
 
 /** Deliver text to a live pane; throws OrcError('undelivered') when submission cannot be confirmed. */
-export async function deliver(tmux: TmuxClient, pane: string, text: string, timing: DeliveryTiming = DEFAULT_TIMING): Promise<Delivery> {
+async function deliver(tmux: TmuxClient, pane: string, text: string, timing: DeliveryTiming = DEFAULT_TIMING): Promise<Delivery> {
   await ensureAlive(tmux, pane);
-  const before = await capture(tmux, pane);
+  const before = await readScreen(tmux, pane);
   await paste(tmux, pane, text);
   // Wait for the paste to show and settle (long pastes render in several frames).
-  await until(async () => (await capture(tmux, pane)) !== before, 1500, 25);
+  await until(async () => (await readScreen(tmux, pane)) !== before, 1500, 25);
   await sleep(timing.enterDelayMs);
   let pending = await settled(tmux, pane);
   for (let enters = 1; enters <= 2; enters++) {
     if (enters > 1) await ensureAlive(tmux, pane);
     await pressEnter(tmux, pane);
-    const ok = await until(async () => looksSubmitted(pending, await capture(tmux, pane), text), timing.confirmMs, 40);
+    const ok = await until(async () => looksSubmitted(pending, await readScreen(tmux, pane), text), timing.confirmMs, 40);
     if (ok) return { pane, enters };
-    pending = await capture(tmux, pane);
+    pending = await readScreen(tmux, pane);
   }
   throw fail('undelivered', `message pasted into ${pane} but its submission could not be confirmed after pressing Enter twice (is the agent stuck on a prompt? tmux-orc agent status)`);
 }
@@ -77,11 +77,11 @@ async function ensureAlive(tmux: TmuxClient, pane: string): Promise<void> {
 
 /** A capture taken once two in a row agree (or after a second). */
 async function settled(tmux: TmuxClient, pane: string): Promise<string> {
-  let prev = await capture(tmux, pane);
+  let prev = await readScreen(tmux, pane);
   const deadline = Date.now() + 1000;
   while (Date.now() < deadline) {
     await sleep(40);
-    const cur = await capture(tmux, pane);
+    const cur = await readScreen(tmux, pane);
     if (cur === prev) return cur;
     prev = cur;
   }
@@ -96,7 +96,7 @@ export interface SendOptions {
 }
 
 /** The text as delivered: the sender, when known, leads the first line. */
-export const withSender = (text: string, from?: string): string => (from ? `[from ${from}] ${text}` : text);
+const withSender = (text: string, from?: string): string => (from ? `[from ${from}] ${text}` : text);
 
 /**
  * Send a message to a target (agent name or tmux target) and log it in `<root>/messages.log`.
@@ -127,17 +127,10 @@ function livePane(target: Target): string {
   return target.info.pane;
 }
 
+/** One send to a pane at a time; a delivery takes seconds, so a waiting sender waits up to 30 s. */
 async function withPaneLock<T>(root: string, pane: string, fn: () => Promise<T>): Promise<T> {
   const t = tree(root);
   ensureTree(t);
-  const release = await lockfile.lock(root, {
-    lockfilePath: path.join(t.dir('tmp'), `send-${pane.replace(/[^A-Za-z0-9]/g, '')}.lock`),
-    retries: { retries: 300, minTimeout: 20, maxTimeout: 100 },
-    stale: 30_000,
-  });
-  try {
-    return await fn();
-  } finally {
-    await release();
-  }
+  const lockfilePath = path.join(t.dir('tmp'), `send-${pane.replace(/[^A-Za-z0-9]/g, '')}.lock`);
+  return withLock(lockfilePath, fn, { staleMs: 30_000, waitMs: 30_000 });
 }

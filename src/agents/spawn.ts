@@ -11,14 +11,14 @@ import { fail } from '../errors.js';
 import { tmuxClient, requireTmux, type TmuxClient } from '../tmux/client.js';
 import { readBrief, renderBrief } from './brief.js';
 import { requireInstalled } from './command.js';
-import { capture, paneInfo } from './pane.js';
-import { compile, preset as findPreset, PRESET_NAMES, type Patterns } from './presets.js';
+import { readScreen, paneInfo } from './pane.js';
+import { compilePattern, findPreset, PRESET_NAMES, type Patterns } from './presets.js';
 import { loadAgent, nameProblem, saveAgent, type AgentRecord } from './registry.js';
 import { sendMessage } from './send.js';
 import { bottomLines } from './status.js';
 import { clearStatus } from './observe.js';
 import { sleep } from './wait.js';
-import { existingPane, makeWindow, startCommand, writeLauncher } from './window.js';
+import { existingPane, makeWindow, startCommand, writeCliShim } from './window.js';
 import { ensureWorktree } from './worktree.js';
 
 /** What `agent spawn` asks for. */
@@ -55,7 +55,7 @@ export function planAgent(root: string, req: SpawnRequest, env: NodeJS.ProcessEn
   const patterns: Patterns = { ready: req.patterns?.ready ?? p?.ready, busy: req.patterns?.busy ?? p?.busy, waiting: req.patterns?.waiting ?? p?.waiting };
   for (const [k, v] of Object.entries(patterns)) {
     try {
-      compile(v, `--${k}-pattern`);
+      compilePattern(v, `--${k}-pattern`);
     } catch (err) {
       throw fail('usage', (err as Error).message);
     }
@@ -121,7 +121,7 @@ export async function launchAgent(root: string, rec: AgentRecord): Promise<Agent
   let pane = await existingPane(tmux, rec);
   if (pane && !old) throw fail('conflict', `window ${rec.session}:${rec.name} exists and is not an agent; choose another --name`);
   if (pane && !(await paneInfo(tmux, pane))?.dead) throw fail('conflict', `agent ${rec.name} is already running in pane ${pane} (tmux-orc agent kill ${rec.name} first)`);
-  writeLauncher(root);
+  writeCliShim(root);
   pane ??= await makeWindow(tmux, rec.session, rec.name, rec.cwd, root);
   const started: AgentRecord = { ...rec, pane, started: Date.now(), created: old?.created ?? rec.created };
   saveAgent(root, started);
@@ -142,15 +142,15 @@ export async function briefAgent(root: string, rec: AgentRecord, readyTimeoutMs 
  * same for a second. A pane that dies meanwhile fails at once with its exit status and last line.
  */
 async function waitReady(tmux: TmuxClient, rec: AgentRecord, timeoutMs: number): Promise<void> {
-  const ready = compile(rec.patterns.ready, 'ready pattern');
+  const ready = compilePattern(rec.patterns.ready, 'ready pattern');
   // A permission or trust dialog can look like a prompt (`❯ 1. Yes`): never brief into one.
-  const waiting = compile(rec.patterns.waiting, 'waiting pattern');
+  const waiting = compilePattern(rec.patterns.waiting, 'waiting pattern');
   const deadline = Date.now() + timeoutMs;
   let prev = '';
   let stableSince = Date.now();
   for (;;) {
     const info = rec.pane ? await paneInfo(tmux, rec.pane) : undefined;
-    const screen = info ? await capture(tmux, info.pane).catch(() => '') : '';
+    const screen = info ? await readScreen(tmux, info.pane).catch(() => '') : '';
     if (!info || info.dead) {
       const lastLine = screen.split('\n').filter((l) => l.trim()).pop() ?? '';
       throw fail('failed', `agent ${rec.name} exited during startup (status ${info?.deadStatus ?? '?'})${lastLine ? `: ${lastLine.trim().slice(0, 120)}` : ''}`);
@@ -167,11 +167,4 @@ async function waitReady(tmux: TmuxClient, rec: AgentRecord, timeoutMs: number):
     }
     await sleep(100);
   }
-}
-
-/** plan + launch + brief, as `agent spawn` does. */
-export async function spawnAgent(root: string, req: SpawnRequest, opts: { readyTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<AgentRecord> {
-  const rec = await launchAgent(root, planAgent(root, req, opts.env));
-  await briefAgent(root, rec, opts.readyTimeoutMs);
-  return rec;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { fail } from '../errors.js';
-import { PRESET_NAMES, preset } from './presets.js';
+import { findPreset, PRESET_NAMES } from './presets.js';
 import { nameProblem } from './registry.js';
 import { parseDuration } from '../time.js';
 import { expandHome } from './brief.js';
@@ -28,7 +28,7 @@ const agentSchema = z
       if (bad) ctx.addIssue({ code: 'custom', message: bad.replace(/^invalid agent name "[^"]*": /, '') });
     }),
     role: word,
-    preset: z.string().refine((p) => preset(p) !== undefined, { error: (i) => `unknown preset ${JSON.stringify(i.input)} (known: ${PRESET_NAMES.join(', ')})` }).optional(),
+    preset: z.string().refine((p) => findPreset(p) !== undefined, { error: (i) => `unknown preset ${JSON.stringify(i.input)} (known: ${PRESET_NAMES.join(', ')})` }).optional(),
     command: z.string().min(1, 'must not be empty').optional(),
     cwd: z.string().optional(),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -58,8 +58,6 @@ const specSchema = z.strictObject({
 
 /** One agent of a team spec, as written. */
 export type AgentSpec = z.infer<typeof agentSchema>;
-/** A check-in of a team spec. */
-export type CheckinSpec = z.infer<typeof checkinSchema>;
 /** A parsed and validated team spec; `project` made absolute, `file` where it came from. */
 export type TeamSpec = z.infer<typeof specSchema> & { file: string; dir: string };
 

@@ -26,7 +26,7 @@ export function teamAgents(root: string, session?: string): AgentRecord[] {
 }
 
 /** The first line of the last message an agent was given (not a check-in): its current task. */
-export function currentTask(root: string, name: string): string {
+function currentTask(root: string, name: string): string {
   const given = readMessages(root, { agent: name }).filter((m) => m.to === name && m.from !== 'check-in' && m.from !== 'standup' && m.status === 'delivered');
   const text = given[given.length - 1]?.text ?? '';
   const first = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { format, parseRows, type TmuxClient } from '../tmux/client.js';
+import * as A from '../tmux/argv.js';
+import { parseRows, type TmuxClient } from '../tmux/client.js';
 import { selfCommand, shellQuote } from '../self.js';
 import { paneInfo } from './pane.js';
 import type { AgentRecord } from './registry.js';
@@ -13,7 +14,7 @@ import type { AgentRecord } from './registry.js';
 /** True when the session exists on this server. */
 export async function hasSession(tmux: TmuxClient, session: string): Promise<boolean> {
   try {
-    await tmux.run(['has-session', '-t', `=${session}`]);
+    await tmux.run(A.hasSession(session));
     return true;
   } catch {
     return false;
@@ -28,21 +29,19 @@ export async function makeWindow(tmux: TmuxClient, session: string, name: string
   const fields = ['pane_id'] as const;
   let out: string;
   if (await hasSession(tmux, session)) {
-    out = await tmux.run(['new-window', '-d', '-t', `=${session}:`, '-n', name, '-c', cwd, '-P', '-F', format(fields)]);
+    out = await tmux.run(A.newNamedWindow(session, name, cwd));
   } else {
-    out = await tmux.run(['new-session', '-d', '-s', session, '-n', name, '-c', cwd, '-x', '200', '-y', '50', '-P', '-F', format(fields)]);
-    await tmux.run(['set-environment', '-t', `=${session}`, 'TASK_ROOT', root]);
+    out = await tmux.run(A.newNamedSession(session, name, cwd));
+    await tmux.run(A.setEnvironment(A.exactSession(session), 'TASK_ROOT', root));
   }
   const pane = parseRows(out, fields)[0]?.pane_id;
   if (!pane) throw new Error(`tmux did not report the new pane of ${session}:${name}`);
-  for (const [opt, val] of [['remain-on-exit', 'on'], ['allow-rename', 'off'], ['automatic-rename', 'off']]) {
-    await tmux.run(['set-option', '-w', '-t', pane, opt, val]);
-  }
+  for (const args of A.keepWindowOptions(pane)) await tmux.run(args);
   return pane;
 }
 
 /** The environment an agent runs with: who it is, where the tree is, and `tmux-orc` on PATH. */
-export function agentEnv(rec: AgentRecord, root: string): string[] {
+function agentEnv(rec: AgentRecord, root: string): string[] {
   return [
     `ORC_AGENT=${rec.name}`,
     `ORC_ROLE=${rec.role}`,
@@ -54,10 +53,10 @@ export function agentEnv(rec: AgentRecord, root: string): string[] {
 }
 
 /** `<root>/bin`, holding a `tmux-orc` launcher so agents (and their briefings) need no install. */
-export const binDir = (root: string): string => path.join(root, 'bin');
+const binDir = (root: string): string => path.join(root, 'bin');
 
-/** Write `<root>/bin/tmux-orc`, a two-line launcher of this very CLI by absolute path. */
-export function writeLauncher(root: string): string {
+/** Write `<root>/bin/tmux-orc`, a two-line shim that runs this very CLI by absolute path. */
+export function writeCliShim(root: string): string {
   const dir = binDir(root);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, 'tmux-orc');
@@ -72,10 +71,9 @@ export function writeLauncher(root: string): string {
  * command line itself: tmux gives a new pane the PATH of the (detached) client, ignoring `-e PATH`.
  */
 export async function startCommand(tmux: TmuxClient, pane: string, rec: AgentRecord, root: string): Promise<void> {
-  const env = agentEnv(rec, root).flatMap((e) => ['-e', e]);
   const program = rec.command.trim() === '' ? 'exec "${SHELL:-/bin/sh}"' : rec.command;
   const cmd = `PATH=${shellQuote(binDir(root))}:"$PATH"; export PATH; ${program}`;
-  await tmux.run(['respawn-pane', '-k', '-t', pane, '-c', rec.cwd, ...env, cmd]);
+  await tmux.run(A.respawnPaneWith(pane, rec.cwd, cmd, agentEnv(rec, root)));
 }
 
 /**

@@ -29,7 +29,7 @@ export function repoTop(dir: string): string | undefined {
 }
 
 /** Where an agent's worktree lives and its branch. */
-export function worktreeFor(top: string, name: string): { dir: string; branch: string } {
+function worktreeFor(top: string, name: string): { dir: string; branch: string } {
   return { dir: path.join(path.dirname(top), `${path.basename(top)}-worktrees`, name), branch: `agent/${name}` };
 }
 

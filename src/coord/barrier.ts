@@ -6,7 +6,7 @@
  *   <root>/barriers/<name>/waiting/<W>   a waiter that has arrived (HOST, PID, PID_START, PARTIES)
  *   <root>/barriers/<name>/released/<W>  a waiter let go, until it notices
  *   <root>/barriers/<name>/pending/<S>   a signal that found nobody waiting, kept for the next one
- *   <root>/barriers/<name>/lock          the mutex (see lock.ts)
+ *   <root>/barriers/<name>/barrier.lock  the lock (persist/lock.ts), held for microseconds
  *
  * Rules. A signal releases every live waiter; if there is none it leaves one pending token, and
  * each token lets exactly one later waiter through (so two early signals release two waits).
@@ -21,12 +21,12 @@ import { decode, encode, last } from '../persist/codec.js';
 import { HOST, isAlive, processStart } from '../persist/proc.js';
 import { tree } from '../queue/tree.js';
 import { writeAtomic } from '../persist/atomic.js';
+import { withLock } from '../persist/lock.js';
 import { fail, isErrno } from '../errors.js';
 import { formatDuration } from '../time.js';
-import { channel, Ear, ring } from './ear.js';
-import { withLock } from './lock.js';
+import { channel, wakeWaiters, WakeListener } from './barrier-wakeup.js';
 
-export { channel } from './ear.js';
+export { channel } from './barrier-wakeup.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const POLL_MS = 250;
@@ -53,7 +53,7 @@ export function checkBarrierName(name: string): void {
 }
 
 /** The directory of barrier `name`, created on demand. */
-export function barrierDir(root: string, name: string): string {
+function barrierDir(root: string, name: string): string {
   checkBarrierName(name);
   const dir = path.join(root, 'barriers', name);
   for (const d of ['waiting', 'released', 'pending']) fs.mkdirSync(path.join(dir, d), { recursive: true, mode: 0o700 });
@@ -90,18 +90,21 @@ const partiesOf = (dir: string, w: string) => {
   }
 };
 
+/** Run a section of this barrier's rules under its lock. */
+const locked = <T>(dir: string, fn: () => T): Promise<T> => withLock(path.join(dir, 'barrier.lock'), fn);
+
 const release = (dir: string, w: string) => fs.renameSync(path.join(dir, 'waiting', w), path.join(dir, 'released', w));
 
 /** Signal barrier `name`: release everyone waiting, or keep the signal for the next waiter. */
 export async function barrierSignal(place: BarrierPlace, name: string): Promise<{ released: number; pending: number }> {
   const dir = barrierDir(place.root, name);
-  const result = await withLock(dir, () => {
+  const result = await locked(dir, () => {
     const live = sweepDead(dir);
     for (const w of live) release(dir, w);
     if (live.length === 0) fs.writeFileSync(path.join(dir, 'pending', newId()), `SENT=${new Date().toISOString()}\nHOST=${HOST}\nPID=${process.pid}\n`);
     return { released: live.length, pending: ls(path.join(dir, 'pending')).length };
   });
-  ring(place.socket, channel(place.root, name));
+  wakeWaiters(place.socket, channel(place.root, name));
   return result;
 }
 
@@ -143,23 +146,23 @@ export async function barrierWait(place: BarrierPlace, name: string, opts: WaitO
   const parties = opts.parties ?? 0;
   const me = newId();
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
-  const ear = new Ear(place.socket, channel(place.root, name));
+  const wakeups = new WakeListener(place.socket, channel(place.root, name));
   try {
-    if (await withLock(dir, () => arrive(place.root, dir, me, parties))) return;
-    if (parties > 0) ring(place.socket, channel(place.root, name)); // a full party released others too
+    if (await locked(dir, () => arrive(place.root, dir, me, parties))) return;
+    if (parties > 0) wakeWaiters(place.socket, channel(place.root, name)); // a full party released others too
     for (;;) {
       if (takeRelease(dir, me)) return;
       if (opts.abort?.aborted || Date.now() >= deadline) {
-        const released = await withLock(dir, () => withdraw(dir, me, parties, opts.abort?.aborted === true));
+        const released = await locked(dir, () => withdraw(dir, me, parties, opts.abort?.aborted === true));
         if (released && !opts.abort?.aborted) return;
         if (opts.abort?.aborted) throw fail('failed', `barrier-wait ${name}: interrupted${released ? ' (its signal was kept for the next waiter)' : ''}`);
         const what = parties ? `${parties} parties` : 'a signal';
         throw fail('timeout', `barrier-wait ${name}: timed out after ${formatDuration(opts.timeoutMs!)} waiting for ${what}`);
       }
-      await ear.next(Math.min(POLL_MS, deadline - Date.now()), opts.abort);
+      await wakeups.next(Math.min(POLL_MS, deadline - Date.now()), opts.abort);
     }
   } finally {
-    ear.close();
+    wakeups.close();
   }
 }
 

@@ -172,9 +172,9 @@ export function parseTask(fields: Fields, nameId?: string): Task {
 
 /**
  * The first spec key, in SPEC_KEYS order, given two different values. One pass over the fields,
- * keeping each spec key's first value in a slot of a small array: this runs for every file
- * `tasks-list` reads, and with a Map per file it was ~80 ms of a 100,000-file listing's main
- * thread (~40 ms now).
+ * keeping each spec key's first value in a slot of a small array rather than a Map per file: this
+ * runs for every file `tasks-list` reads, so what it allocates is paid once per task listed
+ * (bench/README.md, history, has the profile).
  */
 function firstContradictedKey(fields: Fields): string | undefined {
   const first: Array<string | undefined> = [];

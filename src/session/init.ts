@@ -14,12 +14,12 @@ import * as A from '../tmux/argv.js';
 import { SEP } from '../tmux/client.js';
 import { findSession, type SessionContext } from './context.js';
 import { panes, windowWithRole, workerPanes, type Pane } from './panes.js';
-import { busyReason, registry, stateOf } from './worker-state.js';
+import { busyReason, localWorkers, stateOf } from './worker-state.js';
 import { openPipe } from './logs.js';
 import { stopWorkerAndWait } from './tasks.js';
 
 /** Most worker panes one window holds in a usable size. */
-export const MAX_WORKERS = 64;
+const MAX_WORKERS = 64;
 const BOOT = '_orc_boot';
 
 export interface InitOptions {
@@ -149,7 +149,7 @@ async function resize(ctx: SessionContext, sid: string, want: number | undefined
 }
 
 async function refuseBusy(going: Pane[], root: string): Promise<void> {
-  const reg = registry(root);
+  const reg = localWorkers(root);
   const reasons = going.map((p) => busyReason(p, stateOf(reg.get(p.worker!)))).filter(Boolean);
   if (reasons.length) throw fail('conflict', `cannot shrink: ${reasons.join('; ')} (stop it first: tmux-orc tasks-stop --subset ...)`);
 }
@@ -157,7 +157,7 @@ async function refuseBusy(going: Pane[], root: string): Promise<void> {
 /** Kill these worker panes, highest first; an idle worker in one is asked to exit first. */
 async function removePanes(ctx: SessionContext, sid: string, numbers: number[], root?: string): Promise<void> {
   const byNumber = new Map(workerPanes(await panes(ctx.tmux, sid)).map((p) => [p.worker!, p]));
-  const reg = root ? registry(root) : new Map();
+  const reg = root ? localWorkers(root) : new Map();
   for (const n of [...numbers].sort((a, b) => b - a)) {
     const p = byNumber.get(n);
     if (!p) continue;

@@ -21,7 +21,7 @@ export interface SendOutcome {
  * Wait (up to `ms`) until a fresh pane has drawn something, i.e. its shell has started and
  * shown a prompt: keys typed earlier can be eaten by a start-up file that reads the terminal.
  */
-export async function untilDrawn(tmux: TmuxClient, paneId: string, ms = 10_000): Promise<void> {
+async function untilDrawn(tmux: TmuxClient, paneId: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     const out = await tmux.run(A.displayPane(paneId, '#{cursor_x}#{cursor_y}#{history_size}'));
@@ -31,7 +31,7 @@ export async function untilDrawn(tmux: TmuxClient, paneId: string, ms = 10_000):
 }
 
 /** Type `text` and Enter into one live pane. */
-export async function deliver(tmux: TmuxClient, p: Pane, text: string): Promise<SendOutcome> {
+async function typeLine(tmux: TmuxClient, p: Pane, text: string): Promise<SendOutcome> {
   if (p.dead) return { pane: p.paneId, worker: p.worker, delivered: false, reason: `pane ${p.paneId} is dead${p.deadStatus === undefined ? '' : ` (exit ${p.deadStatus})`}` };
   await untilDrawn(tmux, p.paneId);
   if (p.inMode) await tmux.run(A.cancelMode(p.paneId));
@@ -53,7 +53,7 @@ export async function runAll(ctx: SessionContext, text: string): Promise<SendOut
   if (targets.length === 0) throw fail('not-found', `session "${ctx.cfg.session}" has no worker panes (run tmux-orc init)`);
   await Promise.all(targets.filter((p) => !p.dead).map((p) => untilDrawn(ctx.tmux, p.paneId)));
   const out: SendOutcome[] = [];
-  for (const p of targets) out.push(await deliver(ctx.tmux, p, text));
+  for (const p of targets) out.push(await typeLine(ctx.tmux, p, text));
   return out;
 }
 
@@ -63,7 +63,7 @@ export async function runOne(ctx: SessionContext, n: number, text: string): Prom
   const all = workerPanes(await panes(ctx.tmux, sid));
   const p = all.find((x) => x.worker === n);
   if (!p) throw fail('not-found', all.length ? `no worker ${n}: workers are 0..${all.length - 1}` : `session "${ctx.cfg.session}" has no worker panes`);
-  return mustArrive(await deliver(ctx.tmux, p, text));
+  return mustArrive(await typeLine(ctx.tmux, p, text));
 }
 
 /** Send to the first pane of the master window. */
@@ -73,7 +73,7 @@ export async function runMaster(ctx: SessionContext, text: string): Promise<Send
   const wid = windowWithRole(all, 'master');
   const p = all.find((x) => x.windowId === wid);
   if (!p) throw fail('not-found', `session "${ctx.cfg.session}" has no master window (run tmux-orc init)`);
-  return mustArrive(await deliver(ctx.tmux, p, text));
+  return mustArrive(await typeLine(ctx.tmux, p, text));
 }
 
 function mustArrive(o: SendOutcome): SendOutcome {

@@ -2,7 +2,7 @@
 import { formatAge } from '../time.js';
 import { requireSession, type SessionContext } from './context.js';
 import { panes, targetOf } from './panes.js';
-import { registry, stateOf, type WorkerState } from './worker-state.js';
+import { localWorkers, stateOf, type WorkerState } from './worker-state.js';
 
 /** One row of `status` (also its `--json` shape). */
 export interface PaneStatus {
@@ -25,7 +25,7 @@ export interface PaneStatus {
 
 export async function status(ctx: SessionContext, root: string, now = Date.now()): Promise<PaneStatus[]> {
   const sid = await requireSession(ctx);
-  const reg = registry(root);
+  const reg = localWorkers(root);
   return (await panes(ctx.tmux, sid)).map((p) => ({
     target: targetOf(p),
     session: p.session,

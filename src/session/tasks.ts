@@ -15,7 +15,7 @@ import { selfCommand } from '../self.js';
 import * as A from '../tmux/argv.js';
 import { requireSession, type SessionContext } from './context.js';
 import { panes, workerPanes, type Pane } from './panes.js';
-import { atPrompt, registry, stateOf } from './worker-state.js';
+import { atPrompt, localWorkers, stateOf } from './worker-state.js';
 
 /** What happened to one worker pane. */
 export interface WorkerOutcome {
@@ -61,7 +61,7 @@ export function workerPaneCommand(n: number, root: string): string {
 export async function tasksStart(ctx: SessionContext, opts: { root: string; cwd: string; subset?: string; waitMs?: number }): Promise<WorkerOutcome[]> {
   const targets = await selected(ctx, opts.subset);
   checkSafe(tree(opts.root)); // say why now, rather than a worker dying in its pane
-  const reg = registry(opts.root);
+  const reg = localWorkers(opts.root);
   const out: WorkerOutcome[] = [];
   for (const p of targets) {
     const n = p.worker!;
@@ -83,7 +83,7 @@ export async function tasksStart(ctx: SessionContext, opts: { root: string; cwd:
 async function waitRegistered(root: string, out: WorkerOutcome[], waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const reg = registry(root);
+    const reg = localWorkers(root);
     for (const o of out) if (o.result === 'started' && reg.get(o.worker)?.alive) o.pid = reg.get(o.worker)!.pid;
     const pending = out.filter((o) => o.result === 'started' && o.pid === undefined);
     if (pending.length === 0) return;
@@ -98,7 +98,7 @@ async function waitRegistered(root: string, out: WorkerOutcome[], waitMs: number
 /** Drain (or with `now`, cancel and requeue) the workers of the selected panes. */
 export async function tasksStop(ctx: SessionContext, opts: { root: string; subset?: string; now?: boolean; waitMs?: number }): Promise<WorkerOutcome[]> {
   const targets = await selected(ctx, opts.subset);
-  const reg = registry(opts.root);
+  const reg = localWorkers(opts.root);
   const out: WorkerOutcome[] = [];
   for (const p of targets) {
     const w = reg.get(p.worker!);

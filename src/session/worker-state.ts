@@ -23,8 +23,8 @@ export function atPrompt(p: Pane): boolean {
   return !p.dead && SHELLS.has(p.command.replace(/^-/, ''));
 }
 
-/** This host's registry entries by worker number. */
-export function registry(root: string): Map<number, WorkerInfo> {
+/** The workers registered (`<root>/workers/`) on this host, by worker number. */
+export function localWorkers(root: string): Map<number, WorkerInfo> {
   const byId = new Map<number, WorkerInfo>();
   for (const w of listWorkers(tree(root))) {
     if (w.host === HOST && /^\d+$/.test(w.id)) byId.set(Number(w.id), w);

@@ -1,8 +1,10 @@
 /**
- * Pure builders of tmux argument arrays: every tmux command the session layer runs is spelled
- * here, so it can be read in one place and tested without tmux. Targets are immutable ids
- * (`$1` session, `@3` window, `%12` pane) resolved once by the caller; `-t =name` is accepted by
- * `has-session` only (tmux 3.3a refuses `=name` as a set-option target, and ids never prefix-match).
+ * Pure builders of tmux argument arrays: every tmux command the session and agent layers run is
+ * spelled here, so it can be read in one place and tested without tmux. The session layer targets
+ * immutable ids (`$1` session, `@3` window, `%12` pane) resolved once by the caller. The agents
+ * address their session by exact name (`=name`, see exactSession), and only with commands that
+ * accept it (has-session, new-window, set-environment, show-environment); tmux 3.3a refuses
+ * `=name` as a set-option target, so options go to the pane id the new window printed.
  */
 import { format } from './client.js';
 
@@ -50,6 +52,11 @@ export function setEnvironment(sid: string, name: string, value: string): string
   return ['set-environment', '-t', sid, name, value];
 }
 
+/** One variable of the session environment (`NAME=value`, or `-NAME` when removed). */
+export function showEnvironment(sid: string, name: string): string[] {
+  return ['show-environment', '-t', sid, name];
+}
+
 export function selectPaneTitle(pid: string, title: string): string[] {
   return ['select-pane', '-t', pid, '-T', title];
 }
@@ -84,6 +91,11 @@ export function displayPane(pid: string, fmt: string): string[] {
   return ['display-message', '-p', '-t', pid, fmt];
 }
 
+/** Every pane of every session on the server. */
+export function listAllPanes(fields: readonly string[]): string[] {
+  return ['list-panes', '-a', '-F', format(fields)];
+}
+
 export function listSessions(fields: readonly string[]): string[] {
   return ['list-sessions', '-F', format(fields)];
 }
@@ -108,14 +120,17 @@ export function sendKeys(pid: string, ...keys: string[]): string[] {
   return ['send-keys', '-t', pid, ...keys];
 }
 
-/** Start a dead pane again with its original command (the shell). */
-export function respawnPane(pid: string, cwd: string): string[] {
-  return ['respawn-pane', '-t', pid, '-c', cwd];
+/**
+ * Replace whatever runs in the pane (`-k`) by `shellCommand`, with `env` (`KEY=VALUE`) on top of
+ * the session environment; without `cwd` tmux keeps the pane's directory.
+ */
+export function respawnPaneWith(pid: string, cwd: string | undefined, shellCommand: string, env: readonly string[] = []): string[] {
+  return ['respawn-pane', '-k', '-t', pid, ...(cwd === undefined ? [] : ['-c', cwd]), ...envFlags(env), shellCommand];
 }
 
-/** Replace whatever runs in the pane (`-k`) by `shellCommand`. */
-export function respawnPaneWith(pid: string, cwd: string, shellCommand: string): string[] {
-  return ['respawn-pane', '-k', '-t', pid, '-c', cwd, shellCommand];
+/** The visible screen only, wrapped lines joined. */
+export function captureScreen(pid: string): string[] {
+  return ['capture-pane', '-p', '-J', '-t', pid];
 }
 
 /** The whole scrollback and screen, wrapped lines joined. */
@@ -133,7 +148,7 @@ export function pipePaneOpen(pid: string, shellCommand: string): string[] {
 }
 
 /** Text that tmux will format- and strftime-expand, escaped to mean itself. */
-export function escapeFormat(text: string): string {
+function escapeFormat(text: string): string {
   return text.replace(/#/g, '##').replace(/%/g, '%%');
 }
 
@@ -148,4 +163,60 @@ export function waitFor(channel: string): string[] {
 
 export function waitForSignal(channel: string): string[] {
   return ['wait-for', '-S', channel];
+}
+
+// --- Agents: sessions by exact name, windows made with their program and environment ---
+
+/** `=name`: the session of exactly this name (a bare name would also match a longer one). */
+export function exactSession(name: string): string {
+  return `=${name}`;
+}
+
+/** Succeeds (exit 0) when session `name` exists. */
+export function hasSession(name: string): string[] {
+  return ['has-session', '-t', exactSession(name)];
+}
+
+/** What a new pane runs: `env` (`KEY=VALUE`) on top of the session environment, then `command` (default: the shell). */
+export interface PaneStart {
+  env?: readonly string[];
+  command?: string;
+}
+
+const envFlags = (env: readonly string[]) => env.flatMap((e) => ['-e', e]);
+const startArgs = (start: PaneStart) => [...envFlags(start.env ?? []), ...(start.command === undefined ? [] : [start.command])];
+
+/** A window `name` at the first free index of session `session` (by exact name); prints its pane id. */
+export function newNamedWindow(session: string, name: string, cwd: string, start: PaneStart = {}): string[] {
+  return ['new-window', '-d', '-t', `${exactSession(session)}:`, '-n', name, '-c', cwd, '-P', '-F', '#{pane_id}', ...startArgs(start)];
+}
+
+/** A detached session `session` whose first window is `name`; prints that window's pane id. */
+export function newNamedSession(session: string, name: string, cwd: string, start: PaneStart = {}): string[] {
+  return ['new-session', '-d', '-s', session, '-n', name, '-c', cwd, '-x', '200', '-y', '50', '-P', '-F', '#{pane_id}', ...startArgs(start)];
+}
+
+/**
+ * The window options of a window that must outlive its program, one argv each: a program that
+ * dies leaves its dead pane and exit status (remain-on-exit), and the window keeps its name.
+ */
+export function keepWindowOptions(target: string): string[][] {
+  return [['remain-on-exit', 'on'], ['allow-rename', 'off'], ['automatic-rename', 'off']].map(([name, value]) => setWindowOption(target, name, value));
+}
+
+/** Text from stdin into the paste buffer `buffer`. */
+export function loadBuffer(buffer: string): string[] {
+  return ['load-buffer', '-b', buffer, '-'];
+}
+
+/**
+ * Paste `buffer` into the pane and delete it (`-d`): as a bracketed paste when the program asked
+ * for one (`-p`), line feeds kept as line feeds (`-r`).
+ */
+export function pasteBuffer(buffer: string, pid: string): string[] {
+  return ['paste-buffer', '-b', buffer, '-p', '-r', '-d', '-t', pid];
+}
+
+export function deleteBuffer(buffer: string): string[] {
+  return ['delete-buffer', '-b', buffer];
 }

@@ -3,17 +3,35 @@
  * named server (`-L socket`), never the user's default one. Output is read through `-F`
  * formats joined with a separator that cannot occur in names (U+241E, as libtmux does).
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fail } from '../errors.js';
 
 export const SEP = '\u241e';
-export const MIN_VERSION = 3.2;
+const MIN_VERSION = 3.2;
+
+// node:child_process (and with it net and dgram) is loaded on the first tmux call, not when this
+// module is imported: resolving TASK_ROOT imports it, and an enqueue with --root or TASK_ROOT
+// never runs tmux, so it should not pay for that at start-up.
+const childProcess = () => process.getBuiltinModule('node:child_process');
+
+/** Options of one tmux call. */
+export interface RunOptions {
+  /** Text for tmux's stdin (load-buffer -); empty by default. */
+  input?: string;
+  /** Kill tmux (SIGTERM) and fail after this many ms; no limit by default. */
+  timeoutMs?: number;
+}
 
 export interface TmuxClient {
   readonly socket: string;
   /** Run `tmux -L socket ...args`; resolves to stdout, rejects with an OrcError('tmux'). */
-  run(args: string[], opts?: { input?: string }): Promise<string>;
-  runSync(args: string[], opts?: { input?: string }): string;
+  run(args: string[], opts?: RunOptions): Promise<string>;
+  runSync(args: string[], opts?: RunOptions): string;
+  /**
+   * Start `tmux -L socket ...args` without waiting for it (a `wait-for` listener, a best-effort
+   * signal): stdio ignored, failures reported only as the child's 'error' event or exit status.
+   */
+  start(args: string[]): ChildProcess;
 }
 
 export function tmuxClient(socket: string): TmuxClient {
@@ -22,7 +40,8 @@ export function tmuxClient(socket: string): TmuxClient {
     socket,
     run(args, opts = {}) {
       return new Promise((resolve, reject) => {
-        const child = execFile('tmux', argv(args), { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        const options = { encoding: 'utf8' as const, maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 0 };
+        const child = childProcess().execFile('tmux', argv(args), options, (err, stdout, stderr) => {
           if (err) reject(tmuxError(args, err, stderr));
           else resolve(stdout);
         });
@@ -33,15 +52,19 @@ export function tmuxClient(socket: string): TmuxClient {
     },
     runSync(args, opts = {}) {
       try {
-        return execFileSync('tmux', argv(args), {
+        return childProcess().execFileSync('tmux', argv(args), {
           encoding: 'utf8',
           input: opts.input ?? '',
           stdio: ['pipe', 'pipe', 'pipe'],
           maxBuffer: 64 * 1024 * 1024,
+          timeout: opts.timeoutMs ?? 0,
         });
       } catch (err) {
         throw tmuxError(args, err as Error, String((err as { stderr?: unknown }).stderr ?? ''));
       }
+    },
+    start(args) {
+      return childProcess().spawn('tmux', argv(args), { stdio: 'ignore' });
     },
   };
 }
@@ -53,7 +76,7 @@ export function tmuxClient(socket: string): TmuxClient {
 export function tmuxInteractive(socket: string, args: string[]): number {
   const env = { ...process.env };
   delete env.TMUX;
-  const r = spawnSync('tmux', ['-L', socket, ...args], { stdio: 'inherit', env });
+  const r = childProcess().spawnSync('tmux', ['-L', socket, ...args], { stdio: 'inherit', env });
   if (r.error) throw tmuxError(args, r.error, '');
   return r.status ?? 1;
 }
@@ -85,7 +108,7 @@ export function parseRows<K extends string>(out: string, fields: readonly K[]): 
 }
 
 /** Parse `tmux -V` ("tmux 3.3a", "tmux next-3.4") into a number. */
-export function parseVersion(text: string): number | undefined {
+function parseVersion(text: string): number | undefined {
   const m = /(\d+)\.(\d+)/.exec(text);
   return m ? Number(`${m[1]}.${m[2]}`) : undefined;
 }
@@ -94,7 +117,7 @@ export function parseVersion(text: string): number | undefined {
 export function requireTmux(): void {
   let out: string;
   try {
-    out = execFileSync('tmux', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = childProcess().execFileSync('tmux', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch {
     throw fail('tmux', 'tmux is not installed (install it: apt-get install tmux; tmux >= 3.2 is needed)');
   }

@@ -1,15 +1,14 @@
 /**
  * V8 heap settings for a worker process. A worker lives for hours, allocates a little garbage per
  * task and keeps little (its view of queue/), and V8's defaults, tuned for throughput, cost it
- * more memory than they buy. Measured with 4 workers on 100,000 queued tasks (README, Performance):
+ * more memory than they buy (bench/README.md, history, has the measurements):
  *
  * - The young generation doubles whenever enough has survived since it last grew, so a
- *   long-running process ends up at the 2 x 16 MB maximum: ~30 MB of a worker's resident set.
- *   A semi-space growth factor of 1 keeps it at its initial 2 x 1 MB: more scavenges, most of
- *   them under a millisecond.
- * - The old generation may grow to ~4x its live size before a full GC when GC looks cheap, so
- *   the few KB per task that outlive two scavenges piled up to 40+ MB. A growing factor of 1.2
- *   (V8 still grows by at least 8 MB) brings a full GC every thousand or so tasks instead.
+ *   long-running process ends up at its maximum size. A semi-space growth factor of 1 keeps it
+ *   at its initial size: more scavenges, each of them short because little survives.
+ * - The old generation may grow to several times its live size before a full GC when GC looks
+ *   cheap, so what outlives two scavenges piles up. A growing factor of 1.2 (V8 still grows by a
+ *   minimum step) brings a full GC after a bounded amount of garbage instead.
  *
  * V8 reads both flags at each GC decision, so setting them at run time works; the size limits
  * (--max-semi-space-size and the like) are fixed when the heap is set up and would need node

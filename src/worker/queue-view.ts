@@ -1,6 +1,6 @@
 /**
  * A worker's view of queue/: the names in dispatch order, kept in memory between scans so a
- * claim never rescans the directory (a drain stays linear with 100,000 queued tasks), plus a
+ * claim never rescans the directory (a drain stays linear in the number of queued tasks), plus a
  * cache of what each queued file says about when it may run. The directory is the truth; the
  * view is a hint that is corrected by rescans and by ENOENT on claim.
  */
@@ -46,15 +46,15 @@ export class QueueView {
     this.gone.clear();
     this.deps.reset();
     // Forget facts about files that left. A lookup in the sorted names, not a Set of all of them:
-    // with 100,000 names that Set alone was ~5 MB, promoted to the old space and kept until the
-    // next full GC.
+    // such a Set is as large as the queue, lives long enough to be promoted to the old space, and
+    // stays there until the next full GC.
     for (const k of this.meta.keys()) if (this.names[this.position(k)] !== k) this.meta.delete(k);
   }
 
   /**
    * Whether the view is due to be read again: after `everyMs`, or 50 times as long as the last
-   * read took if that is longer, so a worker never spends more than 2% of its time on it (reading
-   * 100,000 names takes ~0.2 s of CPU here).
+   * read took if that is longer, so a worker never spends more than 2% of its time on it however
+   * long the queue grows.
    */
   stale(now: number, everyMs: number): boolean {
     return !(now - this.scannedAt < Math.max(everyMs, 50 * this.scanMs));
@@ -131,8 +131,8 @@ export class QueueView {
       if (r.kind === 'ready') {
         // What the view knew of the file may be from before another worker claimed it (a drain
         // of tasks that waited for their start time: every worker read them all while waiting).
-        // A claim that fails throws and takes the rename locks; a look that finds nothing does
-        // neither: 3 claims in 4 failed so in a 4-worker drain.
+        // A claim that fails throws and takes the kernel's rename locks; a look that finds nothing
+        // does neither, and with several workers most such names are already gone.
         if (known && !this.there(name)) {
           this.drop(name);
           continue;
@@ -156,9 +156,9 @@ export class QueueView {
   private lookup(name: string): Meta | undefined {
     const cached = this.meta.get(name);
     if (cached) return cached;
-    // Most names a busy worker finds gone were claimed by another worker a moment ago: a failed
-    // lstat that does not throw costs a seventh of a failed open (2 vs 14 µs: the open throws), and
-    // a drain meets several per task.
+    // Most names a busy worker finds gone were claimed by another worker a moment ago: an lstat
+    // that fails without throwing is far cheaper than a failed open (which throws), and a drain
+    // meets several per task.
     if (!this.there(name)) return undefined;
     const r = readTask(`${this.t.dir('queue')}/${name}`, name, true);
     if (!r) return undefined;

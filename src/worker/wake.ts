@@ -3,16 +3,15 @@
  * milliseconds), timers, and signals. Events are only hints (DESIGN invariant 7): the worker
  * also rescans on a timer, and `--poll` turns the watcher off for network filesystems.
  *
- * The watch is one `fs.watch` (one inotify watch) on the queue directory itself. chokidar was
- * used here first, but it also watches every file it sees: with 100,000 queued tasks a worker
- * took 12 s and 480 MB to start and then ran ~2 tasks/s at 1.9 GB, and a watcher of a file
- * added during `close()` kept the process alive after `--until-empty` (README, Performance).
- * A wake-up only needs to know that a name appeared in the directory.
+ * The watch is one `fs.watch` (one inotify watch) on the queue directory itself. A wake-up only
+ * needs to know that a name appeared in the directory; chokidar (used here first) also watches
+ * every file it sees, so a worker's start-up time and memory grew with the queue, and a watcher
+ * of a file added during `close()` kept the process alive after `--until-empty`.
  *
  * Only an idle worker listens. inotify cannot be told to report arrivals only, so a listening
- * worker is woken by every claim any worker makes; a busy one does not need waking. Closing the
- * watch while it works took 0.15 ms of CPU per task off each worker in a 4-worker drain of
- * short tasks (--poll, which never watches, 0.27 ms).
+ * worker is woken by every claim any worker makes, which costs CPU on every task of a drain; a
+ * busy worker does not need waking, so it closes the watch while it works. (bench/README.md,
+ * history, has the figures of both choices.)
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,10 +1,12 @@
 /**
- * The wake-up half of a barrier: a `tmux wait-for` child kept open across poll ticks. It is only
- * a hint (the record in the tree is the truth), so a missing server just means polling.
+ * The wake-up half of a barrier: `tmux wait-for` channels, signalled on every change and listened
+ * on by waiters between poll ticks. Only a hint (the record in the tree is the truth), so a
+ * missing server just means polling.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { waitFor, waitForSignal } from '../tmux/argv.js';
+import { tmuxClient } from '../tmux/client.js';
 
 /** The tmux wait-for channel of a barrier: per tree, so two trees on one server do not mix. */
 export function channel(root: string, name: string): string {
@@ -12,14 +14,13 @@ export function channel(root: string, name: string): string {
 }
 
 /** Wake every listener on `ch` (best effort: waiters poll anyway). */
-export function ring(socket: string | undefined, ch: string): void {
+export function wakeWaiters(socket: string | undefined, ch: string): void {
   if (!socket) return;
-  const child = spawn('tmux', ['-L', socket, ...waitForSignal(ch)], { stdio: 'ignore' });
-  child.on('error', () => undefined);
+  tmuxClient(socket).start(waitForSignal(ch)).on('error', () => undefined);
 }
 
 /** A `tmux wait-for` child kept open across poll ticks; `next` resolves on a wake-up or the tick. */
-export class Ear {
+export class WakeListener {
   private child?: ChildProcess;
   private woke = false;
   private broken = false;
@@ -28,7 +29,7 @@ export class Ear {
 
   private listen(): void {
     if (this.child || this.broken || !this.socket) return;
-    const child = spawn('tmux', ['-L', this.socket, ...waitFor(this.ch)], { stdio: 'ignore' });
+    const child = tmuxClient(this.socket).start(waitFor(this.ch));
     this.child = child;
     child.on('error', () => (this.broken = true));
     child.on('exit', (code) => {
