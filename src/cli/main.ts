@@ -9,13 +9,17 @@ import { VERSION } from '../version.js';
 import { taskCommands } from './commands/tasks/index.js';
 import { sessionCommands } from './commands/session/index.js';
 import { agentCommands } from './commands/agents/index.js';
+import { normalise } from './split.js';
+import { COMMAND_LINES } from './command-lines.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
-  const cli = yargs(argv)
+  const line = COMMAND_LINES[argv[0]];
+  const args = line ? [argv[0], ...normalise(argv.slice(1), line.options, line.positionals)] : argv;
+  const cli = yargs(args)
     .scriptName('tmux-orc')
     .usage('$0 <command> [options]\n\nA tmux server as a small, dependable work cluster. Docs: README.md')
     .parserConfiguration({ 'populate--': true, 'unknown-options-as-args': false })

@@ -4,8 +4,13 @@ import { fail } from '../../../errors.js';
 import { parseWorkerIndex, runAll, runMaster, runOne } from '../../../session/send.js';
 import { commandText, context } from './common.js';
 
-type Args = { cmd?: string[]; idx?: string; '--'?: string[] };
+type Args = { cmd?: string[]; idx?: string; force?: boolean; '--'?: string[] };
 const cmdArg = <T>(y: Argv<T>) => y.positional('cmd', { type: 'string', array: true, describe: 'the command line, sent literally, then Enter' });
+
+/** Options of `run-all` / `run-one`: main.ts splits their argv on this table (src/cli/command-lines.ts). */
+export const RUN_OPTIONS = {
+  force: { type: 'boolean', describe: 'type into panes where a worker loop runs too (it reads the text when it stops)' },
+} as const;
 
 export const runAllCommand: CommandModule<object, Args> = {
   command: 'run-all [cmd..]',

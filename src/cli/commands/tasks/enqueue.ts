@@ -34,7 +34,7 @@ export const ENQUEUE_OPTIONS = {
 
 export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs & { cmd?: string[]; '--'?: string[] }> = {
   command: 'tasks-enqueue [cmd..]',
-  describe: 'queue a command (after --); prints its ID',
+  describe: 'queue a command: our options first, then the command and its arguments, untouched (-- optional); prints its ID',
   builder: (y) =>
     y
       .options(ENQUEUE_OPTIONS)
