@@ -4,7 +4,7 @@ import { fail } from '../../../errors.js';
 import { printJson } from '../../output.js';
 import { tasksStart, tasksStop, type WorkerOutcome } from '../../../session/tasks.js';
 import { parseDuration } from '../../../time.js';
-import { context, rootOf, withRoot } from './common.js';
+import { context, optionalRoot, rootOf, withRoot } from './common.js';
 
 const show = (out: WorkerOutcome[], json?: boolean) => {
   if (json) return printJson(out);
@@ -48,6 +48,6 @@ export const tasksStopCommand: CommandModule<object, StopArgs> = {
         throw fail('usage', `--timeout: ${(err as Error).message}`);
       }
     }
-    show(await tasksStop(context(), { root: rootOf(argv), subset: argv.subset, now: argv.now, waitMs }), argv.json);
+    show(await tasksStop(context(), { root: optionalRoot(argv), subset: argv.subset, now: argv.now, waitMs }), argv.json);
   },
 };
