@@ -36,7 +36,17 @@ export function insideServer(tmuxEnv: string | undefined, socket: string): boole
   return !!tmuxEnv && path.basename(tmuxEnv.split(',')[0]) === socket;
 }
 
+let lastRoot: string | undefined;
+/** The tree this process resolved last, if any: error messages say which part of it failed. */
+export const resolvedRoot = (): string | undefined => lastRoot;
+
 export function resolveRoot(opts: RootOptions = {}): ResolvedRoot {
+  const r = findRoot(opts);
+  lastRoot = r.root;
+  return r;
+}
+
+function findRoot(opts: RootOptions): ResolvedRoot {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
   if (opts.root !== undefined) {

@@ -21,8 +21,18 @@ export const tasksPaths: CommandModule<Args, Args> = {
     const { root, source, why } = resolveRoot({ root: argv.root });
     const t = tree(root);
     const dirs = Object.fromEntries(DIRS.map((d) => [d, t.dir(d)]));
-    if (argv.json) return printJson({ root, source, why, exists: fs.existsSync(root), ...dirs });
-    process.stdout.write(`TASK_ROOT=${root}  (${why}${fs.existsSync(root) ? '' : '; does not exist yet: tmux-orc tasks-init creates it'})\n`);
+    const state = stateOf(root);
+    if (argv.json) return printJson({ root, source, why, state, ...dirs });
+    const note = { ok: '', missing: '; does not exist yet: tmux-orc tasks-init creates it', 'not-a-directory': '; not a directory' }[state];
+    process.stdout.write(`TASK_ROOT=${root}  (${why}${note})\n`);
     for (const [d, p] of Object.entries(dirs)) process.stdout.write(`${d.padEnd(8)} ${p}\n`);
   },
 };
+
+function stateOf(root: string): 'ok' | 'missing' | 'not-a-directory' {
+  try {
+    return fs.statSync(root).isDirectory() ? 'ok' : 'not-a-directory';
+  } catch {
+    return 'missing';
+  }
+}
