@@ -38,6 +38,7 @@ function parse(args: string[], table: Table) {
 
 /** Run argv on the fast path; undefined when the full CLI must handle it. */
 export async function fastPath(argv: string[]): Promise<number | undefined> {
+  if (process.env.TMUX_ORC_CHECK_ARGS === '1') return undefined; // the full CLI checks, runs nothing
   if (argv.length === 1 && argv[0] === '--version') {
     writeOut(`${VERSION}\n`);
     return 0;

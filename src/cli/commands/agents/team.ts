@@ -116,6 +116,8 @@ export const team: CommandModule<{ root?: string }, object> = {
   builder: (y) =>
     (y as Argv<{ root?: string }>)
       .command([deploy, status, standupCmd, reply, kill] as CommandModule<{ root?: string }, never>[])
-      .demandCommand(1, 'name a team command: deploy, status, standup, reply, kill'),
+      .demandCommand(1, 'name a team command: deploy, status, standup, reply, kill')
+      .example('$0 team deploy examples/team.yaml', 'windows, agents, briefings and check-ins of the spec')
+      .example('$0 team status', 'every agent of every team'),
   handler: () => undefined,
 };

@@ -12,6 +12,7 @@ export { insideServer };
 export const attachCommand: CommandModule = {
   command: 'attach',
   describe: 'attach to the session (detach again with the tmux prefix, then d)',
+  builder: (y) => y.example('$0 attach', 'from a terminal; inside the server it switches to the session'),
   handler: async () => {
     const ctx = context();
     const sid = await requireSession(ctx);

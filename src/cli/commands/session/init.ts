@@ -11,7 +11,13 @@ import { ensureScheduler } from '../../../agents/scheduler.js';
 export const initCommand: CommandModule<object, { n?: string; root?: string }> = {
   command: 'init [n]',
   describe: 'start the session (master + N worker panes), or resize the workers window to N',
-  builder: (y) => withRoot(y.positional('n', { type: 'string', describe: 'worker panes (default $WORKERS, or the current number)' })),
+  builder: (y) =>
+    withRoot(
+      y
+        .positional('n', { type: 'string', describe: 'worker panes (default $WORKERS, or the current number)' })
+        .example('$0 init 4', 'a master pane and 4 worker panes; then tmux-orc tasks-start')
+        .example('$0 init 2', 'on a running session: shrink or grow the workers window to 2'),
+    ),
   handler: async (argv) => {
     const ctx = context();
     const explicit = argv.n ?? (process.env.WORKERS ? process.env.WORKERS : undefined);

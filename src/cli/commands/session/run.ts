@@ -14,8 +14,12 @@ export const RUN_OPTIONS = {
 
 export const runAllCommand: CommandModule<object, Args> = {
   command: 'run-all [cmd..]',
-  describe: 'type CMD and Enter into every worker pane',
-  builder: (y) => cmdArg(y),
+  describe: 'type CMD and Enter into every worker pane at a prompt; panes running a worker loop are skipped (exit 4) unless --force',
+  builder: (y) =>
+    cmdArg(y)
+      .options(RUN_OPTIONS)
+      .example('$0 run-all git pull --rebase', 'everything from the command on is sent as typed')
+      .example("$0 run-all 'cd ~/app && make -j4'", 'one quoted command line'),
   handler: async (argv) => {
     const out = await runAll(context(), commandText(argv));
     const missed = out.filter((o) => !o.delivered);
@@ -26,8 +30,12 @@ export const runAllCommand: CommandModule<object, Args> = {
 
 export const runOneCommand: CommandModule<object, Args> = {
   command: 'run-one <idx> [cmd..]',
-  describe: 'type CMD and Enter into worker pane IDX (0-based)',
-  builder: (y) => cmdArg(y.positional('idx', { type: 'string', describe: 'worker number, 0-based' })),
+  describe: 'type CMD and Enter into worker pane IDX (0-based); refused (exit 4) where a worker loop runs, unless --force',
+  builder: (y) =>
+    cmdArg(y.positional('idx', { type: 'string', describe: 'worker number, 0-based' }))
+      .options(RUN_OPTIONS)
+      .example('$0 run-one 0 htop', 'worker-0 runs htop')
+      .example('$0 run-one 1 --force q', 'type into worker-1 although its worker loop runs'),
   handler: async (argv) => {
     const n = parseWorkerIndex(argv.idx ?? '');
     await runOne(context(), n, commandText(argv));
@@ -37,7 +45,7 @@ export const runOneCommand: CommandModule<object, Args> = {
 export const runMasterCommand: CommandModule<object, Args> = {
   command: 'run-master [cmd..]',
   describe: 'type CMD and Enter into the master pane',
-  builder: (y) => cmdArg(y),
+  builder: (y) => cmdArg(y).example('$0 run-master tmux-orc tasks-list running', 'everything from the command on is sent as typed'),
   handler: async (argv) => {
     await runMaster(context(), commandText(argv));
   },

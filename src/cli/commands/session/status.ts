@@ -7,7 +7,7 @@ import { context, optionalRoot, withRoot } from './common.js';
 export const statusCommand: CommandModule<object, { json?: boolean; root?: string }> = {
   command: 'status',
   describe: 'list every pane: target, id, title, command, alive/dead, worker state',
-  builder: (y) => withRoot(y.option('json', { type: 'boolean', describe: 'print JSON' })),
+  builder: (y) => withRoot(y.option('json', { type: 'boolean', describe: 'print JSON' }).example('$0 status', 'one line per pane').example('$0 status --json', 'the same as JSON')),
   handler: async (argv) => {
     const rows = await status(context(), optionalRoot(argv));
     if (argv.json) return printJson(rows);

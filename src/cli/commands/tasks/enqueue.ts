@@ -38,10 +38,12 @@ export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs &
   builder: (y) =>
     y
       .options(ENQUEUE_OPTIONS)
-      .example('$0 tasks-enqueue -- make test', 'run `make test` in the current directory')
-      .example("$0 tasks-enqueue -e FOO=bar -- bash -lc 'echo $FOO'", 'argv is kept exactly')
-      .example('$0 tasks-enqueue --after t1,t2 --retries 3 -- ./deploy.sh', 'after t1 and t2, with retries')
-      .example('seq 100 | sed "s/^/echo /" | $0 tasks-enqueue --stdin', 'enqueue 100 tasks in one go') as unknown as Argv<
+      .example('$0 tasks-enqueue -i build make test', 'run `make test` here, as task "build"')
+      .example('$0 tasks-enqueue grep -r -c TODO .', "everything from the command on is its argv, untouched (-- is optional)")
+      .example("$0 tasks-enqueue -e FOO=bar bash -lc 'echo $FOO'", 'argv is kept exactly')
+      .example('$0 tasks-enqueue -i deploy --after build --retries 3 --timeout 1h30m ./deploy.sh', 'once "build" is done, with retries')
+      .example('seq 100 | sed "s/^/echo /" | $0 tasks-enqueue --stdin', 'enqueue 100 tasks in one go (# comments and blank lines skipped)')
+      .example('$0 tasks-enqueue --wait --timeout 10s sleep 1', 'block until it ends; exit with its exit code') as unknown as Argv<
       EnqueueCommandArgs & { cmd?: string[]; '--'?: string[] }
     >,
   handler: async (argv) => {
@@ -55,7 +57,8 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
   const now = Date.now();
   if (a.stdin) {
     if (words.length) throw fail('usage', '--stdin reads the commands from standard input; give none after --');
-    const lines = fs.readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    // Blank lines and `# comment` lines are skipped, as a shell script's would be.
+    const lines = fs.readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
     const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
     const ids = enqueueMany(t, options, lines, now);
     writeOut(ids.map((id) => `${id}\n`).join(''));

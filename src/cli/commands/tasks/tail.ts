@@ -20,7 +20,10 @@ export const tasksTail: CommandModule<{ root?: string }, Args> = {
       .positional('id', { type: 'string', demandOption: true })
       .option('err', { type: 'boolean', describe: 'stderr instead of stdout' })
       .option('lines', { alias: 'n', type: 'number', default: 100, describe: 'how many lines' })
-      .option('follow', { alias: 'f', type: 'boolean', describe: 'keep printing until the task is done or failed' }) as unknown as Argv<Args>,
+      .option('follow', { alias: 'f', type: 'boolean', describe: 'keep printing both streams until the task ends; exit with its exit code' })
+      .example('$0 tasks-tail build -n 20', 'the last 20 lines of its stdout')
+      .example('$0 tasks-tail build --err', 'its stderr')
+      .example('$0 tasks-tail -f build', 'follow stdout and stderr until it ends, then print its outcome') as unknown as Argv<Args>,
   handler: async (argv) => {
     const bad = idProblem(String(argv.id));
     if (bad) throw fail('usage', bad);
