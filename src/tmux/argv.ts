@@ -46,6 +46,10 @@ export function setPaneOption(pid: string, name: string, value: string): string[
 }
 
 /** A variable in the session environment, inherited by panes created later. */
+export function showEnvironment(sid: string, name: string): string[] {
+  return ['show-environment', '-t', sid, name];
+}
+
 export function setEnvironment(sid: string, name: string, value: string): string[] {
   return ['set-environment', '-t', sid, name, value];
 }
