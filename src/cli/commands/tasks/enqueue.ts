@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { treeFrom } from '../../context.js';
 import { enqueue, enqueueMany } from '../../../queue/enqueue.js';
-import { waitForEnd } from '../../../queue/wait.js';
+import { outcomeLine, waitForAll, type Outcome } from '../../../queue/wait.js';
+import type { Tree } from '../../../queue/tree.js';
 import { fail } from '../../../errors.js';
 import { writeOut } from '../../output.js';
 import { commandLine, specFromArgs, type EnqueueArgs } from './enqueue-args.js';
@@ -53,6 +54,7 @@ export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs &
 
 /** Enqueue from parsed arguments and the command words; resolves to the exit code. */
 export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promise<number> {
+  if (a.wait && a.every !== undefined) throw fail('usage', '--wait cannot be used with --every: a recurring task never ends (use tasks-tail -f ID to watch one run)');
   const t = treeFrom(a);
   const now = Date.now();
   if (a.stdin) {
@@ -62,10 +64,28 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
     const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
     const ids = enqueueMany(t, options, lines, now);
     writeOut(ids.map((id) => `${id}\n`).join(''));
-    return 0;
+    return a.wait ? waitAndReport(t, ids) : 0;
   }
-  if (words.length === 0) throw fail('usage', 'empty command: give one after --, e.g. tmux-orc tasks-enqueue -- make test');
+  if (words.length === 0) throw fail('usage', 'empty command: give one, e.g. tmux-orc tasks-enqueue make test');
   const id = await enqueue(t, specFromArgs(a, commandLine(words), process.cwd(), now), { now });
   writeOut(`${id}\n`);
-  return a.wait ? waitForEnd(t, id) : 0;
+  return a.wait ? waitAndReport(t, [id]) : 0;
+}
+
+/**
+ * `--wait`: block until every task has ended, print one outcome line each on stderr (stdout
+ * keeps only the IDs), and exit 0 when all are done, else with the first failed task's code.
+ * Says once when no worker is alive to run them.
+ */
+async function waitAndReport(t: Tree, ids: string[]): Promise<number> {
+  const { listWorkers } = await import('../../../queue/workers.js');
+  let told = false;
+  const noWorker = () => {
+    if (told || listWorkers(t).some((w) => w.alive)) return;
+    told = true;
+    process.stderr.write(`tmux-orc: queued; no worker is running on ${t.root}: start one with tmux-orc tasks-start (in a session) or tmux-orc worker\n`);
+  };
+  noWorker();
+  const outcomes: Outcome[] = await waitForAll(t, ids, { onTick: noWorker, onEnd: (o) => process.stderr.write(`${outcomeLine(o)}\n`) });
+  return outcomes.find((o) => o.code !== 0)?.code ?? 0;
 }
