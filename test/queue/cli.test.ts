@@ -221,7 +221,7 @@ const bad: Array<[string, string[], number, RegExp]> = [
   ['empty command', ['tasks-enqueue', '--'], 2, /empty command/],
   ['blank command', ['tasks-enqueue', '--', '  '], 2, /empty command/],
   ['unknown option', ['tasks-enqueue', '--bogus', '--', 'true'], 2, /Unknown argument/],
-  ['unknown command', ['tasks-frobnicate'], 2, /Unknown argument|Unknown command/],
+  ['unknown command', ['tasks-frobnicate'], 2, /unknown command "tasks-frobnicate"/],
   ['--after an unknown ID', ['tasks-enqueue', '--after', 'nope', '--', 'true'], 3, /no task nope/],
   ['ID with /', ['tasks-enqueue', '-i', 'a/b', '--', 'true'], 2, /invalid task ID/],
   ['ID with ..', ['tasks-enqueue', '-i', 'a..b', '--', 'true'], 2, /invalid task ID/],
