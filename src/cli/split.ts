@@ -70,6 +70,22 @@ export function splitCommandLine(args: string[], table: OptionTable, positionals
   return { ours, words: [] };
 }
 
+/**
+ * Global options typed before the command name (`tmux-orc --root R tasks-enqueue ls -la`) moved
+ * after it, so that the command name comes first and its own split applies. Anything else is
+ * returned as it is.
+ */
+export function commandFirst(argv: string[]): string[] {
+  let i = 0;
+  while (i < argv.length) {
+    if (argv[i] === '--root' && i + 1 < argv.length) i += 2;
+    else if (argv[i].startsWith('--root=')) i += 1;
+    else break;
+  }
+  if (i === 0 || i >= argv.length || argv[i].startsWith('-')) return argv;
+  return [argv[i], ...argv.slice(0, i), ...argv.slice(i + 1)];
+}
+
 /** `args` rewritten as `ours -- words`: what yargs (with populate--) reads without touching the words. */
 export function normalise(args: string[], table: OptionTable, positionals = 0): string[] {
   const { ours, words } = splitCommandLine(args, table, positionals);

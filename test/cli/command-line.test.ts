@@ -4,7 +4,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cleanup, cli, names, tempDir, testEnv } from '../helpers.ts';
-import { normalise, splitCommandLine } from '../../src/cli/split.ts';
+import { commandFirst, normalise, splitCommandLine } from '../../src/cli/split.ts';
 import { ENQUEUE_OPTIONS } from '../../src/cli/commands/tasks/enqueue.ts';
 
 const T = suite<{ dir: string; root: string }>('command line');
@@ -35,6 +35,16 @@ T('split: a table of cases', () => {
   ];
   for (const [args, ours, words] of cases) assert.equal(splitCommandLine(args, ENQUEUE_OPTIONS), { ours, words }, args.join(' '));
   assert.equal(normalise(['2', '--force', 'ls', '-la'], { force: { type: 'boolean' } }, 1), ['2', '--force', '--', 'ls', '-la']);
+  assert.equal(commandFirst(['--root', '/r', 'tasks-enqueue', 'ls', '-la']), ['tasks-enqueue', '--root', '/r', 'ls', '-la']);
+  assert.equal(commandFirst(['--root=/r', 'run-all', 'x']), ['run-all', '--root=/r', 'x']);
+  assert.equal(commandFirst(['tasks-enqueue', '--root', '/r', 'ls']), ['tasks-enqueue', '--root', '/r', 'ls']);
+  assert.equal(commandFirst(['--version']), ['--version']);
+});
+
+T('--root before the command name: the command is split the same way', async ({ root }) => {
+  const r = await cli(['--root', root, 'tasks-enqueue', '-i', 'g1', 'ls', '-la', '-p', '3'], { env: testEnv(undefined) });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(cmdOf(root, 'g1'), 'ls -la -p 3');
 });
 
 T('tasks-enqueue printf %s| -p 5 -l x runs printf with those arguments', async ({ root }) => {

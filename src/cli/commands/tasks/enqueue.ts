@@ -58,7 +58,7 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
   const t = treeFrom(a);
   const now = Date.now();
   if (a.stdin) {
-    if (words.length) throw fail('usage', '--stdin reads the commands from standard input; give none after --');
+    if (words.length) throw fail('usage', '--stdin reads the commands from standard input, one per line; give none on the command line');
     // Blank lines and `# comment` lines are skipped, as a shell script's would be.
     const lines = fs.readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
     const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
