@@ -8,7 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { childCpu, CLI, killGroup, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
 import { enqueue } from '../src/queue/enqueue.js';
-import { readTask, tree } from '../src/queue/tree.js';
+import { ensureTree, readTask, tree } from '../src/queue/tree.js';
 
 const NODE = process.execPath;
 
@@ -96,6 +96,7 @@ export async function drain(n: number, cmd: string, workers: number): Promise<nu
       const gate = Date.now() + lead;
       // A retry uses a new tree rather than deleting the last one (see keepDirsUntilExit).
       const root = path.join(dir, `tasks-${lead}`);
+      ensureTree(tree(root)); // only tasks-init and init create a tree
       await bulk(root, Array(n).fill(cmd), ['--at', `@${gate / 1000}`]);
       const ws = Array.from({ length: workers }, (_, i) => startWorker(root, String(i), ['--until-empty']));
       let readyInTime = true;
@@ -129,6 +130,7 @@ export async function singleEnqueues(count: number): Promise<number> {
   const dir = tempDir('enq');
   try {
     const root = path.join(dir, 'tasks');
+    ensureTree(tree(root)); // only tasks-init and init create a tree
     await sh(`${q(NODE)} ${q(CLI)} tasks-init --root ${q(root)} >/dev/null`, { env: benchEnv() });
     const r = await sh(`i=0; while [ $i -lt ${count} ]; do ${q(NODE)} ${q(CLI)} tasks-enqueue --root ${q(root)} -- true >/dev/null || exit 1; i=$((i+1)); done`, { env: benchEnv() });
     const queued = fs.readdirSync(path.join(root, 'queue')).length;
@@ -144,6 +146,7 @@ export async function bulkEnqueue(count: number): Promise<{ rate: number; sys: n
   const dir = tempDir('bulk');
   try {
     const root = path.join(dir, 'tasks');
+    ensureTree(tree(root)); // only tasks-init and init create a tree
     const cpu0 = childCpu();
     const ms = await bulk(root, Array(count).fill('true'));
     const sys = childCpu().sys - cpu0.sys;
@@ -163,6 +166,7 @@ export async function bulkEnqueue(count: number): Promise<{ rate: number; sys: n
 export async function latency(samples: number): Promise<{ p50: number; p95: number; all: number[] }> {
   const dir = tempDir('lat');
   const root = path.join(dir, 'tasks');
+  ensureTree(tree(root)); // only tasks-init and init create a tree
   const t = tree(root);
   const w = startWorker(root, '0');
   try {
@@ -204,6 +208,7 @@ export interface Scale {
 export async function scale(n: number, workers: number, windowMs: number, listRuns: number): Promise<Scale> {
   const dir = tempDir('scale');
   const root = path.join(dir, 'tasks');
+  ensureTree(tree(root)); // only tasks-init and init create a tree
   const ws: Worker[] = [];
   try {
     const enqMs = await bulk(root, Array(n).fill('true'));

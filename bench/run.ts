@@ -14,6 +14,7 @@ import { cleanupAll, cleanupOnExit, keepDirsUntilExit, median, REPO } from './me
 import { bulkEnqueue, cliArgs, drain, latency, nodeRun, scale, singleEnqueues } from './ours.js';
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
+import { ensureTree, tree } from '../src/queue/tree.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
@@ -193,6 +194,7 @@ async function main(): Promise<void> {
     const dir = tempDir('startup');
     try {
       const root = path.join(dir, 'tasks');
+      ensureTree(tree(root)); // only tasks-init and init create a tree
       const samples = { bare: [] as number[], version: [] as number[], enqueue: [] as number[] };
       for (let i = 0; i < Math.max(10, 5 * RUNS); i++) {
         samples.bare.push(await nodeRun(['-e', '0']));

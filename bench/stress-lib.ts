@@ -18,7 +18,7 @@ import { killGroup, removeDir, run, sleep, tempDir, until } from './measure.js';
 import { benchEnv, startWorker, type Worker } from './ours.js';
 import { CLI } from './measure.js';
 import { listTasks } from '../src/queue/list.js';
-import { tree } from '../src/queue/tree.js';
+import { ensureTree, tree } from '../src/queue/tree.js';
 
 export interface Outcome {
   name: string;
@@ -58,6 +58,7 @@ async function stopAll(ws: Worker[]): Promise<void> {
 export async function exactlyOnce(o: { workers: number; tasks: number; timeoutMs?: number }): Promise<Outcome> {
   const dir = tempDir('once');
   const root = path.join(dir, 'tasks');
+  ensureTree(tree(root)); // only tasks-init and init create a tree
   const log = path.join(dir, 'runs.log');
   const ws: Worker[] = [];
   try {
@@ -97,6 +98,7 @@ export async function exactlyOnce(o: { workers: number; tasks: number; timeoutMs
 export async function chaos(o: { workers: number; seconds: number; killEveryMs: number; batch: number; timeoutMs?: number }): Promise<Outcome> {
   const dir = tempDir('chaos');
   const root = path.join(dir, 'tasks');
+  ensureTree(tree(root)); // only tasks-init and init create a tree
   const log = path.join(dir, 'runs.log');
   // Each run writes "S id attempt t" first and "E id attempt t" when it ends, also when it is
   // signalled (the recovery kills orphans with SIGTERM first); times from bash, no fork.
@@ -198,6 +200,7 @@ const JUNK: Array<[string, Junk]> = [
 export async function fuzz(o: { workers: number; files: number; real: number; timeoutMs?: number }): Promise<Outcome> {
   const dir = tempDir('fuzz');
   const root = path.join(dir, 'tasks');
+  ensureTree(tree(root)); // only tasks-init and init create a tree
   const stage = path.join(dir, 'stage');
   const ws: Worker[] = [];
   try {

@@ -43,7 +43,7 @@ echo "== output of $count (tmux-orc tasks-tail $count)"
 orc tasks-tail "$count"
 rm -f "$marker"
 if [ "${DEMO_KEEP:-0}" = 1 ]; then
-  echo "Session left running: TMUX_SOCKET=$TMUX_SOCKET TMUX_SESSION=$TMUX_SESSION npx tmux-orc attach"
+  echo "Session left running: TMUX_SOCKET=$TMUX_SOCKET TMUX_SESSION=$TMUX_SESSION node dist/cli.cjs attach"
 else
   orc tasks-stop >/dev/null 2>&1 || true
   orc kill >/dev/null

@@ -7,6 +7,7 @@
  */
 import { fastPath } from './cli/fast.js';
 import { report } from './cli/report.js';
+import { commandFirst } from './cli/split.js';
 
 async function run(argv: string[]): Promise<number> {
   try {
@@ -21,7 +22,8 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-const argv = process.argv.slice(2);
+// `--root R tasks-enqueue ...` is read as `tasks-enqueue --root R ...`: the command's own split applies.
+const argv = commandFirst(process.argv.slice(2));
 // A reader that went away (`tasks-list | head`) ends the output, not with a stack trace. Not for
 // the worker: it outlives a closed pane and says so in its own handler. Not for an enqueue or
 // --version: they print with writeOut, which does the same without creating process.stdout.

@@ -1,13 +1,26 @@
 /** Durations and points in time as the CLI and the task file write them. Pure. */
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
+const NUMBER = /^\d+(?:\.\d+)?$/;
+const COMPOUND = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 
-/** `90`, `90s`, `1.5m`, `2h`, `250ms`, `1d` → milliseconds. A bare number is `unit` (seconds by default). */
+/** The longest duration anything takes (timeouts, delays, periods, waits): 365 days (README "Durations"). */
+export const MAX_DURATION_MS = 365 * UNITS.d;
+
+/**
+ * `90`, `90s`, `1.5m`, `2h`, `1h30m`, `250ms`, `1d` → milliseconds. A bare number is `unit`
+ * (seconds by default). Throws for anything else, negative, or longer than MAX_DURATION_MS.
+ */
 export function parseDuration(text: string, unit: keyof typeof UNITS = 's'): number {
-  const m = DURATION.exec(text.trim());
-  if (!m) throw new Error(`not a duration: ${JSON.stringify(text)} (try 30s, 10m, 2h)`);
-  return Math.round(Number(m[1]) * UNITS[m[2] ?? unit]);
+  const t = text.trim();
+  let ms: number;
+  if (NUMBER.test(t)) ms = Number(t) * UNITS[unit];
+  else if (COMPOUND.test(t)) ms = [...t.matchAll(PART)].reduce((sum, m) => sum + Number(m[1]) * UNITS[m[2]], 0);
+  else if (/^-\s*\d/.test(t)) throw new Error(`a duration cannot be negative: ${JSON.stringify(text)} (try 30s, 10m, 1h30m)`);
+  else throw new Error(`not a duration: ${JSON.stringify(text)} (try 30s, 10m, 1h30m)`);
+  if (!(ms <= MAX_DURATION_MS)) throw new Error(`${JSON.stringify(text)} is longer than the maximum of 365d`);
+  return Math.round(ms);
 }
 
 /** The shortest exact spelling: 90000 → `90s`, 600000 → `10m`, 1500 → `1500ms`. */

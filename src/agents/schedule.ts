@@ -88,7 +88,8 @@ export async function armSchedule(root: string, s: ScheduleSpec): Promise<string
 
 /** A check-in message: `send TARGET NOTE --from check-in`, on the target's socket. */
 export function checkinArgs(target: string, note: string): string[] {
-  return ['send', target, note, '--from', 'check-in'];
+  // Options before the text, and -- before it: a note starting with - is still the message.
+  return ['send', '--from', 'check-in', target, '--', note];
 }
 
 /** One row of `schedule list`. */

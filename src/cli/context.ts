@@ -1,8 +1,23 @@
-/** What every command needs from its arguments: the resolved task tree. */
-import { resolveRoot } from '../root.js';
-import { tree, type Tree } from '../queue/tree.js';
+/** What every task command needs from its arguments: the resolved task tree, checked. */
+import fs from 'node:fs';
+import { existingRoot } from '../root.js';
+import { checkSafe, DIRS, tree, type Tree } from '../queue/tree.js';
 
-/** The global `--root` option, resolved the one documented way (DESIGN section 2). */
+/**
+ * The tree as DESIGN section 2 finds it (`--root`, `$TASK_ROOT`, the pane's session, walking up),
+ * which must exist (exit 3 otherwise, naming where it looked) and pass the trust check (exit 5).
+ */
 export function treeFrom(argv: { root?: string }): Tree {
-  return tree(resolveRoot({ root: argv.root }).root);
+  const t = tree(existingRoot({ root: argv.root }).root);
+  // A directory of the tree this user cannot use fails here, in words (src/cli/errno.ts), not
+  // halfway through a command or after a worker said "ready".
+  for (const p of [t.root, ...DIRS.map((d) => t.dir(d))]) {
+    try {
+      fs.accessSync(p, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  checkSafe(t);
+  return t;
 }

@@ -11,6 +11,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { VERSION } from '../version.js';
 import { writeOut } from './output.js';
+import { splitCommandLine } from './split.js';
 import type { EnqueueCommandArgs } from './commands/tasks/enqueue.js';
 import type { WorkerCommandArgs } from './commands/tasks/worker.js';
 
@@ -37,6 +38,7 @@ function parse(args: string[], table: Table) {
 
 /** Run argv on the fast path; undefined when the full CLI must handle it. */
 export async function fastPath(argv: string[]): Promise<number | undefined> {
+  if (process.env.TMUX_ORC_CHECK_ARGS === '1') return undefined; // the full CLI checks, runs nothing
   if (argv.length === 1 && argv[0] === '--version') {
     writeOut(`${VERSION}\n`);
     return 0;
@@ -53,14 +55,14 @@ export async function fastPath(argv: string[]): Promise<number | undefined> {
 
 async function enqueue(args: string[]): Promise<number | undefined> {
   const { ENQUEUE_OPTIONS, runEnqueue } = await import('./commands/tasks/enqueue.js');
-  const dashdash = args.indexOf('--');
-  const parsed = parse(dashdash < 0 ? args : args.slice(0, dashdash), ENQUEUE_OPTIONS);
-  if (!parsed) return undefined;
+  // Our options end where the command begins (src/cli/split.ts, the same split yargs is given).
+  const { ours, words } = splitCommandLine(args, ENQUEUE_OPTIONS);
+  const parsed = parse(ours, ENQUEUE_OPTIONS);
+  if (!parsed || parsed.positionals.length) return undefined;
   const v = parsed.values as Record<string, unknown>;
   const num = (k: string) => (v[k] === undefined ? undefined : Number(v[k]));
   for (const k of ['priority', 'retries']) if (v[k] !== undefined && (String(v[k]).trim() === '' || Number.isNaN(num(k)))) return undefined;
   const a = { ...v, priority: num('priority'), retries: num('retries') } as EnqueueCommandArgs;
-  const words = [...parsed.positionals, ...(dashdash < 0 ? [] : args.slice(dashdash + 1))];
   return runEnqueue(a, words);
 }
 

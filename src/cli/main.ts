@@ -9,30 +9,56 @@ import { VERSION } from '../version.js';
 import { taskCommands } from './commands/tasks/index.js';
 import { sessionCommands } from './commands/session/index.js';
 import { agentCommands } from './commands/agents/index.js';
+import { normalise } from './split.js';
+import { COMMAND_LINES } from './command-lines.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
 
+const ALL = [...taskCommands, ...sessionCommands, ...agentCommands] as AnyCommand[];
+/** The top-level command names. */
+const TOP = new Set(ALL.map((c) => String(c.command).split(' ')[0]));
+
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
-  const cli = yargs(argv)
+  const line = COMMAND_LINES[argv[0]];
+  const args = line ? [argv[0], ...normalise(argv.slice(1), line.options, line.positionals)] : argv;
+  const cli = yargs(args)
     .scriptName('tmux-orc')
     .usage('$0 <command> [options]\n\nA tmux server as a small, dependable work cluster. Docs: README.md')
     .parserConfiguration({ 'populate--': true, 'unknown-options-as-args': false })
-    .command([...taskCommands, ...sessionCommands, ...agentCommands] as AnyCommand[])
+    .command(ALL)
     .option('root', {
       type: 'string',
       global: true,
-      describe: 'task tree (default: $TASK_ROOT, then the tmux session\'s, then var/tmux/<session>/tasks found upward)',
+      describe: 'task tree (default, see README "Finding the tree": $TASK_ROOT, then this pane\'s session\'s, then var/tmux/<session>/tasks found walking up)',
     })
     .demandCommand(1, 'name a command (tmux-orc --help lists them)')
+    .recommendCommands()
     .strict()
     .version(VERSION)
     .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    // Wrapped to a terminal; whole lines in a pipe, so `--help | grep` finds an example whole.
+    .wrap(process.stdout.isTTY ? Math.min(110, process.stdout.columns || 100) : null)
     .fail((msg, err) => {
-      throw err ?? new OrcError('usage', msg);
+      if (err) throw err;
+      const near = /^Did you mean (.+)\?$/.exec(msg ?? '');
+      if (near) {
+        // A typo in a subcommand (`agent lst`) is the second word; the suggestion is given whole.
+        const sub = TOP.has(argv[0]) ? `${argv[0]} ` : '';
+        throw new OrcError('usage', `unknown command ${JSON.stringify(sub + (sub ? argv[1] : argv[0]))}: did you mean ${sub}${near[1]}? (tmux-orc ${sub}--help lists them)`);
+      }
+      if (msg === `Unknown argument: ${argv[0]}`) throw new OrcError('usage', `unknown command ${JSON.stringify(argv[0])} (tmux-orc --help lists them)`);
+      throw new OrcError('usage', msg);
     });
+  // TMUX_ORC_CHECK_ARGS=1: parse and validate the arguments, run nothing (the test that every
+  // --help example is accepted as written uses it).
+  if (process.env.TMUX_ORC_CHECK_ARGS === '1') {
+    cli.middleware(() => {
+      process.stdout.write('arguments ok\n');
+      process.exit(0);
+    });
+  }
   try {
     await cli.parseAsync();
   } catch (err) {

@@ -1,17 +1,31 @@
-/** Reading a task's logs: the last N lines, or following them until the task ends. */
+/**
+ * Reading a task's logs: the last N lines, or following both streams until the task ends.
+ * Logs are opened without following symlinks (a link planted in logs/ must not make us print
+ * another file).
+ */
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { find, logPath, type Tree } from './tree.js';
-import { fail } from '../errors.js';
+import { find, logPath, readTask, type Tree } from './tree.js';
+import { outcomeOf, queuedState, type Outcome } from './wait.js';
+import { fail, isErrno } from '../errors.js';
+
+const NOFOLLOW = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
+
+/** Open a log for reading; undefined when it does not exist (yet). */
+function openLog(file: string): number | undefined {
+  try {
+    return fs.openSync(file, NOFOLLOW);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    if (isErrno(err, 'ELOOP')) throw fail('unsafe-tree', `log (${file}): is a symbolic link; refusing to read it (someone else can write into logs/?)`);
+    throw err;
+  }
+}
 
 /** The last `n` lines of a file (reads only the end of a large file). */
 export function lastLines(file: string, n: number): string {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return '';
-  }
+  const fd = openLog(file);
+  if (fd === undefined) return '';
   try {
     const size = fs.fstatSync(fd).size;
     let start = size;
@@ -33,55 +47,102 @@ export function lastLines(file: string, n: number): string {
   }
 }
 
+export interface TailOptions {
+  /** Without `follow`: which log to print. */
+  stream: 'out' | 'err';
+  lines: number;
+  /** Follow both logs until the task ends. */
+  follow: boolean;
+  write: (s: string) => void;
+  /** Where the stderr log goes when following. */
+  writeErr?: (s: string) => void;
+  /** Said while following: the task's state when it is not running (queued, delayed, waiting). */
+  note?: (s: string) => void;
+  pollMs?: number;
+}
+
 /**
- * Print the last `n` lines; with `follow`, keep printing what is appended until the task has
- * finished (done/ or failed/) and its log is fully read. chokidar wakes us on each append (and
- * copes with a log that does not exist yet); a slow poll notices the task finishing.
+ * Print the last `n` lines; with `follow`, print both logs as they grow (stderr's through
+ * `writeErr`) until the task has ended and its logs are fully read, and resolve with its outcome.
+ * chokidar wakes us on each append; a slow poll notices the task moving.
  */
-export async function tail(
-  t: Tree, id: string, o: { stream: 'out' | 'err'; lines: number; follow: boolean; write: (s: string) => void; pollMs?: number },
-): Promise<void> {
+export async function tail(t: Tree, id: string, o: TailOptions): Promise<Outcome | undefined> {
   if (!find(t, id)) throw fail('not-found', `no task ${id} in ${t.root}`);
-  const file = logPath(t, id, o.stream);
-  o.write(lastLines(file, o.lines));
-  if (!o.follow) return;
+  if (!o.follow) {
+    o.write(lastLines(logPath(t, id, o.stream), o.lines));
+    return undefined;
+  }
+  const writeErr = o.writeErr ?? o.write;
+  const logs = [
+    { file: logPath(t, id, 'out'), write: o.write },
+    { file: logPath(t, id, 'err'), write: writeErr },
+  ];
+  for (const l of logs) l.write(lastLines(l.file, o.lines));
   const { watch } = await import('chokidar');
   let wake = () => {};
-  const watcher = watch(file, { persistent: true, ignoreInitial: true }).on('all', () => wake());
+  const watcher = watch(logs.map((l) => l.file), { persistent: true, ignoreInitial: true }).on('all', () => wake());
   try {
-    await follow(t, id, file, o.write, (ms) => new Promise<void>((r) => {
+    const nap = (ms: number) => new Promise<void>((r) => {
       const timer = setTimeout(r, ms);
       wake = () => (clearTimeout(timer), r());
-    }), o.pollMs ?? 250);
+    });
+    return await follow(t, id, logs, o.note ?? (() => {}), nap, o.pollMs ?? 250);
   } finally {
     await watcher.close();
   }
 }
 
-async function follow(t: Tree, id: string, file: string, write: (s: string) => void, nap: (ms: number) => Promise<void>, pollMs: number) {
-  let pos = size(file);
-  const utf8 = new StringDecoder('utf8'); // an append may end inside a character
+interface Log {
+  file: string;
+  write: (s: string) => void;
+}
+
+async function follow(t: Tree, id: string, logs: Log[], note: (s: string) => void, nap: (ms: number) => Promise<void>, pollMs: number): Promise<Outcome> {
+  const readers = logs.map((l) => ({ ...l, pos: size(l.file), utf8: new StringDecoder('utf8') })); // an append may end inside a character
+  let said = '';
   for (;;) {
     const f = find(t, id);
-    const finished = !f || f.dir === 'done' || f.dir === 'failed';
-    const now = size(file);
+    if (!f) throw fail('not-found', `task ${id} disappeared from ${t.root} (removed by hand, or by tasks-clean?)`);
+    const finished = f.dir === 'done' || f.dir === 'failed';
+    for (const r of readers) r.pos = copyNew(r.file, r.pos, (b) => r.write(r.utf8.write(b)));
+    if (finished) return outcomeOf(id, f.dir as 'done' | 'failed', f.file);
+    const state = f.dir === 'queue' ? stateOf(t, f.file) : 'running';
+    // Said when it changes, not on every look: a delayed task's countdown would repeat the line.
+    const key = state.replace(/ \(in .*\)$/, '');
+    if (key !== said && (said !== '' || state !== 'running')) note(`${id}: ${state}`);
+    said = key;
+    await nap(pollMs);
+  }
+}
+
+function stateOf(t: Tree, file: string): string {
+  const r = readTask(file);
+  if (!r?.ok) return 'queued';
+  return queuedState(r.task, (dep) => find(t, dep)?.dir === 'done');
+}
+
+/** Copy what was appended to `file` since `pos`; returns the new position. */
+function copyNew(file: string, pos: number, write: (b: Buffer) => void): number {
+  const fd = openLog(file);
+  if (fd === undefined) return pos;
+  try {
+    const now = fs.fstatSync(fd).size;
     if (now < pos) pos = 0; // truncated by hand
     if (now > pos) {
-      const fd = fs.openSync(file, 'r');
       const buf = Buffer.alloc(now - pos);
-      fs.readSync(fd, buf, 0, buf.length, pos);
-      fs.closeSync(fd);
-      write(utf8.write(buf));
-      pos = now;
+      const n = fs.readSync(fd, buf, 0, buf.length, pos);
+      write(buf.subarray(0, n));
+      return pos + n;
     }
-    if (finished) return;
-    await nap(pollMs);
+    return pos;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
 function size(file: string): number {
   try {
-    return fs.statSync(file).size;
+    return fs.lstatSync(file).size;
   } catch {
     return 0;
   }

@@ -23,7 +23,7 @@ export interface PaneStatus {
   workerState?: WorkerState;
 }
 
-export async function status(ctx: SessionContext, root: string, now = Date.now()): Promise<PaneStatus[]> {
+export async function status(ctx: SessionContext, root: string | undefined, now = Date.now()): Promise<PaneStatus[]> {
   const sid = await requireSession(ctx);
   const reg = localWorkers(root);
   return (await panes(ctx.tmux, sid)).map((p) => ({

@@ -96,7 +96,7 @@ async function waitRegistered(root: string, out: WorkerOutcome[], waitMs: number
 }
 
 /** Drain (or with `now`, cancel and requeue) the workers of the selected panes. */
-export async function tasksStop(ctx: SessionContext, opts: { root: string; subset?: string; now?: boolean; waitMs?: number }): Promise<WorkerOutcome[]> {
+export async function tasksStop(ctx: SessionContext, opts: { root: string | undefined; subset?: string; now?: boolean; waitMs?: number }): Promise<WorkerOutcome[]> {
   const targets = await selected(ctx, opts.subset);
   const reg = localWorkers(opts.root);
   const out: WorkerOutcome[] = [];

@@ -23,9 +23,10 @@ export function atPrompt(p: Pane): boolean {
   return !p.dead && SHELLS.has(p.command.replace(/^-/, ''));
 }
 
-/** The workers registered (`<root>/workers/`) on this host, by worker number. */
-export function localWorkers(root: string): Map<number, WorkerInfo> {
+/** This host's registry entries by worker number (none without a tree). */
+export function localWorkers(root: string | undefined): Map<number, WorkerInfo> {
   const byId = new Map<number, WorkerInfo>();
+  if (root === undefined) return byId;
   for (const w of listWorkers(tree(root))) {
     if (w.host === HOST && /^\d+$/.test(w.id)) byId.set(Number(w.id), w);
   }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { cleanup, cli, killAll, killTmux, REPO, tempDir, testEnv, tmuxSocket, type Run } from '../helpers.ts';
+import { ensureTree, tree } from '../../src/queue/tree.ts';
 
 export const FAKE_AGENT = path.join(REPO, 'test', 'fixtures', 'fake-agent.mjs');
 
@@ -26,6 +27,7 @@ export interface Ctx {
 export function setup(ctx: Partial<Ctx>, extra: NodeJS.ProcessEnv = {}): void {
   ctx.dir = tempDir('orc-agents-');
   ctx.root = path.join(ctx.dir, 'tree');
+  ensureTree(tree(ctx.root)); // only tasks-init and init create a tree (README "Finding the tree")
   ctx.sock = tmuxSocket('ag');
   ctx.log = path.join(ctx.dir, 'received.jsonl');
   ctx.env = testEnv(ctx.root, { TMUX_SOCKET: ctx.sock, TMUX_SESSION: 'team', FAKE_AGENT_LOG: ctx.log, ...extra });

@@ -22,7 +22,7 @@ T('multi-line and special-character messages arrive exactly once, as one submiss
     const r = await run(ctx, ['send', 'eng1', '-'], m);
     assert.is(r.code, 0, r.stderr);
   }
-  const r = await run(ctx, ['send', 'eng1', 'from', 'the', 'pm', '--from', 'pm1']);
+  const r = await run(ctx, ['send', 'eng1', '--from', 'pm1', 'from', 'the', 'pm']);
   assert.is(r.code, 0, r.stderr);
   await waitFor('all messages', () => received(ctx, 'eng1').length === 6);
   assert.equal(received(ctx, 'eng1').slice(1), [...messages, '[from pm1] from the pm']);

@@ -68,7 +68,7 @@ T('deploy starts and briefs orchestrator, PM, engineer in order; a second deploy
   assert.match(r.stdout, /^Standup s\w+ /);
   for (const n of ['orc', 'pm1', 'eng1']) assert.match(r.stdout, new RegExp(`^${n} \\(\\w+\\)\\s+${n}: all good, next: more tests$`, 'm'));
 
-  r = await run(ctx, ['broadcast', 'Code freeze at five', '--role', 'engineer', '--from', 'orc']);
+  r = await run(ctx, ['broadcast', '--role', 'engineer', '--from', 'orc', 'Code freeze at five']);
   assert.is(r.code, 0, r.stderr);
   await waitFor('broadcast', () => received(ctx, 'eng1').includes('[from orc] Code freeze at five'));
   assert.not.ok(received(ctx, 'pm1').includes('[from orc] Code freeze at five'));

@@ -8,12 +8,14 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cleanup, cli, exited, killAll, killTmux, start, tempDir, testEnv, tmux, tmuxSocket, waitFor } from '../helpers.js';
+import { ensureTree, tree } from '../../src/queue/tree.js';
 
 const B = suite<{ dir: string; root: string; sock: string; env: NodeJS.ProcessEnv }>('barrier');
 
 B.before.each((ctx) => {
   ctx.dir = tempDir();
   ctx.root = path.join(ctx.dir, 'root');
+  ensureTree(tree(ctx.root)); // only tasks-init and init create a tree (README "Finding the tree")
   ctx.sock = tmuxSocket('b');
   ctx.env = testEnv(ctx.root, { TMUX_SOCKET: ctx.sock });
   tmux(ctx.sock, 'new-session', '-d', '-s', 'wake', '-x', '80', '-y', '20');

@@ -5,10 +5,10 @@ import { commandLine, specFromArgs } from '../../src/cli/commands/tasks/enqueue-
 import { VERSION } from '../../src/version.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
-for (const [text, ms] of [['90', 90_000], ['90s', 90_000], ['1.5m', 90_000], ['2h', 7_200_000], ['250ms', 250], ['1d', 86_400_000], [' 3s ', 3000]] as const) {
+for (const [text, ms] of [['90', 90_000], ['90s', 90_000], ['1.5m', 90_000], ['2h', 7_200_000], ['250ms', 250], ['1d', 86_400_000], [' 3s ', 3000], ['1h30m', 5_400_000], ['1m30s500ms', 90_500], ['365d', 31_536_000_000]] as const) {
   test(`duration ${JSON.stringify(text)} = ${ms} ms`, () => assert.is(parseDuration(text), ms));
 }
-for (const bad of ['', 'x', '-1s', '1w', '1 s', '1e3']) {
+for (const bad of ['', 'x', '-1s', '1w', '1 s', '1e3', '366d', '8761h', '99999999999999999999d', 'h1', '1h-30m']) {
   test(`duration ${JSON.stringify(bad)} is refused`, () => assert.throws(() => parseDuration(bad)));
 }
 test('format durations and ages', () => {

@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decode, last } from '../../src/persist/codec.ts';
 import { signalGroup } from '../../src/persist/proc.ts';
+import { ensureTree, tree } from '../../src/queue/tree.ts';
 import { cleanup, cli, killAll, tempDir, testEnv } from '../helpers.ts';
 
 /**
@@ -17,6 +18,7 @@ export function treeSuite(name: string) {
   s.before.each((ctx) => {
     ctx.dir = tempDir();
     ctx.root = path.join(ctx.dir, 'tree');
+    ensureTree(tree(ctx.root)); // only tasks-init and init create a tree (README "Finding the tree")
   });
   s.after.each((ctx) => {
     killAll();

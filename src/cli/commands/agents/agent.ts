@@ -12,6 +12,8 @@ export const agent: CommandModule<{ root?: string }, object> = {
   builder: (y) =>
     (y as Argv<{ root?: string }>)
       .command([agentSpawn, agentList, agentStatusCmd, agentRevive, agentKill] as CommandModule<{ root?: string }, never>[])
-      .demandCommand(1, 'name an agent command: spawn, list, status, revive, kill'),
+      .demandCommand(1, 'name an agent command: spawn, list, status, revive, kill')
+      .example('$0 agent list', 'every agent, its window and state')
+      .example('$0 agent status', 'one line per agent'),
   handler: () => undefined,
 };

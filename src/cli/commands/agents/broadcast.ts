@@ -14,16 +14,21 @@ interface Args {
   '--'?: string[];
 }
 
+/** `broadcast`'s options: main.ts splits its argv on this table (src/cli/command-lines.ts). */
+export const BROADCAST_OPTIONS = {
+  role: { type: 'string', describe: 'only agents of this role' },
+  session: { type: 'string', describe: 'only agents in this tmux session' },
+  from: { type: 'string', describe: 'sender (default: $ORC_AGENT)' },
+} as const;
+
 export const broadcast: CommandModule<{ root?: string }, Args> = {
   command: 'broadcast [message..]',
   describe: 'send one message to every agent (or those of a role or session), except the sender',
   builder: (y) =>
     y
       .positional('message', { type: 'string', array: true, describe: 'the text; - reads it from stdin' })
-      .option('role', { type: 'string', describe: 'only agents of this role' })
-      .option('session', { type: 'string', describe: 'only agents in this tmux session' })
-      .option('from', { type: 'string', describe: 'sender (default: $ORC_AGENT)' })
-      .example('$0 broadcast "Code freeze at 17:00" --role engineer', '') as unknown as Argv<Args>,
+      .options(BROADCAST_OPTIONS)
+      .example('$0 broadcast --role engineer "Code freeze at 17:00"', 'options go before the text') as unknown as Argv<Args>,
   handler: async (argv) => {
     const text = await messageText(argv.message, argv['--']);
     checkMessage(text);

@@ -1,12 +1,12 @@
 /** What the agent commands share: the resolved tree, status timing options, small formatters. */
 import type { Argv } from 'yargs';
 import { fail } from '../../../errors.js';
-import { resolveRoot } from '../../../root.js';
+import { existingRoot } from '../../../root.js';
 import { DEFAULT_STATUS_TIMING, type StatusTiming } from '../../../agents/status.js';
 import { formatAge, parseDuration } from '../../../time.js';
 
-/** The task tree root, resolved the one documented way. */
-export const rootOf = (argv: { root?: string }): string => resolveRoot({ root: argv.root }).root;
+/** The task tree root, resolved the one documented way (README "Finding the tree"); it must exist (exit 3). */
+export const rootOf = (argv: { root?: string }): string => existingRoot({ root: argv.root }).root;
 
 /** A duration option, or a usage error naming it. */
 export function durationOpt(name: string, text: string | undefined, fallbackMs: number, unit: 's' | 'm' = 's'): number {

@@ -26,7 +26,8 @@ const add: CommandModule<{ root?: string }, AddArgs> = {
       .positional('when', { type: 'string', describe: 'minutes (30), a delay (30m, 2h) or a time (14:30, ISO 8601)' })
       .positional('note', { type: 'string', array: true, describe: 'the message to send then' })
       .option('target', { type: 'string', describe: 'agent or session:window (default: the agent running this, $ORC_AGENT)' })
-      .option('every', { type: 'string', describe: 'repeat with this period (30m, 1h); an overdue one fires once' }) as unknown as Argv<AddArgs>,
+      .option('every', { type: 'string', describe: 'repeat with this period (30m, 1h); an overdue one fires once' })
+      .example('$0 schedule 30 "Check PM progress on auth"', 'in 30 minutes, to the agent running it') as unknown as Argv<AddArgs>,
   handler: async (argv) => {
     const note = (argv.note ?? []).map(String).join(' ');
     checkMessage(note);
@@ -48,7 +49,7 @@ const add: CommandModule<{ root?: string }, AddArgs> = {
 const list: CommandModule<{ root?: string }, { root?: string; json?: boolean }> = {
   command: 'list',
   describe: 'list armed check-ins and snapshots, soonest first',
-  builder: (y) => y.option('json', { type: 'boolean', describe: 'machine-readable output' }) as unknown as Argv<{ root?: string; json?: boolean }>,
+  builder: (y) => y.option('json', { type: 'boolean', describe: 'machine-readable output' }).example('$0 schedule list', 'soonest first') as unknown as Argv<{ root?: string; json?: boolean }>,
   handler: (argv) => {
     const rows = listSchedules(rootOf(argv));
     if (argv.json) return printJson(rows);
@@ -62,7 +63,7 @@ const list: CommandModule<{ root?: string }, { root?: string; json?: boolean }> 
 const cancelCmd: CommandModule<{ root?: string }, { root?: string; id: string }> = {
   command: 'cancel <id>',
   describe: 'cancel a check-in or snapshot (a recurring one stops for good)',
-  builder: (y) => y.positional('id', { type: 'string', demandOption: true }) as unknown as Argv<{ root?: string; id: string }>,
+  builder: (y) => y.positional('id', { type: 'string', demandOption: true }).example('$0 schedule cancel checkin-abc', 'an ID from schedule list') as unknown as Argv<{ root?: string; id: string }>,
   handler: async (argv) => {
     await cancelSchedule(rootOf(argv), String(argv.id));
     process.stdout.write(`${argv.id} cancelled\n`);

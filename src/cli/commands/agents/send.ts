@@ -20,6 +20,11 @@ export async function messageText(words: Array<string | number> | undefined, res
   return all.length === 1 && all[0] === '-' ? readStdin() : all.join(' ');
 }
 
+/** `send`'s options: main.ts splits its argv on this table (src/cli/command-lines.ts). */
+export const SEND_OPTIONS = {
+  from: { type: 'string', describe: 'sender shown to the receiver (default: $ORC_AGENT, set in agent windows)' },
+} as const;
+
 export const send: CommandModule<{ root?: string }, Args> = {
   command: 'send <target> [message..]',
   describe: 'send a message to an agent and make sure it was submitted (one paste, Enter, verified)',
@@ -27,10 +32,10 @@ export const send: CommandModule<{ root?: string }, Args> = {
     y
       .positional('target', { type: 'string', describe: 'agent name, or session:window[.pane]' })
       .positional('message', { type: 'string', array: true, describe: 'the text; - reads it from stdin' })
-      .option('from', { type: 'string', describe: 'sender shown to the receiver (default: $ORC_AGENT, set in agent windows)' })
+      .options(SEND_OPTIONS)
       .example('$0 send eng-1 "Run the tests and fix what fails"', '')
       .example('$0 send frontend:0 - < notes.md', 'multi-line text arrives as one message')
-      .example('$0 send pm-web "Auth is done" --from eng-1', 'the receiver sees [from eng-1] Auth is done')
+      .example('$0 send pm-web --from eng-1 "Auth is done"', 'the receiver sees [from eng-1] Auth is done; options go before the text')
       .epilog('Exit codes: 0 delivered; 2 empty or over 64 KiB; 3 unknown target; 9 target dead or submission not confirmed.') as unknown as Argv<Args>,
   handler: async (argv) => {
     const text = await messageText(argv.message, argv['--']);

@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { killTeam, standup, standupReply, teamStatus, formatStandup } from '../../../agents/team.js';
 import { EXIT } from '../../../errors.js';
-import { resolveRoot } from '../../../root.js';
+import { existingRoot, resolveRoot } from '../../../root.js';
 import { printJson, printTable } from '../../output.js';
 import { ago, durationOpt, timingFrom, timingOptions, type TimingArgs } from './common.js';
 
@@ -20,7 +20,7 @@ const loadSpec = async (file: string) => (await import('../../../agents/spec.js'
 async function scope(argv: TeamArgs): Promise<{ root: string; session?: string }> {
   const session = argv.spec ? (await loadSpec(argv.spec)).session : argv.session;
   const env = session ? { ...process.env, TMUX_SESSION: session } : process.env;
-  return { root: resolveRoot({ root: argv.root, env }).root, session };
+  return { root: existingRoot({ root: argv.root, env }).root, session };
 }
 
 const deploy: CommandModule<{ root?: string }, TeamArgs & { spec: string; readyTimeout?: string }> = {
@@ -35,7 +35,8 @@ const deploy: CommandModule<{ root?: string }, TeamArgs & { spec: string; readyT
   handler: async (argv) => {
     const spec = await loadSpec(String(argv.spec));
     const { deployTeam } = await import('../../../agents/deploy.js');
-    const root = resolveRoot({ root: argv.root, env: { ...process.env, TMUX_SESSION: spec.session }, cwd: spec.project }).root;
+    // deploy starts a session, as init does: it may create the tree (README "Finding the tree").
+    const root = resolveRoot({ root: argv.root, env: { ...process.env, TMUX_SESSION: spec.session }, cwd: spec.project, create: true }).root;
     const r = await deployTeam(root, spec, { readyTimeoutMs: durationOpt('ready-timeout', argv.readyTimeout, 60_000) });
     if (argv.json) printJson(r);
     else {
@@ -92,7 +93,7 @@ const reply: CommandModule<{ root?: string }, { root?: string; id: string; text:
       .option('from', { type: 'string', describe: 'who replies (default: $ORC_AGENT)' })
       .example('$0 team reply s1abc "Login form done; next: tests; no blockers"', '') as unknown as Argv<{ root?: string; id: string; text: string[]; from?: string }>,
   handler: (argv) => {
-    const root = resolveRoot({ root: argv.root }).root;
+    const root = existingRoot({ root: argv.root }).root;
     standupReply(root, String(argv.id), argv.from ?? (process.env.ORC_AGENT || undefined), argv.text.map(String).join(' '));
     process.stdout.write(`reply recorded for standup ${argv.id}\n`);
   },
@@ -115,6 +116,8 @@ export const team: CommandModule<{ root?: string }, object> = {
   builder: (y) =>
     (y as Argv<{ root?: string }>)
       .command([deploy, status, standupCmd, reply, kill] as CommandModule<{ root?: string }, never>[])
-      .demandCommand(1, 'name a team command: deploy, status, standup, reply, kill'),
+      .demandCommand(1, 'name a team command: deploy, status, standup, reply, kill')
+      .example('$0 team deploy examples/team.yaml', 'windows, agents, briefings and check-ins of the spec')
+      .example('$0 team status', 'every agent of every team'),
   handler: () => undefined,
 };

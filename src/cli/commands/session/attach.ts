@@ -1,20 +1,18 @@
 /** `attach`: attach this terminal to the session (or switch to it from inside our own server). */
-import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { fail } from '../../../errors.js';
 import { requireSession } from '../../../session/context.js';
 import { switchClient } from '../../../tmux/argv.js';
 import { tmuxInteractive } from '../../../tmux/client.js';
 import { context } from './common.js';
+import { insideServer } from '../../../root.js';
 
-/** True when `$TMUX` (`/tmp/tmux-UID/SOCKET,PID,N`) is a client of the server on `socket`. */
-export function insideServer(tmuxEnv: string | undefined, socket: string): boolean {
-  return !!tmuxEnv && path.basename(tmuxEnv.split(',')[0]) === socket;
-}
+export { insideServer };
 
 export const attachCommand: CommandModule = {
   command: 'attach',
   describe: 'attach to the session (detach again with the tmux prefix, then d)',
+  builder: (y) => y.example('$0 attach', 'from a terminal; inside the server it switches to the session'),
   handler: async () => {
     const ctx = context();
     const sid = await requireSession(ctx);

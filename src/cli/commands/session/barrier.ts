@@ -16,7 +16,9 @@ export const barrierWaitCommand: CommandModule<object, Args> = {
       y
         .positional('name', { type: 'string', demandOption: true })
         .option('timeout', { type: 'string', describe: 'give up after DUR (30s, 5m, ...)' })
-        .option('parties', { type: 'string', describe: 'release when N waiters have arrived' }),
+        .option('parties', { type: 'string', describe: 'release when N waiters have arrived' })
+        .example('$0 barrier-wait build-done --timeout 10m', 'wait for barrier-signal build-done')
+        .example('$0 barrier-wait sync --parties 3', 'the third waiter releases all three'),
     ),
   handler: async (argv) => {
     checkBarrierName(argv.name);
@@ -47,7 +49,8 @@ export const barrierWaitCommand: CommandModule<object, Args> = {
 export const barrierSignalCommand: CommandModule<object, Args> = {
   command: 'barrier-signal <name>',
   describe: 'signal barrier NAME: release every waiter, or keep the signal for the next one',
-  builder: (y) => withRoot(y.positional('name', { type: 'string', demandOption: true })),
+  builder: (y) =>
+    withRoot(y.positional('name', { type: 'string', demandOption: true }).example('$0 barrier-signal build-done', 'release its waiters, or keep the signal for the next')),
   handler: async (argv) => {
     checkBarrierName(argv.name);
     const r = await barrierSignal({ root: rootOf(argv), socket: config().socket }, argv.name);

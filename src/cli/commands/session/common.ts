@@ -1,7 +1,7 @@
 /** Small helpers the session commands share: the context, TASK_ROOT, and the typed text. */
 import type { Argv } from 'yargs';
-import { fail } from '../../../errors.js';
-import { resolveRoot } from '../../../root.js';
+import { fail, OrcError } from '../../../errors.js';
+import { existingRoot } from '../../../root.js';
 import { sessionContext, type SessionContext } from '../../../session/context.js';
 
 /** Settings and tmux client from the environment (checks tmux >= 3.2). */
@@ -9,9 +9,22 @@ export function context(): SessionContext {
   return sessionContext(process.env);
 }
 
-/** TASK_ROOT as every command resolves it (--root, $TASK_ROOT, session env, ancestors, default). */
+/** TASK_ROOT as every command resolves it (README "Finding the tree"); it must exist (exit 3). */
 export function rootOf(argv: { root?: string }): string {
-  return resolveRoot({ root: argv.root }).root;
+  return existingRoot({ root: argv.root }).root;
+}
+
+/**
+ * For commands about the session whose tree only adds detail (`status`, `tasks-stop`): the tree
+ * if one is found, else undefined (no worker registry to read). A bad --root is still an error.
+ */
+export function optionalRoot(argv: { root?: string }): string | undefined {
+  try {
+    return existingRoot({ root: argv.root }).root;
+  } catch (err) {
+    if (err instanceof OrcError && err.code === 'not-found' && argv.root === undefined) return undefined;
+    throw err;
+  }
 }
 
 /** The `--root` option. */

@@ -1,19 +1,30 @@
 /** `init [N]`: create the session, or grow/shrink its workers window to N panes. */
 import type { CommandModule } from 'yargs';
 import { init, parseWorkerCount } from '../../../session/init.js';
-import { context, rootOf, withRoot } from './common.js';
+import { context, withRoot } from './common.js';
+import { resolveRoot } from '../../../root.js';
+import { createTree } from '../../../queue/create.js';
+import { tree } from '../../../queue/tree.js';
 import { listSchedules } from '../../../agents/schedule.js';
 import { ensureScheduler } from '../../../agents/scheduler.js';
 
 export const initCommand: CommandModule<object, { n?: string; root?: string }> = {
   command: 'init [n]',
   describe: 'start the session (master + N worker panes), or resize the workers window to N',
-  builder: (y) => withRoot(y.positional('n', { type: 'string', describe: 'worker panes (default $WORKERS, or the current number)' })),
+  builder: (y) =>
+    withRoot(
+      y
+        .positional('n', { type: 'string', describe: 'worker panes (default $WORKERS, or the current number)' })
+        .example('$0 init 4', 'a master pane and 4 worker panes; then tmux-orc tasks-start')
+        .example('$0 init 2', 'on a running session: shrink or grow the workers window to 2'),
+    ),
   handler: async (argv) => {
     const ctx = context();
     const explicit = argv.n ?? (process.env.WORKERS ? process.env.WORKERS : undefined);
     const workers = explicit === undefined ? undefined : parseWorkerCount(explicit);
-    const root = rootOf(argv);
+    // init is one of the two commands that create a tree (README "Finding the tree").
+    const root = resolveRoot({ root: argv.root, create: true }).root;
+    createTree(tree(root));
     const r = await init(ctx, { workers, root, cwd: process.cwd() });
     const how = r.created ? 'created' : r.added.length ? `grew (+${r.added.map((n) => `worker-${n}`).join(' ')})` : r.removed.length ? `shrank (-${r.removed.map((n) => `worker-${n}`).join(' ')})` : 'already running';
     process.stdout.write(`session ${r.session} on tmux -L ${ctx.cfg.socket}: ${how}; ${r.workers} workers; TASK_ROOT=${root}\n`);

@@ -7,6 +7,7 @@ import { context } from './common.js';
 export const killCommand: CommandModule = {
   command: 'kill',
   describe: 'kill the session; tasks its workers were running are recovered by the queue',
+  builder: (y) => y.example('$0 kill', 'the session named by $TMUX_SESSION on tmux -L $TMUX_SOCKET'),
   handler: async () => {
     const ctx = context();
     const sid = await requireSession(ctx);

@@ -14,7 +14,12 @@ const show = (out: LogOutcome[], json?: boolean) => {
 export const logsOnCommand: CommandModule<object, { dir?: string; json?: boolean }> = {
   command: 'logs-on',
   describe: 'log worker and master panes into logs/tmux/<session>/pipes/*.log, lines prefixed with UTC time',
-  builder: (y) => y.option('dir', { type: 'string', describe: 'logs directory' }).option('json', { type: 'boolean' }),
+  builder: (y) =>
+    y
+      .option('dir', { type: 'string', describe: 'logs directory' })
+      .option('json', { type: 'boolean', describe: 'machine-readable output' })
+      .example('$0 logs-on', 'into logs/tmux/<session>/pipes')
+      .example('$0 logs-on --dir /tmp/pane-logs', 'somewhere else'),
   handler: async (argv) => {
     const ctx = context();
     show(await logsOn(ctx, argv.dir ?? path.join('logs', 'tmux', ctx.cfg.session, 'pipes')), argv.json);
@@ -24,7 +29,7 @@ export const logsOnCommand: CommandModule<object, { dir?: string; json?: boolean
 export const logsOffCommand: CommandModule<object, { json?: boolean }> = {
   command: 'logs-off',
   describe: 'stop the pane logs',
-  builder: (y) => y.option('json', { type: 'boolean' }),
+  builder: (y) => y.option('json', { type: 'boolean', describe: 'machine-readable output' }).example('$0 logs-off', 'stop every pane log'),
   handler: async (argv) => show(await logsOff(context()), argv.json),
 };
 

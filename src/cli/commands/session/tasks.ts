@@ -4,7 +4,7 @@ import { fail } from '../../../errors.js';
 import { printJson } from '../../output.js';
 import { tasksStart, tasksStop, type WorkerOutcome } from '../../../session/tasks.js';
 import { parseDuration } from '../../../time.js';
-import { context, rootOf, withRoot } from './common.js';
+import { context, optionalRoot, rootOf, withRoot } from './common.js';
 
 const show = (out: WorkerOutcome[], json?: boolean) => {
   if (json) return printJson(out);
@@ -16,7 +16,14 @@ type StartArgs = { subset?: string; root?: string; json?: boolean };
 export const tasksStartCommand: CommandModule<object, StartArgs> = {
   command: 'tasks-start',
   describe: 'start worker loops in the worker panes (restarts crashed ones; leaves running ones)',
-  builder: (y) => withRoot(y.option('subset', { type: 'string', describe: 'worker numbers, e.g. 0,2-3' }).option('json', { type: 'boolean' })),
+  builder: (y) =>
+    withRoot(
+      y
+        .option('subset', { type: 'string', describe: 'worker numbers, e.g. 0,2-3' })
+        .option('json', { type: 'boolean', describe: 'machine-readable output' })
+        .example('$0 tasks-start', 'a worker loop in every worker pane')
+        .example('$0 tasks-start --subset 0,2-3', 'only in workers 0, 2 and 3'),
+    ),
   handler: async (argv) => {
     const out = await tasksStart(context(), { root: rootOf(argv), cwd: process.cwd(), subset: argv.subset });
     show(out, argv.json);
@@ -37,7 +44,9 @@ export const tasksStopCommand: CommandModule<object, StopArgs> = {
         .option('now', { type: 'boolean', describe: 'cancel running tasks (requeued) instead of finishing them' })
         .option('wait', { type: 'boolean', describe: 'return only when the workers have exited' })
         .option('timeout', { type: 'string', describe: 'with --wait: give up after DUR (exit 7)' })
-        .option('json', { type: 'boolean' }),
+        .option('json', { type: 'boolean', describe: 'machine-readable output: one object per worker (worker, pane, result, pid)' })
+        .example('$0 tasks-stop --wait', 'let running tasks finish, then return when every worker has exited')
+        .example('$0 tasks-stop --now --subset 1', 'cancel worker-1\'s task (requeued) and stop it'),
     ),
   handler: async (argv) => {
     let waitMs: number | undefined;
@@ -48,6 +57,6 @@ export const tasksStopCommand: CommandModule<object, StopArgs> = {
         throw fail('usage', `--timeout: ${(err as Error).message}`);
       }
     }
-    show(await tasksStop(context(), { root: rootOf(argv), subset: argv.subset, now: argv.now, waitMs }), argv.json);
+    show(await tasksStop(context(), { root: optionalRoot(argv), subset: argv.subset, now: argv.now, waitMs }), argv.json);
   },
 };

@@ -12,7 +12,10 @@ interface Args {
 export const tasksCancel: CommandModule<{ root?: string }, Args> = {
   command: 'tasks-cancel <id>',
   describe: 'cancel a queued task, or kill a running one (its whole process group); it ends in failed/ as cancelled',
-  builder: (y) => y.positional('id', { type: 'string', demandOption: true }) as unknown as Argv<Args>,
+  builder: (y) =>
+    y
+      .positional('id', { type: 'string', demandOption: true })
+      .example('$0 tasks-cancel deploy', 'it ends in failed/ as cancelled') as unknown as Argv<Args>,
   handler: async (argv) => {
     const bad = idProblem(String(argv.id));
     if (bad) throw fail('usage', bad);

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { NewTask } from '../../../queue/enqueue.js';
 import { shellQuote } from '../../../self.js';
-import { parseDuration, parseTime } from '../../../time.js';
+import { MAX_DURATION_MS, parseDuration, parseTime } from '../../../time.js';
 import { fail } from '../../../errors.js';
 
 export interface EnqueueArgs {
@@ -46,6 +46,7 @@ export function specFromArgs(a: EnqueueArgs, cmd: string, cwd: string, now: numb
     } catch (err) {
       throw fail('usage', `--at: ${(err as Error).message}`);
     }
+    if (!(at <= now + MAX_DURATION_MS)) throw fail('usage', `--at ${JSON.stringify(a.at)} is more than the maximum of 365d away`);
   }
   const timeoutMs = dur('timeout', a.timeout);
   if (timeoutMs === 0) throw fail('usage', '--timeout must be longer than 0');

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { treeFrom } from '../../context.js';
 import { enqueue, enqueueMany } from '../../../queue/enqueue.js';
-import { waitForEnd } from '../../../queue/wait.js';
+import { outcomeLine, waitForAll, type Outcome } from '../../../queue/wait.js';
+import type { Tree } from '../../../queue/tree.js';
 import { fail } from '../../../errors.js';
 import { writeOut } from '../../output.js';
 import { commandLine, specFromArgs, type EnqueueArgs } from './enqueue-args.js';
@@ -34,14 +35,16 @@ export const ENQUEUE_OPTIONS = {
 
 export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs & { cmd?: string[]; '--'?: string[] }> = {
   command: 'tasks-enqueue [cmd..]',
-  describe: 'queue a command (after --); prints its ID',
+  describe: 'queue a command: our options first, then the command and its arguments, untouched (-- optional); prints its ID',
   builder: (y) =>
     y
       .options(ENQUEUE_OPTIONS)
-      .example('$0 tasks-enqueue -- make test', 'run `make test` in the current directory')
-      .example("$0 tasks-enqueue -e FOO=bar -- bash -lc 'echo $FOO'", 'argv is kept exactly')
-      .example('$0 tasks-enqueue --after t1,t2 --retries 3 -- ./deploy.sh', 'after t1 and t2, with retries')
-      .example('seq 100 | sed "s/^/echo /" | $0 tasks-enqueue --stdin', 'enqueue 100 tasks in one go') as unknown as Argv<
+      .example('$0 tasks-enqueue -i build make test', 'run `make test` here, as task "build"')
+      .example('$0 tasks-enqueue grep -r -c TODO .', "everything from the command on is its argv, untouched (-- is optional)")
+      .example("$0 tasks-enqueue -e FOO=bar bash -lc 'echo $FOO'", 'argv is kept exactly')
+      .example('$0 tasks-enqueue -i deploy --after build --retries 3 --timeout 1h30m ./deploy.sh', 'once "build" is done, with retries')
+      .example('seq 100 | sed "s/^/echo /" | $0 tasks-enqueue --stdin', 'enqueue 100 tasks in one go (# comments and blank lines skipped)')
+      .example('$0 tasks-enqueue --wait --timeout 10s sleep 1', 'block until it ends; exit with its exit code') as unknown as Argv<
       EnqueueCommandArgs & { cmd?: string[]; '--'?: string[] }
     >,
   handler: async (argv) => {
@@ -51,18 +54,38 @@ export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs &
 
 /** Enqueue from parsed arguments and the command words; resolves to the exit code. */
 export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promise<number> {
+  if (a.wait && a.every !== undefined) throw fail('usage', '--wait cannot be used with --every: a recurring task never ends (use tasks-tail -f ID to watch one run)');
   const t = treeFrom(a);
   const now = Date.now();
   if (a.stdin) {
-    if (words.length) throw fail('usage', '--stdin reads the commands from standard input; give none after --');
-    const lines = fs.readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    if (words.length) throw fail('usage', '--stdin reads the commands from standard input, one per line; give none on the command line');
+    // Blank lines and `# comment` lines are skipped, as a shell script's would be.
+    const lines = fs.readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
     const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
     const ids = enqueueMany(t, options, lines, now);
     writeOut(ids.map((id) => `${id}\n`).join(''));
-    return 0;
+    return a.wait ? waitAndReport(t, ids) : 0;
   }
-  if (words.length === 0) throw fail('usage', 'empty command: give one after --, e.g. tmux-orc tasks-enqueue -- make test');
+  if (words.length === 0) throw fail('usage', 'empty command: give one, e.g. tmux-orc tasks-enqueue make test');
   const id = await enqueue(t, specFromArgs(a, commandLine(words), process.cwd(), now), { now });
   writeOut(`${id}\n`);
-  return a.wait ? waitForEnd(t, id) : 0;
+  return a.wait ? waitAndReport(t, [id]) : 0;
+}
+
+/**
+ * `--wait`: block until every task has ended, print one outcome line each on stderr (stdout
+ * keeps only the IDs), and exit 0 when all are done, else with the first failed task's code.
+ * Says once when no worker is alive to run them.
+ */
+async function waitAndReport(t: Tree, ids: string[]): Promise<number> {
+  const { listWorkers } = await import('../../../queue/workers.js');
+  let told = false;
+  const noWorker = () => {
+    if (told || listWorkers(t).some((w) => w.alive)) return;
+    told = true;
+    process.stderr.write(`tmux-orc: queued; no worker is running on ${t.root}: start one with tmux-orc tasks-start (in a session) or tmux-orc worker\n`);
+  };
+  noWorker();
+  const outcomes: Outcome[] = await waitForAll(t, ids, { onTick: noWorker, onEnd: (o) => process.stderr.write(`${outcomeLine(o)}\n`) });
+  return outcomes.find((o) => o.code !== 0)?.code ?? 0;
 }

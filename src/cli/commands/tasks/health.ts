@@ -19,7 +19,9 @@ export const tasksHealth: CommandModule<{ root?: string }, Args> = {
   builder: (y) =>
     y
       .option('fix', { type: 'boolean', describe: 'recover stale tasks now (requeue, or fail when retries are spent)' })
-      .option('json', { type: 'boolean', describe: 'machine-readable output' }) as unknown as Argv<Args>,
+      .option('json', { type: 'boolean', describe: 'machine-readable output' })
+      .example('$0 tasks-health', `counts and workers; exit ${EXIT.unhealthy} when something needs a look`)
+      .example('$0 tasks-health --fix --json', 'recover stale tasks first; report as JSON') as unknown as Argv<Args>,
   handler: async (argv) => {
     const t = treeFrom(argv);
     checkSafe(t);

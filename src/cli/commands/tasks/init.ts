@@ -1,13 +1,18 @@
 import type { CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
-import { ensureTree } from '../../../queue/tree.js';
+import { resolveRoot } from '../../../root.js';
+import { tree } from '../../../queue/tree.js';
+import { createTree } from '../../../queue/create.js';
 
 export const tasksInit: CommandModule<{ root?: string }, { root?: string }> = {
   command: 'tasks-init',
-  describe: 'create the task tree (tmp, queue, running, done, failed, logs, workers; mode 0700)',
+  describe: 'create the task tree (tmp, queue, running, done, failed, logs, workers; mode 0700), or make an existing one of yours private',
+  builder: (y) =>
+    y
+      .example('$0 tasks-init', 'in ./var/tmux/$TMUX_SESSION/tasks, unless a tree is found (see "Finding the tree")')
+      .example('$0 tasks-init --root /tmp/orc-demo', 'a tree of its own; pass the same --root (or TASK_ROOT) to other commands'),
   handler: (argv) => {
-    const t = treeFrom(argv);
-    ensureTree(t);
+    const t = tree(resolveRoot({ root: argv.root, create: true }).root);
+    createTree(t);
     process.stdout.write(`${t.root}\n`);
   },
 };

@@ -21,7 +21,9 @@ export const tasksList: CommandModule<{ root?: string }, ListCommandArgs> = {
   builder: (y) =>
     y
       .positional('state', { choices: LIST_STATES, default: 'all' as const })
-      .option('json', { type: 'boolean', describe: 'machine-readable output (one array of objects)' }) as unknown as Argv<ListCommandArgs>,
+      .option('json', { type: 'boolean', describe: 'machine-readable output (one array of objects)' })
+      .example('$0 tasks-list', 'every task, in dispatch order within each state')
+      .example('$0 tasks-list failed --json', 'failed tasks as JSON') as unknown as Argv<ListCommandArgs>,
   handler: async (argv) => {
     process.exitCode = await runList(argv);
   },

@@ -17,7 +17,7 @@ export const tasksRetry: CommandModule<{ root?: string }, Args> = {
     y
       .positional('id', { type: 'string' })
       .option('all-failed', { type: 'boolean', describe: 'retry every failed task' })
-      .example('$0 tasks-retry t0abc', 'retry one')
+      .example('$0 tasks-retry deploy', 'retry one')
       .example('$0 tasks-retry --all-failed', 'retry all failed tasks') as unknown as Argv<Args>,
   handler: async (argv) => {
     const t = treeFrom(argv);

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { treeFrom } from '../../context.js';
 import { tail } from '../../../queue/tail.js';
+import { outcomeLine } from '../../../queue/wait.js';
 import { idProblem } from '../../../queue/task.js';
 import { fail } from '../../../errors.js';
 
@@ -14,19 +15,31 @@ interface Args {
 
 export const tasksTail: CommandModule<{ root?: string }, Args> = {
   command: 'tasks-tail <id>',
-  describe: "show the end of a task's output; -f follows it until the task ends",
+  describe: "show the end of a task's output; -f follows stdout and stderr until the task ends and exits with its exit code",
   builder: (y) =>
     y
       .positional('id', { type: 'string', demandOption: true })
-      .option('err', { type: 'boolean', describe: 'stderr instead of stdout' })
+      .option('err', { type: 'boolean', describe: 'stderr instead of stdout (without -f)' })
       .option('lines', { alias: 'n', type: 'number', default: 100, describe: 'how many lines' })
-      .option('follow', { alias: 'f', type: 'boolean', describe: 'keep printing until the task is done or failed' }) as unknown as Argv<Args>,
+      .option('follow', { alias: 'f', type: 'boolean', describe: 'keep printing both streams until the task ends; exit with its exit code' })
+      .example('$0 tasks-tail build -n 20', 'the last 20 lines of its stdout')
+      .example('$0 tasks-tail build --err', 'its stderr')
+      .example('$0 tasks-tail -f build', 'follow stdout and stderr until it ends, then print its outcome') as unknown as Argv<Args>,
   handler: async (argv) => {
     const bad = idProblem(String(argv.id));
     if (bad) throw fail('usage', bad);
     if (!Number.isInteger(argv.lines) || argv.lines < 0) throw fail('usage', '-n must be a whole number');
-    await tail(treeFrom(argv), String(argv.id), {
-      stream: argv.err ? 'err' : 'out', lines: argv.lines, follow: !!argv.follow, write: (s) => process.stdout.write(s),
+    const outcome = await tail(treeFrom(argv), String(argv.id), {
+      stream: argv.err ? 'err' : 'out',
+      lines: argv.lines,
+      follow: !!argv.follow,
+      write: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+      note: (s) => process.stderr.write(`tmux-orc: ${s}\n`),
     });
+    if (outcome) {
+      process.stderr.write(`${outcomeLine(outcome)}\n`);
+      process.exitCode = outcome.code;
+    }
   },
 };

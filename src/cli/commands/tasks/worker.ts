@@ -24,7 +24,11 @@ export const WORKER_OPTIONS = {
 export const worker: CommandModule<{ root?: string }, WorkerCommandArgs> = {
   command: 'worker',
   describe: 'run the worker loop here: claim queued tasks one at a time and run them (C-c drains, twice cancels)',
-  builder: (y) => y.options(WORKER_OPTIONS) as unknown as Argv<WorkerCommandArgs>,
+  builder: (y) =>
+    y
+      .options(WORKER_OPTIONS)
+      .example('$0 worker --until-empty', 'run what is queued here, then exit')
+      .example('$0 worker --id 7 --label gpu', 'a long-lived worker taking only tasks labelled gpu') as unknown as Argv<WorkerCommandArgs>,
   handler: (argv) => runWorkerCommand(argv),
 };
 
