@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { exited, waitFor } from '../helpers.ts';
 import {
   LEASE_MS, STALE_CHECK_MS, assertWhole, cmdline, children, count, descendants, detector, enqueue, faultSuite, findAll, init, isStopped,
-  kill, lines, ls, needsTest, probe, rootTest, sleep, stateOf, until, worker, workerOnHost, workerUnderStrace,
+  kill, lines, ls, needsTest, probe, rootTest, sleep, until, waitTill, worker, workerOnHost, workerUnderStrace,
 } from './harness.ts';
 
 const F = faultSuite('faults: frozen and stalled workers');
@@ -20,7 +20,7 @@ rootTest(F, 'frozen worker on another host: its task runs once and ends whole in
   const a = workerOnHost(root, 'hostA', ['--id', 'A']);
   await waitFor('worker A (hostA) is a node process', () => cmdline(a.pid!).includes('worker'), 10000);
   const id = await enqueue(root, '--id', 'frozen1', '--', detector(dir, 4));
-  await waitFor(`hostA starts ${id} (A: ${a.out()})`, () => count(runs, `start ${id}`) === 1, 20000);
+  await waitTill(`hostA starts ${id}`, () => count(runs, `start ${id}`) === 1, 20000, () => `A: ${a.out()}`);
 
   // Worker B on this host, with a stale check every STALE_CHECK_MS; its probe proves it is up.
   const b = worker(root, ['--id', 'B']);
@@ -51,9 +51,7 @@ rootTest(F, 'frozen worker on another host: its task runs once and ends whole in
   for (const p of tree) kill(p, 'SIGKILL');
   await exited(a, 5000);
   const b2 = worker(root, ['--id', 'B2']);
-  await until(root, dead, 'done', 8 * LEASE_MS + 10 * STALE_CHECK_MS + 5000).catch((e) => {
-    throw new Error(`${(e as Error).message}; ${dead} is in ${stateOf(root, dead)}; B2: ${b2.out().slice(-600)}`);
-  });
+  await until(root, dead, 'done', 8 * LEASE_MS + 10 * STALE_CHECK_MS + 5000, () => `B2: ${b2.out().slice(-600)}`);
   assert.is(count(path.join(dir, 'finished'), `finished ${dead}`), 1);
   assert.equal(lines(path.join(dir, 'overlap')), []);
   assertWhole(root, dead, 'done', 'done');
@@ -67,7 +65,7 @@ needsTest(F, 'stall between claim and start on one host (strace-delayed claim): 
   assert.ok(name, 'queued');
   const stallUs = 6_000_000; // 20 stale checks
   const a = workerUnderStrace(root, ['--id', 'A'], path.join(root, 'queue', name), path.join(root, 'running', name), `delay_exit=${stallUs}:when=1`);
-  await waitFor(`claimed by the stalled worker (A: ${a.out()})`, () => ls(root, 'running').includes(name), 20000);
+  await waitTill('claimed by the stalled worker', () => ls(root, 'running').includes(name), 20000, () => `A: ${a.out()}`);
   for (const c of children(a.pid!)) a.also(c.pid);
   const b = worker(root, ['--id', 'B']);
   await probe(root, b);
@@ -85,7 +83,7 @@ needsTest(F, 'a worker killed between claim and start: its claim is recovered an
   const id = await enqueue(root, '--id', 'claimkill1', '--', detector(dir, 0.5));
   const [name] = ls(root, 'queue');
   const a = workerUnderStrace(root, ['--id', 'A'], path.join(root, 'queue', name), path.join(root, 'running', name), 'delay_exit=60000000:when=1');
-  await waitFor(`claimed by the stalled worker (A: ${a.out()})`, () => ls(root, 'running').includes(name), 20000);
+  await waitTill('claimed by the stalled worker', () => ls(root, 'running').includes(name), 20000, () => `A: ${a.out()}`);
   const node = children(a.pid!).find((c) => cmdline(c.pid).includes('worker'));
   assert.ok(node, 'the traced worker process');
   a.also(node.pid);
@@ -98,9 +96,7 @@ needsTest(F, 'a worker killed between claim and start: its claim is recovered an
   // Nothing of the task can run now: a worker with a short stale check must take the claim back
   // promptly (not after a fixed 30 s grace).
   const b = worker(root, ['--id', 'B']);
-  await until(root, id, 'done', 15000).catch((e) => {
-    throw new Error(`${(e as Error).message}; ${id} is in ${stateOf(root, id)}; B: ${b.out().slice(-600)}`);
-  });
+  await until(root, id, 'done', 15000, () => `B: ${b.out().slice(-600)}`);
   assert.is(count(runs, `start ${id}`), 1);
   assert.equal(lines(path.join(dir, 'overlap')), []);
   assertWhole(root, id, 'done', 'done');

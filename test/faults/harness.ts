@@ -365,8 +365,18 @@ export function ls(root: string, dir: string): string[] {
   }
 }
 
-export const until = (root: string, id: string, state: State | State[], ms = 30000) =>
-  waitFor(`${id} in ${state}`, () => ([] as string[]).concat(state).includes(stateOf(root, id) ?? ''), ms);
+/** waitFor, with `detail()` (evaluated when it times out: the state of things then) added to the error. */
+export async function waitTill<T>(what: string, check: () => T | Promise<T>, ms: number, detail: () => string = () => ''): Promise<T> {
+  try {
+    return await waitFor(what, check, ms);
+  } catch (e) {
+    const d = detail();
+    throw new Error(`${(e as Error).message}${d ? `\n${d}` : ''}`);
+  }
+}
+
+export const until = (root: string, id: string, state: State | State[], ms = 30000, detail: () => string = () => '') =>
+  waitTill(`${id} in ${state}`, () => ([] as string[]).concat(state).includes(stateOf(root, id) ?? ''), ms, () => `${id} is in ${stateOf(root, id) ?? 'no state dir'}. ${detail()}`);
 
 /** The task ended in exactly one state dir, as a whole file: its ID and CMD lines are there and it parses. */
 export function assertWhole(root: string, id: string, state: State, status?: string): Found {
@@ -429,7 +439,7 @@ export async function init(root: string): Promise<void> {
 /** Enqueue a probe task and wait until it is done: the worker is past its start-up checks. */
 export async function probe(root: string, w: Tracked, ms = 20000): Promise<void> {
   const id = await enqueue(root, '--', 'true');
-  await waitFor(`probe ${id} done (worker output: ${w.out().slice(-400)})`, () => stateOf(root, id) === 'done', ms);
+  await until(root, id, 'done', ms, () => `worker output: ${w.out().slice(-400)}`);
 }
 
 // ---- overlap detector and run counting -------------------------------------------------------
