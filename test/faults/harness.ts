@@ -24,7 +24,11 @@ export const STALE_CHECK_MS = 300;
 export const KNOBS = { TMUX_ORC_LEASE_MS: String(LEASE_MS), TMUX_ORC_STALE_CHECK_MS: String(STALE_CHECK_MS) };
 
 /** testEnv for a tree, with the short lease and stale check. */
-export const env = (root: string, extra: NodeJS.ProcessEnv = {}) => testEnv(root, { ...KNOBS, ...extra });
+export function env(root: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const e = testEnv(root, { ...KNOBS, ...extra });
+  delete e.FORCE_COLOR; // uvu sets it; with NO_COLOR, Node adds a warning line to any other warning
+  return e;
+}
 
 export const has = (prog: string) => spawnSync('sh', ['-c', `command -v ${prog}`], { stdio: 'ignore' }).status === 0;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
