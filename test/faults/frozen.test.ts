@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { exited, waitFor } from '../helpers.ts';
 import {
   LEASE_MS, STALE_CHECK_MS, assertWhole, cmdline, children, count, descendants, detector, enqueue, faultSuite, findAll, init, isStopped,
-  kill, lines, ls, needsTest, probe, rootTest, sleep, until, waitTill, worker, workerOnHost, workerUnderStrace,
+  kill, lines, ls, needsTest, probe, procsOfTask, rootTest, sleep, until, waitTill, worker, workerOnHost, workerUnderStrace,
 } from './harness.ts';
 
 const F = faultSuite('faults: frozen and stalled workers');
@@ -47,8 +47,8 @@ rootTest(F, 'frozen worker on another host: its task runs once and ends whole in
   await exited(b, 15000);
   const dead = await enqueue(root, '--id', 'deadhost1', '--', detector(dir, 1));
   await waitFor(`hostA starts ${dead}`, () => count(runs, `start ${dead}`) === 1, 20000);
-  const tree = [a.pid!, ...descendants(a.pid!)];
-  for (const p of tree) kill(p, 'SIGKILL');
+  // The whole host dies: its worker, launcher and every process of the task (also any that left the process tree).
+  for (const p of [a.pid!, ...descendants(a.pid!), ...procsOfTask(dir, dead)]) kill(p, 'SIGKILL');
   await exited(a, 5000);
   const b2 = worker(root, ['--id', 'B2']);
   await until(root, dead, 'done', 8 * LEASE_MS + 10 * STALE_CHECK_MS + 5000, () => `B2: ${b2.out().slice(-600)}`);

@@ -11,19 +11,25 @@ import { STATES, allFiles, enqueue, env, faultSuite, field, findAll, init, ls, s
 
 const R = faultSuite('faults: races');
 
-/** Files in the state dirs and tmp/ that are not whole task files (no ID line): e.g. a CANCEL-only stub. */
+/**
+ * Stubs: a file in a state dir that is not a whole task file (no ID line), or a file anywhere
+ * in the tree (tmp/ included) that holds nothing but CANCEL lines.
+ */
 function stubs(root: string): string[] {
   const out: string[] = [];
-  for (const d of [...STATES, 'tmp']) {
-    for (const f of allFiles(path.join(root, d))) {
-      let text = '';
-      try {
-        text = fs.readFileSync(f, 'utf8');
-      } catch {
-        continue;
-      }
-      if (!/^ID=/m.test(text)) out.push(`${path.relative(root, f)}: ${JSON.stringify(text.slice(0, 200))}`);
+  for (const f of allFiles(root)) {
+    const rel = path.relative(root, f);
+    const inState = (STATES as readonly string[]).includes(rel.split(path.sep)[0]);
+    if (!inState && !rel.startsWith(`tmp${path.sep}`)) continue;
+    let text = '';
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch {
+      continue;
     }
+    const ls_ = text.split('\n').filter(Boolean);
+    const cancelOnly = ls_.length > 0 && ls_.every((l) => l.startsWith('CANCEL'));
+    if (cancelOnly || (inState && !/^ID=/m.test(text))) out.push(`${rel}: ${JSON.stringify(text.slice(0, 200))}`);
   }
   return out;
 }
@@ -84,8 +90,11 @@ R('tasks-retry --all-failed racing tasks-clean --keep 0: every retried task keep
       cli(['tasks-retry', '--all-failed'], { env: env(root) }),
       sleep(Math.random() * 60).then(() => cli(['tasks-clean', '--keep', '0'], { env: env(root) })),
     ]);
-    assert.is(r.code, 0, `retry: ${r.stderr}`);
-    assert.is(c.code, 0, `clean: ${c.stderr}`);
+    // A task cleaned away under retry (or retried away under clean) may be reported; a crash may not.
+    for (const [what, x] of [['tasks-retry', r], ['tasks-clean', c]] as const) {
+      assert.ok(x.code !== null && x.code <= 4, `${what} exit ${x.code}: ${x.stderr}`);
+      assert.not.match(x.stderr, /\n\s+at |TypeError|RangeError/, `${what}: no stack trace:\n${x.stderr}`);
+    }
     const lost: string[] = [];
     for (const id of ids) {
       const f = findAll(root, id);
