@@ -57,6 +57,26 @@ rootTest(F, 'frozen worker on another host: its task runs once and ends whole in
   assertWhole(root, dead, 'done', 'done');
 });
 
+F('single host: a worker SIGSTOPped mid-task for many stale checks, task ending meanwhile: run once, whole file in done/', async ({ dir, root }) => {
+  await init(root);
+  const runs = path.join(dir, 'runs');
+  const a = worker(root, ['--id', 'A']);
+  const id = await enqueue(root, '--id', 'stop1', '--', detector(dir, 2));
+  await waitTill(`A starts ${id}`, () => count(runs, `start ${id}`) === 1, 20000, () => `A: ${a.out()}`);
+  assert.ok(kill(a.pid!, 'SIGSTOP'));
+  await waitFor('A stopped', () => isStopped(a.pid!), 5000);
+  const b = worker(root, ['--id', 'B']);
+  await probe(root, b);
+  await sleep(20 * STALE_CHECK_MS + 2000); // the fault's duration: the task ends while A is stopped
+  assert.is(count(path.join(dir, 'finished'), `finished ${id}`), 1, 'the task ran to its end while its worker was stopped');
+  assert.ok(kill(a.pid!, 'SIGCONT'));
+  await until(root, id, ['done', 'failed'], 20000, () => `A: ${a.out().slice(-400)}\nB: ${b.out().slice(-400)}`);
+  assert.equal(lines(path.join(dir, 'overlap')), []);
+  assert.is(count(runs, `start ${id}`), 1, `ran once: ${lines(runs)}\nB: ${b.out()}`);
+  assertWhole(root, id, 'done', 'done');
+  assert.equal(ls(root, 'running'), []);
+});
+
 needsTest(F, 'stall between claim and start on one host (strace-delayed claim): no second run, whole file in done/', ['strace'], async ({ dir, root }) => {
   await init(root);
   const runs = path.join(dir, 'runs');
