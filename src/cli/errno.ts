@@ -64,3 +64,9 @@ function hint(code: string, p: string | undefined, root: string | undefined): st
   if (code === 'EROFS') return '; the tree must be on a writable file system';
   return '';
 }
+
+/** Just the reason of a system error, in words (`no space left on device`). */
+export function plainReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return (code && REASONS[code]) ?? (err instanceof Error ? err.message : String(err));
+}

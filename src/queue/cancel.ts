@@ -85,5 +85,5 @@ function ended(t: Tree, id: string, claim: string, outcome: CancelOutcome): Canc
   clearCancel(t, id, claim);
   if (f && f.dir === 'failed' && r?.ok && r.task.status === 'cancelled') return outcome;
   const how = f ? `${f.dir}${r?.ok && r.task.status ? `, ${r.task.status}` : ''}` : 'gone';
-  throw fail('conflict', `task ${id} finished (${how}) before the cancel took effect`);
+  throw fail('conflict', `task ${id} already finished (${how}) before the cancel took effect`);
 }

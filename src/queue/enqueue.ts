@@ -70,12 +70,20 @@ export async function enqueue(t: Tree, spec: NewTask, opts: { fsync?: boolean; n
   }
 }
 
+/** What a bulk enqueue did: the IDs queued, in order, and where it stopped if it could not queue them all. */
+export interface Bulk {
+  ids: string[];
+  /** The index in `cmds` it stopped at, and why (a full disk): the IDs before it are queued, none after. */
+  stopped?: { index: number; error: unknown };
+}
+
 /**
  * Enqueue many commands with the same options from one process (bulk, `--stdin`): the options
  * are checked and encoded once, no per-file fsync, one fsync of the queue directory at the end.
- * Returns the IDs in order.
+ * A write that fails (a full disk) stops it there, leaving tmp/ clean: what it returns is exactly
+ * what was queued.
  */
-export function enqueueMany(t: Tree, spec: Omit<NewTask, 'cmd'>, cmds: string[], now = Date.now()): string[] {
+export function enqueueMany(t: Tree, spec: Omit<NewTask, 'cmd'>, cmds: string[], now = Date.now()): Bulk {
   ensureTree(t);
   if (spec.id !== undefined) throw fail('usage', 'bulk enqueue generates IDs; drop --id');
   checkOptions(t, spec);
@@ -84,17 +92,25 @@ export function enqueueMany(t: Tree, spec: Omit<NewTask, 'cmd'>, cmds: string[],
   const queue = t.dir('queue') + path.sep;
   const priority = spec.priority ?? 0;
   const ids: string[] = [];
-  for (const cmd of cmds) {
+  let stopped: Bulk['stopped'];
+  for (const [index, cmd] of cmds.entries()) {
     const us = stamp(now);
     const id = newId(us);
-    writeAtomic(t.dir('tmp'), queue + taskName(id, priority, us), text(id, cmd));
+    try {
+      writeAtomic(t.dir('tmp'), queue + taskName(id, priority, us), text(id, cmd));
+    } catch (error) {
+      stopped = { index, error };
+      break;
+    }
     ids.push(id);
   }
   const fd = fs.openSync(t.dir('queue'), 'r');
   try {
     fs.fsyncSync(fd);
+  } catch {
+    // what was renamed into queue/ is queued; the fsync only hastens it to the disk
   } finally {
     fs.closeSync(fd);
   }
-  return ids;
+  return { ids, stopped };
 }

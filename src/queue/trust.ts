@@ -24,8 +24,13 @@ export function checkSafe(t: Tree, uid = process.getuid?.()): void {
   if (real !== t.root) for (const dir of [real, ...parents(real)]) checkParent(dir, uid);
 }
 
-/** The identity of the tree's root now: a worker compares it before each claim, to notice a swap at once. */
-export function rootIdentity(t: Tree): string {
+/**
+ * The root's identity now, checked as its own directory is (owner, mode): one stat that a worker
+ * makes before each claim, to notice a swapped or opened-up tree at once. The full check runs
+ * at every rescan.
+ */
+export function rootIdentity(t: Tree, uid = process.getuid?.()): string {
+  if (uid !== undefined) checkOwn(t.root, uid);
   const st = fs.statSync(t.root);
   return `${st.dev}:${st.ino}`;
 }

@@ -59,12 +59,7 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
   };
   // Cheap enough for every claim: a tree swapped under us (a parent renamed) is noticed at once.
   const sameRoot = () => {
-    let now: string;
-    try {
-      now = rootIdentity(t);
-    } catch {
-      throw fail('failed', `task tree damaged: ${t.root} is missing`);
-    }
+    const now = rootIdentity(t);
     if (identity !== undefined && now !== identity) throw fail('unsafe-tree', `refusing ${t.root}: the tree was replaced while the worker ran (someone renamed it or a directory above it)`);
     identity = now;
   };

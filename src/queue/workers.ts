@@ -49,14 +49,35 @@ export function register(t: Tree, id: string): { heartbeat: () => void; unregist
     throw fail('conflict', `worker ${id} is already running on ${HOST} (pid ${existing.pid})`);
   }
   const pidStart = processStart(process.pid) ?? '';
-  writeAtomic(t.dir('tmp'), file, encode([['ID', id], ['HOST', HOST], ['PID', String(process.pid)], ['PID_START', pidStart], ['STARTED', iso(Date.now())]]));
+  const entry = encode([['ID', id], ['HOST', HOST], ['PID', String(process.pid)], ['PID_START', pidStart], ['STARTED', iso(Date.now())]]);
+  // The entry only tells others who is alive: a worker on a full disk works without one, and
+  // writes it with a later heartbeat, once there is space.
+  let written = false;
+  const write = () => {
+    try {
+      writeAtomic(t.dir('tmp'), file, entry);
+      written = true;
+    } catch (err) {
+      if (!isErrno(err, 'ENOSPC', 'EDQUOT')) throw err;
+    }
+  };
+  write();
   return {
     heartbeat: () => {
+      if (!written) {
+        try {
+          write();
+        } catch {
+          // the tree is failing: the worker's own checks say so
+        }
+        return;
+      }
       const now = new Date();
       try {
         fs.utimesSync(file, now, now);
       } catch {
-        // removed by hand: the next stale check of others may requeue our task; nothing to do here
+        // removed by hand: it is written again at the next heartbeat
+        written = false;
       }
     },
     unregister: () => fs.rmSync(file, { force: true }),

@@ -62,7 +62,7 @@ sub record {
   my $size = (stat $held)[7];
   my $n = syswrite($held, $text);
   return undef if defined $n && $n == length $text;
-  my $why = defined $n ? 'short write' : "$!";
+  my $why = defined $n ? 'No space left on device (short write)' : "$!"; # a short write to a file: out of space or quota
   truncate($held, $size);
   $why;
 }
@@ -169,7 +169,7 @@ sub restore_env {
 # Run the held task. The child waits on a pipe until its claim record, with its process group,
 # has landed in the task file, so no command runs unrecorded; a full disk means it never runs.
 sub run {
-  my ($record, $out, $err, $cwd, $cmd, $direct, @env) = @_;
+  my ($banner, $record, $out, $err, $cwd, $cmd, $direct, @env) = @_;
   return 'error worker-error: no task is held' unless $held;
   if (my $why = unwritable($out) // unwritable($err)) { return "error spawn-error: $why" }
   my $since = since();
@@ -199,8 +199,9 @@ sub run {
   if (my $why = record("${record}PGID=$pid\nPGID_START=$since\n")) {
     close $go_w;
     waitpid($pid, 0);
-    return $why =~ /No space|quota/i ? "error no-space: $why" : "error record: $why";
+    return $why =~ /No space|quota/i ? "error no-space: $why" : "error no-record: $why";
   }
+  put($pane[0], $banner) or $pane[0] = undef if $pane[0];
   syswrite($go_w, 'g');
   close $go_w;
 

@@ -5,6 +5,8 @@
  */
 
 export interface LaunchRequest {
+  /** Written to the pane once the claim record has landed, before the command runs. */
+  banner: string;
   /** The held task file (where its process group is read from). */
   file: string;
   /** The claim record, appended (with the task's process group) before the command runs. */
@@ -23,7 +25,7 @@ export interface Exit {
   signal: NodeJS.Signals | null;
   /**
    * Why there is no exit to report: the task could not start (`spawn-error: …`), its claim record
-   * did not land (`no-space: …`, `record: …`), its output could not be logged (`log-error: …`),
+   * did not land, so it never ran (`no-space: …`, `no-record: …`), its output could not be logged (`log-error: …`),
    * or its launcher died (`launcher-died: …`).
    */
   error?: string;

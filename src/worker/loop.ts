@@ -12,7 +12,7 @@ import { describe } from '../errors.js';
 import { formatDuration } from '../time.js';
 import type { Claim, Settled, WorkerStore } from '../store/worker-store.js';
 import type { Launcher } from './launcher.js';
-import { oneLine, paneWriter, type Say } from './pane.js';
+import { oneLine, paneWriter, type PaneWriter, type Say } from './pane.js';
 import { runTask, type Outcome } from './runner.js';
 
 export interface Clock {
@@ -59,7 +59,8 @@ const newToken = (worker: string, now: number) => `${worker}.${process.pid}.${no
 export async function runWorker(d: WorkerDeps, o: WorkerOptions): Promise<void> {
   const { store, launcher, clock } = d;
   let id = o.id ?? '?';
-  const { say, flush } = paneWriter(d.pane.out, () => id, () => clock.now());
+  const pane = paneWriter(d.pane.out, () => id, () => clock.now());
+  const { say, flush } = pane;
   store.check();
   const reg = store.register(o.id);
   id = reg.id;
@@ -121,7 +122,7 @@ export async function runWorker(d: WorkerDeps, o: WorkerOptions): Promise<void> 
       }
       current = taken.claim;
       try {
-        const ran = await run(d, o, id, taken.claim, stop.cancel.signal, say);
+        const ran = await run(d, o, id, taken.claim, stop.cancel.signal, pane);
         if (ran === 'no-space') {
           space.full('no space left on device');
           await store.wait(o.noSpaceRetryMs);
@@ -147,12 +148,16 @@ export async function runWorker(d: WorkerDeps, o: WorkerOptions): Promise<void> 
 }
 
 /** Run a claimed task and settle it; 'no-space' when it went back to the queue for want of space. */
-async function run(d: WorkerDeps, o: WorkerOptions, worker: string, claim: Claim, cancel: AbortSignal, say: Say): Promise<'ran' | 'no-space' | 'lost'> {
+async function run(d: WorkerDeps, o: WorkerOptions, worker: string, claim: Claim, cancel: AbortSignal, pane: PaneWriter): Promise<'ran' | 'no-space' | 'lost'> {
+  const { say, flush: flushPane, line: paneLine } = pane;
   const { store, clock } = d;
   const { task } = claim;
   const logs = store.logs(task.id);
-  say(`start ${task.id} (attempt ${task.attempt}): ${oneLine(task.cmd)}`, true);
+  // The start line is written by the launcher once the run is recorded, before the task's own
+  // output: a task given back for want of space shows none.
+  flushPane();
   const result = await runTask({
+    banner: paneLine(`start ${task.id} (attempt ${task.attempt}): ${oneLine(task.cmd)}`),
     task,
     launcher: d.launcher,
     file: store.file(claim),
@@ -216,7 +221,7 @@ function spaceNotice(say: Say): { full: (why: string) => void; ok: () => void } 
   let full = false;
   return {
     full: (why) => {
-      if (!full) say(`no space left on device (${why}); waiting for space`);
+      if (!full) say(`no space left on device${/no space/i.test(why) ? '' : ` (${why})`}; waiting for space`);
       full = true;
     },
     ok: () => {

@@ -8,7 +8,15 @@ import { iso } from '../time.js';
 /** A line for the pane; `now`: written at once, with any lines waiting. */
 export type Say = (line: string, now?: boolean) => void;
 
-export function paneWriter(out: NodeJS.WritableStream, worker: () => string, clock: () => number = Date.now): { say: Say; flush: () => void } {
+export interface PaneWriter {
+  say: Say;
+  /** Write what waits now. */
+  flush: () => void;
+  /** A line as `say` would write it (for the launcher to write at the right moment). */
+  line: (text: string) => string;
+}
+
+export function paneWriter(out: NodeJS.WritableStream, worker: () => string, clock: () => number = Date.now): PaneWriter {
   let pending = '';
   let later: NodeJS.Immediate | undefined;
   const flush = () => {
@@ -17,12 +25,13 @@ export function paneWriter(out: NodeJS.WritableStream, worker: () => string, clo
     if (pending) out.write(pending);
     pending = '';
   };
-  const say: Say = (line, now = false) => {
-    pending += `${iso(clock()).slice(11, 19)} worker-${worker()} ${line}\n`;
+  const line = (text: string) => `${iso(clock()).slice(11, 19)} worker-${worker()} ${text}\n`;
+  const say: Say = (text, now = false) => {
+    pending += line(text);
     if (now) flush();
     else later ??= setImmediate(flush);
   };
-  return { say, flush };
+  return { say, flush, line };
 }
 
 /** A command for a pane line: one line, at most 120 characters. */

@@ -4,9 +4,9 @@
  *
  * A request is `<bytes>\n` then NUL-separated fields, the first one the verb:
  *   claim  FROM TO                               → `claimed` | `gone` | `busy` | `bad <why>` | `error <why>`
- *   run    RECORD OUT ERR CWD CMD ARGV (KEY=VAL)* → `exit <code>` | `signal <n>` | `error <why>` | `lost <why>`
+ *   run    BANNER RECORD OUT ERR CWD CMD ARGV (KEY=VAL)* → `exit <code>` | `signal <n>` | `error <why>` | `lost <why>`
  *   release                                      → (no reply)
- * ARGV is the words of a plain command, space-separated, or empty (direct.ts). The worker learns
+ * BANNER is the worker's start line, written to the pane once the run is recorded. ARGV is the words of a plain command, space-separated, or empty (direct.ts). The worker learns
  * a task's process group from the task file when it needs it, so a short task costs it one
  * wake-up, not two.
  */
@@ -106,7 +106,7 @@ export class PerlLauncher implements Launcher {
   }
 
   async launch(req: LaunchRequest): Promise<Launched> {
-    const fields = ['run', req.record, req.out, req.err, req.cwd ?? '', req.cmd, directArgv(req.cmd)?.join(' ') ?? '', ...req.env.map(([k, v]) => `${k}=${v}`)];
+    const fields = ['run', req.banner, req.record, req.out, req.err, req.cwd ?? '', req.cmd, directArgv(req.cmd)?.join(' ') ?? '', ...req.env.map(([k, v]) => `${k}=${v}`)];
     // The record lands after what the file holds now; only that part is read for the group.
     const from = fs.statSync(req.file, { throwIfNoEntry: false })?.size ?? 0;
     const exit = this.send(fields).then((line): Exit => {

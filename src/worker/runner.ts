@@ -12,6 +12,8 @@ import { longTimeout } from './timer.js';
 
 export interface RunOptions {
   task: Task;
+  /** The pane's start line, written by the launcher once the run is recorded. */
+  banner: string;
   launcher: Launcher;
   /** The held task file (the launcher records the claim and the task's group in it). */
   file: string;
@@ -37,7 +39,7 @@ export async function runTask(o: RunOptions): Promise<Outcome> {
     exitCode: null, signal: null, timedOut: false, cancelled: false, durationMs: Date.now() - started, ...r,
   });
   if (task.cwd !== undefined && !isDir(task.cwd)) return result({ startError: `bad-cwd: ${task.cwd} is not a directory` });
-  const req = { file: o.file, record: o.record, cmd: task.cmd, cwd: task.cwd, env: [...o.env, ...task.env], out: o.logOut, err: o.logErr };
+  const req = { banner: o.banner, file: o.file, record: o.record, cmd: task.cmd, cwd: task.cwd, env: [...o.env, ...task.env], out: o.logOut, err: o.logErr };
   const nul = nulIn(req);
   if (nul) return result({ startError: `bad-task: ${nul} holds a NUL byte` });
 
@@ -67,7 +69,8 @@ export async function runTask(o: RunOptions): Promise<Outcome> {
     if (o.cancel.aborted) onCancel();
     else o.cancel.addEventListener('abort', onCancel, { once: true });
     exit = await launched.exit;
-    const noSpace = exit.error?.startsWith('no-space');
+    // Its record did not land, so it never ran and its file is as it was: give it back.
+    const noSpace = exit.error?.startsWith('no-space') || exit.error?.startsWith('no-record');
     return result({ exitCode: exit.code, signal: exit.signal, timedOut, cancelled, startError: exit.error, lost: exit.lost, noSpace });
   } finally {
     // The launcher killed what the command left in its group; if it died, or we leave early, we do.

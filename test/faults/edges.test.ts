@@ -58,8 +58,9 @@ E('tasks-init on an existing 0755 directory makes it 0700', async ({ root }) => 
 E("--root '' exits 2 with one line, for tasks-init, tasks-enqueue, tasks-list and worker; nothing is created", async ({ dir }) => {
   const e = env(dir);
   delete e.TASK_ROOT;
-  for (const args of [['tasks-init'], ['tasks-enqueue', '--', 'true'], ['tasks-list'], ['worker', '--until-empty']]) {
-    const r = await cli([...args, '--root', ''], { env: e, cwd: dir, timeoutMs: 15000 });
+  // Options go before the command: after it (or after --) every word is the command's.
+  for (const args of [['tasks-init'], ['tasks-enqueue'], ['tasks-list'], ['worker', '--until-empty']]) {
+    const r = await cli([...args, '--root', '', ...(args[0] === 'tasks-enqueue' ? ['--', 'true'] : [])], { env: e, cwd: dir, timeoutMs: 15000 });
     assert.is(r.code, 2, `${args[0]} --root '': exit 2, got ${r.code}: ${r.stdout}${r.stderr}`);
     assertOneCleanLine(r, `${args[0]} --root ''`);
   }

@@ -6,6 +6,7 @@ import { outcomeLine, waitForAll, type Outcome } from '../../../queue/wait.js';
 import type { Tree } from '../../../queue/tree.js';
 import { fail } from '../../../errors.js';
 import { writeOut } from '../../output.js';
+import { plainReason } from '../../errno.js';
 import { commandLine, specFromArgs, type EnqueueArgs } from './enqueue-args.js';
 
 /** Parsed `tasks-enqueue` arguments, from yargs or from the fast path (src/cli/fast.ts). */
@@ -60,10 +61,16 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
   if (a.stdin) {
     if (words.length) throw fail('usage', '--stdin reads the commands from standard input, one per line; give none on the command line');
     // Blank lines and `# comment` lines are skipped, as a shell script's would be.
-    const lines = fs.readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+    const all = fs.readFileSync(0, 'utf8').split('\n');
+    if (all.at(-1) === '') all.pop();
+    const lines = [...all.entries()].filter(([, l]) => l.trim() !== '' && !l.trimStart().startsWith('#'));
     const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
-    const ids = enqueueMany(t, options, lines, now);
+    const { ids, stopped } = enqueueMany(t, options, lines.map(([, l]) => l), now);
     writeOut(ids.map((id) => `${id}\n`).join(''));
+    if (stopped) {
+      const line = lines[stopped.index][0] + 1;
+      throw fail('failed', `queued ${ids.length} of ${lines.length}; stopped at line ${line}: ${plainReason(stopped.error)}`);
+    }
     return a.wait ? waitAndReport(t, ids) : 0;
   }
   if (words.length === 0) throw fail('usage', 'empty command: give one, e.g. tmux-orc tasks-enqueue make test');
