@@ -166,6 +166,37 @@ sub restore_env {
   for (@_) { exists $base{$_} ? ($ENV{$_} = $base{$_}) : delete $ENV{$_} }
 }
 
+sub result_of {
+  my $status = shift;
+  my $sig = $status & 127;
+  $sig ? 'SIGNAL=' . ($signame[$sig] // "SIG$sig") . "\n" : 'EXIT=' . ($status >> 8) . "\n";
+}
+
+# The task's group leader: runs the command in a child and records its result in the task file
+# through the held descriptor, so a result is recorded even when this launcher and its worker are
+# gone (killed, or their pane closed) by the time the command ends. It ignores the signals a
+# timeout or cancel sends the group, records, then ends as the command ended; SIGKILL ends it
+# unrecorded, and the launcher records instead.
+sub recorder {
+  my $exec = shift;
+  $SIG{$_} = 'IGNORE' for qw(TERM INT HUP QUIT);
+  my $pid = fork;
+  fail('fork') unless defined $pid;
+  if ($pid == 0) {
+    $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP QUIT PIPE CHLD);
+    $exec->();
+  }
+  open(STDOUT, '>', '/dev/null');
+  open(STDERR, '>', '/dev/null');
+  close $W;
+  1 while waitpid($pid, 0) == -1 && $!{EINTR};
+  my $status = $?;
+  record(result_of($status)) if still_ours();
+  my $sig = $status & 127;
+  if ($sig) { $SIG{$signame[$sig] =~ s/^SIG//r} = 'DEFAULT' if $signame[$sig]; kill $sig, $$ }
+  exit($status >> 8);
+}
+
 # Run the held task. The child waits on a pipe until its claim record, with its process group,
 # has landed in the task file, so no command runs unrecorded; a full disk means it never runs.
 sub run {
@@ -187,10 +218,12 @@ sub run {
     close $go_w;
     sysread($go_r, my $go, 1) or exit 125; # the record did not land: do not run
     open(STDIN, '<&', $null) && open(STDOUT, '>&', $out_w) && open(STDERR, '>&', $err_w) or fail('dup');
-    no warnings;
-    exec { $path } @argv if defined $path;
-    exec { $bash } 'bash', '-c', $cmd;
-    fail("exec $bash");
+    recorder(sub {
+      no warnings;
+      exec { $path } @argv if defined $path;
+      exec { $bash } 'bash', '-c', $cmd;
+      fail("exec $bash");
+    });
   }
   chdir $home if length $cwd;
   restore_env(@set);
@@ -201,6 +234,7 @@ sub run {
     waitpid($pid, 0);
     return $why =~ /No space|quota/i ? "error no-space: $why" : "error no-record: $why";
   }
+  my $recorded = (stat $held)[7]; # the file's size with the claim record: a result makes it grow
   put($pane[0], $banner) or $pane[0] = undef if $pane[0];
   syswrite($go_w, 'g');
   close $go_w;
@@ -245,10 +279,9 @@ sub run {
   sysread($r, my $why, 4096);
   if (length($why //= '')) { $why =~ s/\n/ /g; return "error spawn-error: $why" }
   my $sig = $status & 127;
-  my $result = $sig ? 'SIGNAL=' . ($signame[$sig] // "SIG$sig") . "\n" : 'EXIT=' . ($status >> 8) . "\n";
-  # The result, where recovery finds it should the worker be gone by now. Not recorded (a full
-  # disk): the worker still has it, and records it when it settles the task.
-  record($result) if still_ours();
+  # The recorder wrote the result; if it was killed first, write it here. Not recorded at all
+  # (a full disk): the worker still has it, and records it when it settles the task.
+  record(result_of($status)) if (stat $held)[7] == $recorded && still_ours();
   return "error log-error: $logerr" if defined $logerr;
   $sig ? "signal $sig" : 'exit ' . ($status >> 8);
 }
