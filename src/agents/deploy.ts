@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { config } from '../config.js';
 import { fail } from '../errors.js';
-import { find, tree } from '../queue/tree.js';
+import { tree } from '../queue/tree.js';
+import { treeStore } from '../queue/store.js';
 import { armSchedule, checkinArgs, parseEvery, parseWhen } from './schedule.js';
 import { ensureScheduler } from './scheduler.js';
 import { loadAgent, type AgentRecord } from './registry.js';
@@ -87,7 +88,7 @@ export async function deployTeam(root: string, spec: TeamSpec, opts: { readyTime
   }
   for (const c of spec.checkins ?? []) {
     const id = `checkin-${spec.session}-${createHash('sha1').update(`${c.target}\0${c.note}\0${c.every ?? ''}\0${c.at ?? ''}`).digest('hex').slice(0, 10)}`;
-    if (find(tree(root), id)) {
+    if (await treeStore(tree(root)).get(id)) {
       report.checkins.push({ id, target: c.target, result: 'kept' });
       continue;
     }

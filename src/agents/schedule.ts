@@ -5,11 +5,10 @@
  * `EVERY`, the worker re-queues the same task (same ID) at the next period after it ran, so an
  * overdue check-in fires once after downtime, not once per missed period.
  */
-import fs from 'node:fs';
-import { cancel, type CancelOutcome } from '../queue/cancel.js';
-import { enqueue } from '../queue/enqueue.js';
+import type { CancelOutcome } from '../queue/cancel.js';
+import { treeStore } from '../queue/store.js';
 import { last } from '../persist/codec.js';
-import { ensureTree, find, listNames, readTask, taskPath, tree } from '../queue/tree.js';
+import { ensureTree, tree } from '../queue/tree.js';
 import { fail } from '../errors.js';
 import { selfCommand } from '../self.js';
 import { formatDuration, parseDuration, parseTime } from '../time.js';
@@ -71,7 +70,7 @@ const FIRE_BACKOFF_MS = 2000;
 export async function armSchedule(root: string, s: ScheduleSpec): Promise<string> {
   const t = tree(root);
   ensureTree(t);
-  return enqueue(t, {
+  return treeStore(t).enqueue({
     id: s.id,
     cmd: selfCommand(...s.args),
     env: [`TASK_ROOT=${root}`, ...(s.env ?? [])],
@@ -107,14 +106,13 @@ export interface ScheduleRow {
 }
 
 /** Armed schedules (queued or firing now), soonest first. */
-export function listSchedules(root: string): ScheduleRow[] {
-  const t = tree(root);
+export async function listSchedules(root: string): Promise<ScheduleRow[]> {
+  const store = treeStore(tree(root));
   const rows: ScheduleRow[] = [];
   for (const dir of ['queue', 'running'] as const) {
-    if (!fs.existsSync(t.dir(dir))) continue;
-    for (const name of listNames(t, dir)) {
-      const r = readTask(taskPath(t, dir, name));
-      if (!r?.ok || r.task.label !== CHECKIN_LABEL) continue;
+    for (const task of await store.tasks(dir)) {
+      if (task.label !== CHECKIN_LABEL) continue;
+      const r = { task };
       const f = r.task.fields;
       rows.push({
         id: r.task.id,
@@ -133,10 +131,9 @@ export function listSchedules(root: string): ScheduleRow[] {
 
 /** Cancel a schedule by ID (a recurring one stops for good). Refuses IDs of ordinary tasks. */
 export async function cancelSchedule(root: string, id: string): Promise<CancelOutcome> {
-  const t = tree(root);
-  const f = find(t, id);
+  const store = treeStore(tree(root));
+  const f = await store.get(id);
   if (!f) throw fail('not-found', `no schedule ${id} (tmux-orc schedule list shows them)`);
-  const r = readTask(f.file);
-  if (r?.ok && r.task.label !== CHECKIN_LABEL) throw fail('conflict', `task ${id} is not a schedule (its label is ${r.task.label ?? 'none'}); use tasks-cancel`);
-  return cancel(t, id);
+  if (f.task && f.task.label !== CHECKIN_LABEL) throw fail('conflict', `task ${id} is not a schedule (its label is ${f.task.label ?? 'none'}); use tasks-cancel`);
+  return store.cancel(id);
 }

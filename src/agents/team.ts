@@ -122,7 +122,7 @@ export async function killTeam(root: string, session?: string): Promise<{ agents
   const agents = teamAgents(root, session);
   const names = new Set(agents.map((a) => a.name));
   const checkins: string[] = [];
-  for (const s of listSchedules(root)) {
+  for (const s of await listSchedules(root)) {
     if (s.kind === 'checkin' && names.has(s.target)) {
       await cancelSchedule(root, s.id).catch(() => undefined);
       checkins.push(s.id);

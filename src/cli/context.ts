@@ -1,7 +1,9 @@
-/** What every task command needs from its arguments: the resolved task tree, checked. */
+/** What every task command needs from its arguments: the resolved task tree, checked, and the store over it. */
 import fs from 'node:fs';
 import { existingRoot } from '../root.js';
 import { checkSafe, DIRS, tree, type Tree } from '../queue/tree.js';
+import { treeStore } from '../queue/store.js';
+import type { Store } from '../store/store.js';
 
 /**
  * The tree as DESIGN section 2 finds it (`--root`, `$TASK_ROOT`, the pane's session, walking up),
@@ -18,6 +20,27 @@ export function treeFrom(argv: { root?: string }): Tree {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
+  addMissingDirs(t);
   checkSafe(t);
   return t;
+}
+
+/** The store the commands use: the tree. */
+export function storeFrom(argv: { root?: string }): Store {
+  return treeStore(treeFrom(argv));
+}
+
+/**
+ * A tree made by an earlier version lacks the directories added since (cancels/): they are made
+ * here, in a root of our own only; a tree that is someone else's is refused by checkSafe instead.
+ */
+function addMissingDirs(t: Tree): void {
+  if (fs.statSync(t.root).uid !== process.getuid?.()) return;
+  for (const d of DIRS) {
+    try {
+      fs.mkdirSync(t.dir(d), { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
 }

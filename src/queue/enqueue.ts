@@ -9,6 +9,7 @@ import { idProblem, PRIORITY_RANGE, specFields, textFor, type TaskSpec } from '.
 import { ensureTree, find, stamp, taskName, type Tree } from './tree.js';
 import { writeAtomic } from '../persist/atomic.js';
 import { fail } from '../errors.js';
+import { withLock } from '../persist/lock.js';
 
 const suffix = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 4);
 
@@ -60,14 +61,11 @@ export async function enqueue(t: Tree, spec: NewTask, opts: { fsync?: boolean; n
     return id;
   };
   if (spec.id === undefined) return write();
-  const { default: lockfile } = await import('proper-lockfile'); // rare: loaded only when needed
-  const release = await lockfile.lock(t.root, { lockfilePath: path.join(t.root, 'ids.lock'), retries: { retries: 50, minTimeout: 5, maxTimeout: 100 } });
-  try {
-    if (find(t, spec.id)) throw fail('conflict', `task ID ${spec.id} already exists`);
+  const id = spec.id;
+  return withLock(path.join(t.root, 'ids.lock'), () => {
+    if (find(t, id)) throw fail('conflict', `task ID ${id} already exists`);
     return write();
-  } finally {
-    await release();
-  }
+  }, { waitMs: 5000 });
 }
 
 /** What a bulk enqueue did: the IDs queued, in order, and where it stopped if it could not queue them all. */

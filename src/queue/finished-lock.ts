@@ -4,18 +4,9 @@
  * and acts under this lock. (Both are rare, whole-tree operations.)
  */
 import path from 'node:path';
+import { withLock } from '../persist/lock.js';
 import type { Tree } from './tree.js';
 
-export async function withFinishedLock<T>(t: Tree, fn: () => T): Promise<T> {
-  const { default: lockfile } = await import('proper-lockfile'); // rare: loaded only when needed
-  const release = await lockfile.lock(t.root, {
-    lockfilePath: path.join(t.root, 'finished.lock'),
-    retries: { retries: 100, minTimeout: 10, maxTimeout: 200 },
-    onCompromised: () => {},
-  });
-  try {
-    return fn();
-  } finally {
-    await release();
-  }
+export function withFinishedLock<T>(t: Tree, fn: () => T): Promise<T> {
+  return withLock(path.join(t.root, 'finished.lock'), fn, { staleMs: 10_000, waitMs: 60_000 });
 }

@@ -19,6 +19,8 @@ import { moveUnchanged, settle } from './transitions.js';
 import { HOST, killOrphans } from '../persist/proc.js';
 import { listNames, readTaskText, taskFromText, taskPath, type Tree } from './tree.js';
 import { leaseMs } from './workers.js';
+import { withLock } from '../persist/lock.js';
+import type { OrcError } from '../errors.js';
 
 export interface StaleTask {
   id: string;
@@ -67,27 +69,17 @@ export async function recoverStale(t: Tree): Promise<Array<StaleTask & { to: str
   const held = heldKeys();
   const names = listNames(t, 'running').filter((n) => judge(t, n, Date.now(), held).kind !== 'alive');
   if (names.length === 0) return [];
-  // Loaded only when there is something to recover: it patches fs (graceful-fs) and a worker
-  // that never needs it should not carry it.
-  const { default: lockfile } = await import('proper-lockfile');
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(t.root, {
-      lockfilePath: path.join(t.root, 'recover.lock'),
-      retries: { retries: 20, minTimeout: 20, maxTimeout: 200 },
-      onCompromised: () => {},
-    });
-  } catch {
-    return []; // another recoverer holds the lock; it will do the work
-  }
   const done: Array<StaleTask & { to: string }> = [];
   try {
-    for (const name of names) {
-      const r = await recoverOne(t, name);
-      if (r) done.push(r);
-    }
-  } finally {
-    await release();
+    await withLock(path.join(t.root, 'recover.lock'), async () => {
+      for (const name of names) {
+        const r = await recoverOne(t, name);
+        if (r) done.push(r);
+      }
+    }, { staleMs: 10_000, waitMs: 2000, onCompromised: () => {} });
+  } catch (err) {
+    if ((err as OrcError).code === 'timeout') return []; // another recoverer holds the lock; it will do the work
+    throw err;
   }
   return done;
 }

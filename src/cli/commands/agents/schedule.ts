@@ -50,8 +50,8 @@ const list: CommandModule<{ root?: string }, { root?: string; json?: boolean }> 
   command: 'list',
   describe: 'list armed check-ins and snapshots, soonest first',
   builder: (y) => y.option('json', { type: 'boolean', describe: 'machine-readable output' }).example('$0 schedule list', 'soonest first') as unknown as Argv<{ root?: string; json?: boolean }>,
-  handler: (argv) => {
-    const rows = listSchedules(rootOf(argv));
+  handler: async (argv) => {
+    const rows = await listSchedules(rootOf(argv));
     if (argv.json) return printJson(rows);
     printTable(
       ['ID', 'KIND', 'DUE', 'EVERY', 'RUNS', 'TARGET', 'NOTE'],

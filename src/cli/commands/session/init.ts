@@ -29,7 +29,7 @@ export const initCommand: CommandModule<object, { n?: string; root?: string }> =
     const how = r.created ? 'created' : r.added.length ? `grew (+${r.added.map((n) => `worker-${n}`).join(' ')})` : r.removed.length ? `shrank (-${r.removed.map((n) => `worker-${n}`).join(' ')})` : 'already running';
     process.stdout.write(`session ${r.session} on tmux -L ${ctx.cfg.socket}: ${how}; ${r.workers} workers; TASK_ROOT=${root}\n`);
     // Check-ins armed before a reboot or kill-server fire again as soon as the session is back.
-    const armed = listSchedules(root).length;
+    const armed = (await listSchedules(root)).length;
     if (armed && (await ensureScheduler(root, ctx.cfg.socket, ctx.cfg.session)) === 'started') {
       process.stdout.write(`scheduler started for ${armed} armed check-in(s)\n`);
     }

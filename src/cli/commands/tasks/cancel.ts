@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
-import { cancel } from '../../../queue/cancel.js';
+import { storeFrom } from '../../context.js';
 import { idProblem } from '../../../queue/task.js';
 import { fail } from '../../../errors.js';
 
@@ -19,7 +18,7 @@ export const tasksCancel: CommandModule<{ root?: string }, Args> = {
   handler: async (argv) => {
     const bad = idProblem(String(argv.id));
     if (bad) throw fail('usage', bad);
-    const how = await cancel(treeFrom(argv), String(argv.id));
+    const how = await storeFrom(argv).cancel(String(argv.id));
     process.stdout.write(`${argv.id} ${how.replace('cancelled-', 'cancelled (was ')})\n`);
   },
 };

@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
-import { clean } from '../../../queue/clean.js';
+import { storeFrom } from '../../context.js';
 import { printJson } from '../../output.js';
 import { fail } from '../../../errors.js';
 
@@ -30,7 +29,7 @@ export const tasksClean: CommandModule<{ root?: string }, Args> = {
     for (const [k, v] of [['hours', argv.hours], ['keep', argv.keep]] as const) {
       if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw fail('usage', `--${k} must be a number >= 0`);
     }
-    const removed = await clean(treeFrom(argv), { hours: argv.hours, keep: argv.keep, dryRun: argv.dryRun });
+    const removed = await storeFrom(argv).clean({ hours: argv.hours, keep: argv.keep, dryRun: argv.dryRun });
     if (argv.json) return printJson(removed);
     if (argv.dryRun || argv.verbose) {
       for (const r of removed) process.stdout.write(`${argv.dryRun ? 'would remove' : 'removed'} ${r.dir}/${r.id}\n`);

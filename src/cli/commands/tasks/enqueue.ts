@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
-import { enqueue, enqueueMany } from '../../../queue/enqueue.js';
-import { outcomeLine, waitForAll, type Outcome } from '../../../queue/wait.js';
-import type { Tree } from '../../../queue/tree.js';
+import { storeFrom } from '../../context.js';
+import { outcomeLine, type Outcome } from '../../../queue/wait.js';
+import type { Store } from '../../../store/store.js';
 import { fail } from '../../../errors.js';
 import { writeOut } from '../../output.js';
 import { plainReason } from '../../errno.js';
@@ -56,7 +55,7 @@ export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs &
 /** Enqueue from parsed arguments and the command words; resolves to the exit code. */
 export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promise<number> {
   if (a.wait && a.every !== undefined) throw fail('usage', '--wait cannot be used with --every: a recurring task never ends (use tasks-tail -f ID to watch one run)');
-  const t = treeFrom(a);
+  const store = storeFrom(a);
   const now = Date.now();
   if (a.stdin) {
     if (words.length) throw fail('usage', '--stdin reads the commands from standard input, one per line; give none on the command line');
@@ -65,18 +64,18 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
     if (all.at(-1) === '') all.pop();
     const lines = [...all.entries()].filter(([, l]) => l.trim() !== '' && !l.trimStart().startsWith('#'));
     const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
-    const { ids, stopped } = enqueueMany(t, options, lines.map(([, l]) => l), now);
+    const { ids, stopped } = store.enqueueMany(options, lines.map(([, l]) => l), now);
     writeOut(ids.map((id) => `${id}\n`).join(''));
     if (stopped) {
       const line = lines[stopped.index][0] + 1;
       throw fail('failed', `queued ${ids.length} of ${lines.length}; stopped at line ${line}: ${plainReason(stopped.error)}`);
     }
-    return a.wait ? waitAndReport(t, ids) : 0;
+    return a.wait ? waitAndReport(store, ids) : 0;
   }
   if (words.length === 0) throw fail('usage', 'empty command: give one, e.g. tmux-orc tasks-enqueue make test');
-  const id = await enqueue(t, specFromArgs(a, commandLine(words), process.cwd(), now), { now });
+  const id = await store.enqueue(specFromArgs(a, commandLine(words), process.cwd(), now), { now });
   writeOut(`${id}\n`);
-  return a.wait ? waitAndReport(t, [id]) : 0;
+  return a.wait ? waitAndReport(store, [id]) : 0;
 }
 
 /**
@@ -84,15 +83,14 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
  * keeps only the IDs), and exit 0 when all are done, else with the first failed task's code.
  * Says once when no worker is alive to run them.
  */
-async function waitAndReport(t: Tree, ids: string[]): Promise<number> {
-  const { listWorkers } = await import('../../../queue/workers.js');
+async function waitAndReport(store: Store, ids: string[]): Promise<number> {
   let told = false;
-  const noWorker = () => {
-    if (told || listWorkers(t).some((w) => w.alive)) return;
+  const noWorker = async () => {
+    if (told || (await store.workers()).some((w) => w.alive)) return;
     told = true;
-    process.stderr.write(`tmux-orc: queued; no worker is running on ${t.root}: start one with tmux-orc tasks-start (in a session) or tmux-orc worker\n`);
+    process.stderr.write(`tmux-orc: queued; no worker is running on ${store.where}: start one with tmux-orc tasks-start (in a session) or tmux-orc worker\n`);
   };
-  noWorker();
-  const outcomes: Outcome[] = await waitForAll(t, ids, { onTick: noWorker, onEnd: (o) => process.stderr.write(`${outcomeLine(o)}\n`) });
+  await noWorker();
+  const outcomes: Outcome[] = await store.waitForAll(ids, { onTick: () => void noWorker(), onEnd: (o) => process.stderr.write(`${outcomeLine(o)}\n`) });
   return outcomes.find((o) => o.code !== 0)?.code ?? 0;
 }

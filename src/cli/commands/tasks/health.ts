@@ -1,8 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
-import { health, type Health } from '../../../queue/list.js';
-import { recoverStale } from '../../../queue/recover.js';
-import { checkSafe } from '../../../queue/tree.js';
+import { storeFrom } from '../../context.js';
+import type { Health } from '../../../queue/list.js';
 import { printJson } from '../../output.js';
 import { formatAge } from '../../../time.js';
 import { EXIT } from '../../../errors.js';
@@ -23,10 +21,9 @@ export const tasksHealth: CommandModule<{ root?: string }, Args> = {
       .example('$0 tasks-health', `counts and workers; exit ${EXIT.unhealthy} when something needs a look`)
       .example('$0 tasks-health --fix --json', 'recover stale tasks first; report as JSON') as unknown as Argv<Args>,
   handler: async (argv) => {
-    const t = treeFrom(argv);
-    checkSafe(t);
-    const fixed = argv.fix ? await recoverStale(t) : [];
-    const h = health(t);
+    const store = storeFrom(argv);
+    const fixed = argv.fix ? await store.recover() : [];
+    const h = await store.health();
     if (argv.json) printJson({ ...h, fixed });
     else print(h, fixed);
     if (!h.healthy) process.exitCode = EXIT.unhealthy;

@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
-import { listTasksParallel } from '../../../queue/list-parallel.js';
+import { storeFrom } from '../../context.js';
 import type { TaskRow } from '../../../queue/list-rows.js';
 import { printJson, printTable } from '../../output.js';
 import { formatAge } from '../../../time.js';
@@ -31,7 +30,7 @@ export const tasksList: CommandModule<{ root?: string }, ListCommandArgs> = {
 
 /** List from parsed arguments and print the table or the JSON; resolves to the exit code. */
 export async function runList(a: ListCommandArgs): Promise<number> {
-  const rows = await listTasksParallel(treeFrom(a), a.state);
+  const rows = await storeFrom(a).list(a.state);
   if (a.json) printJson(rows.map(({ file: _file, ...r }) => r));
   else printTable(['ID', 'STATE', 'STATUS', 'AGE', 'TRY', 'RESULT', 'WORKER', 'COMMAND'], rows.map(row));
   return 0;

@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
-import { retry, retryAllFailed } from '../../../queue/retry.js';
+import { storeFrom } from '../../context.js';
 import { idProblem } from '../../../queue/task.js';
 import { fail } from '../../../errors.js';
 
@@ -20,16 +19,16 @@ export const tasksRetry: CommandModule<{ root?: string }, Args> = {
       .example('$0 tasks-retry deploy', 'retry one')
       .example('$0 tasks-retry --all-failed', 'retry all failed tasks') as unknown as Argv<Args>,
   handler: async (argv) => {
-    const t = treeFrom(argv);
+    const store = storeFrom(argv);
     if (argv.allFailed) {
       if (argv.id) throw fail('usage', 'give an ID or --all-failed, not both');
-      for (const id of await retryAllFailed(t)) process.stdout.write(`${id}\n`);
+      for (const id of await store.retryAllFailed()) process.stdout.write(`${id}\n`);
       return;
     }
     if (!argv.id) throw fail('usage', 'which task? give an ID, or --all-failed');
     const bad = idProblem(String(argv.id));
     if (bad) throw fail('usage', bad);
-    await retry(t, String(argv.id));
+    await store.retry(String(argv.id));
     process.stdout.write(`${argv.id}\n`);
   },
 };

@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
-import { tail } from '../../../queue/tail.js';
+import { storeFrom } from '../../context.js';
 import { outcomeLine } from '../../../queue/wait.js';
 import { idProblem } from '../../../queue/task.js';
 import { fail } from '../../../errors.js';
@@ -29,7 +28,7 @@ export const tasksTail: CommandModule<{ root?: string }, Args> = {
     const bad = idProblem(String(argv.id));
     if (bad) throw fail('usage', bad);
     if (!Number.isInteger(argv.lines) || argv.lines < 0) throw fail('usage', '-n must be a whole number');
-    const outcome = await tail(treeFrom(argv), String(argv.id), {
+    const outcome = await storeFrom(argv).tail(String(argv.id), {
       stream: argv.err ? 'err' : 'out',
       lines: argv.lines,
       follow: !!argv.follow,

@@ -1,0 +1,46 @@
+/**
+ * The store seam, command side: the verbs the commands (and, later, the server) use on wherever
+ * tasks are kept. The tree (src/queue/store.ts) is the first implementation; a second backend
+ * implements this and WorkerStore (worker-store.ts), and the commands do not change.
+ */
+import type { Dir } from '../queue/lifecycle.js';
+import type { Task } from '../queue/task.js';
+import type { NewTask, Bulk } from '../queue/enqueue.js';
+import type { CancelOutcome } from '../queue/cancel.js';
+import type { CleanOptions, Cleaned } from '../queue/clean.js';
+import type { Health, TaskRow } from '../queue/list.js';
+import type { Outcome, WaitHooks } from '../queue/wait.js';
+import type { TailOptions } from '../queue/tail.js';
+import type { WorkerInfo } from '../queue/workers.js';
+import type { Recovered } from './worker-store.js';
+
+export interface Store {
+  /** Where the tasks are, for messages (a tree's root; later a URL). */
+  readonly where: string;
+  /** Queue one task; resolves to its ID. */
+  enqueue(spec: NewTask, opts?: { now?: number; fsync?: boolean }): Promise<string>;
+  /** Queue many commands with the same options; stops at the first that cannot be queued (a full disk). */
+  enqueueMany(spec: Omit<NewTask, 'cmd'>, cmds: string[], now?: number): Bulk;
+  /** Where a task is and what it says (`task` undefined for a file that is not a valid task). */
+  get(id: string): Promise<{ state: Dir; task?: Task } | undefined>;
+  /** The valid tasks in one state, in dispatch order. */
+  tasks(state: Dir): Promise<Task[]>;
+  /** Rows of one state or all, in dispatch order. */
+  list(which: Dir | 'all'): Promise<TaskRow[]>;
+  /** Cancel a task; "cancelled" only once it has ended cancelled. */
+  cancel(id: string, opts?: { waitMs?: number; graceMs?: number }): Promise<CancelOutcome>;
+  /** A failed task back to the queue, with a fresh attempt. */
+  retry(id: string): Promise<void>;
+  retryAllFailed(): Promise<string[]>;
+  /** Remove finished tasks and their logs, by age or count. */
+  clean(o: CleanOptions): Promise<Cleaned[]>;
+  /** Recover runs whose holders are gone. */
+  recover(): Promise<Recovered[]>;
+  /** Counts, abandoned runs, the oldest queued age, workers; problems make it unhealthy. */
+  health(): Promise<Health>;
+  workers(): Promise<WorkerInfo[]>;
+  /** Wait until every task has ended (each outcome through `hooks.onEnd`). */
+  waitForAll(ids: string[], hooks?: WaitHooks): Promise<Outcome[]>;
+  /** A task's output: the last lines, or followed until it ends. */
+  tail(id: string, o: TailOptions): Promise<Outcome | undefined>;
+}
