@@ -1,7 +1,8 @@
 /** What every task command needs from its arguments: the resolved task tree, checked, and the store over it. */
 import fs from 'node:fs';
 import { existingRoot } from '../root.js';
-import { checkSafe, DIRS, tree, type Tree } from '../queue/tree.js';
+import { DIRS, tree, type Tree } from '../queue/tree.js';
+import { checkSafe } from '../queue/trust.js';
 import { treeStore } from '../queue/store.js';
 import type { Store } from '../store/store.js';
 

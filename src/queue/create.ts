@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import { fail, isErrno } from '../errors.js';
-import { checkSafe, DIRS, ensureTree, type Tree } from './tree.js';
+import { DIRS, ensureTree, type Tree } from './tree.js';
+import { checkSafe } from './trust.js';
 
 /** Create `t` or make an existing one private; throws OrcError('unsafe-tree') for another user's directory. */
 export function createTree(t: Tree): void {

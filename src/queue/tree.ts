@@ -23,7 +23,6 @@ import { isErrno } from '../errors.js';
 import { stamp } from '../persist/atomic.js';
 
 export { stamp };
-export { checkSafe } from './trust.js';
 
 export const DIRS = ['tmp', 'queue', 'running', 'done', 'failed', 'logs', 'workers', 'cancels'] as const;
 export const STATE_DIRS: readonly Dir[] = ['queue', 'running', 'done', 'failed'];

@@ -10,7 +10,8 @@
  */
 import { fail } from '../errors.js';
 import { isAlive, processStart } from '../persist/proc.js';
-import { checkSafe, tree } from '../queue/tree.js';
+import { tree } from '../queue/tree.js';
+import { checkSafe } from '../queue/trust.js';
 import { selfCommand } from '../self.js';
 import * as A from '../tmux/argv.js';
 import { requireSession, type SessionContext } from './context.js';
