@@ -172,24 +172,38 @@ sub result_of {
   $sig ? 'SIGNAL=' . ($signame[$sig] // "SIG$sig") . "\n" : 'EXIT=' . ($status >> 8) . "\n";
 }
 
-# The task's group leader: runs the command in a child and records its result in the task file
-# through the held descriptor, so a result is recorded even when this launcher and its worker are
-# gone (killed, or their pane closed) by the time the command ends. It ignores the signals a
-# timeout or cancel sends the group, records, then ends as the command ended; SIGKILL ends it
-# unrecorded, and the launcher records instead.
+# The task's group leader, its supervisor: runs the command in a child and records its result in
+# the task file through the held descriptor, so a result is recorded even when this launcher and
+# its worker are gone (killed, or their pane closed) by the time the command ends. It ignores the
+# signals a timeout or cancel sends the group, records, then ends as the command ended; SIGKILL
+# ends it unrecorded, and the launcher records instead.
+#
+# While the command runs it renews the lease (the file's mtime) that recoverers on other hosts go
+# by. A lease found lapsed means it was stopped longer than the lease (its whole host frozen): if
+# the task was taken over meanwhile, the command is killed at once and nothing is recorded.
 sub recorder {
   my $exec = shift;
   $SIG{$_} = 'IGNORE' for qw(TERM INT HUP QUIT);
   my $pid = fork;
   fail('fork') unless defined $pid;
   if ($pid == 0) {
-    $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP QUIT PIPE CHLD);
+    $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP QUIT PIPE CHLD ALRM);
     $exec->();
   }
   open(STDOUT, '>', '/dev/null');
   open(STDERR, '>', '/dev/null');
   close $W;
+  my $every = $lease / 3 < 1 ? 1 : int($lease / 3);
+  my $renewed = time;
+  $SIG{ALRM} = sub {
+    kill 'KILL', -$$ if time - $renewed > $lease && !still_ours(); # the whole group, this process too
+    utime(undef, undef, $held);
+    $renewed = time;
+    alarm $every;
+  };
+  alarm $every;
   1 while waitpid($pid, 0) == -1 && $!{EINTR};
+  alarm 0;
   my $status = $?;
   record(result_of($status)) if still_ours();
   my $sig = $status & 127;
@@ -241,13 +255,10 @@ sub run {
 
   # Copy the output until the command has exited and its pipes are closed. Its leftovers in the
   # group are killed when it exits; a process that left the group may hold a pipe open, so after
-  # the exit we read only while output keeps coming, for at most two seconds. Meanwhile the
-  # lease is renewed (the file's mtime); a lease found lapsed means this process was stopped
-  # longer than the lease, and if the task was taken from us meanwhile it is killed at once.
+  # the exit we read only while output keeps coming, for at most two seconds.
   my @pipe = ($out_r, $err_r);
   my @file = ($out, $err);
-  my (@log, @tried, $status, $ended, $logerr, $lost);
-  my $renewed = time;
+  my (@log, @tried, $status, $ended, $logerr);
   while (grep { $_ } @pipe) {
     my $rin = '';
     vec($rin, fileno $pipe[$_], 1) = 1 for grep { $pipe[$_] } 0, 1;
@@ -261,11 +272,6 @@ sub run {
       put($pane[$i], $buf) or $pane[$i] = undef if $pane[$i];
     }
     last if defined $status && ($n == 0 || time > $ended);
-    if (!defined $status && time - $renewed >= $lease / 3) {
-      if (time - $renewed > $lease && !still_ours()) { $lost = 1; kill 'KILL', -$pid }
-      utime(undef, undef, $held) unless $lost;
-      $renewed = time;
-    }
     # A check after a quiet second or a SIGCHLD: a leftover that keeps writing never hides the exit.
     if (($n <= 0 || $exited) && !defined $status) {
       $exited = 0;
@@ -274,7 +280,7 @@ sub run {
   }
   if (!defined $status) { waitpid($pid, 0); $status = $? }
   kill 'KILL', -$pid;
-  return 'lost lease lapsed and the task was taken over' if $lost;
+  return 'lost the task was taken over (its lease lapsed)' if !still_ours();
   # The child is gone: what it wrote here is why it could not exec (nothing, once it did).
   sysread($r, my $why, 4096);
   if (length($why //= '')) { $why =~ s/\n/ /g; return "error spawn-error: $why" }

@@ -158,6 +158,28 @@ L('a killed launcher: its task is requeued (its group killed) and runs again; th
   assert.is(w.exitCode, null, 'worker alive');
 });
 
+L('a task taken over while its supervisor was stopped past the lease is killed at once; its worker records nothing', async ({ root, dir }) => {
+  const w = start(['worker', '--id', '0'], { env: testEnv(root, { TMUX_ORC_LEASE_MS: '1000' }) });
+  const marker = path.join(dir, 'finished');
+  const id = await enqueue(root, '--', `sleep 30; touch ${marker}`);
+  await waitFor('running', () => field(locate(root, id)?.text ?? '', 'PGID'));
+  const pgid = Number(field(locate(root, id)!.text, 'PGID'));
+  process.kill(pgid, 'SIGSTOP'); // the recorder, which renews the lease
+  // What a recoverer on a host that cannot see the lock does once the lease has lapsed: take the file.
+  const taken = path.join(dir, 'taken.task');
+  fs.renameSync(locate(root, id)!.file, taken);
+  const stoppedAt = Date.now();
+  await waitFor('the lease (1 s) lapsed twice over', () => Date.now() - stoppedAt > 2500);
+  process.kill(pgid, 'SIGCONT');
+  await waitFor('the worker says it lost the task', () => new RegExp(`lost ${id}: .*taken over`).test(w.out()));
+  await waitFor('its whole group killed', () => groupAlive(pgid).length === 0);
+  assert.not.ok(fs.existsSync(marker), 'the command did not go on');
+  const text = fs.readFileSync(taken, 'utf8');
+  assert.equal([field(text, 'EXIT'), field(text, 'SIGNAL'), field(text, 'STATUS')], [undefined, undefined, undefined], text);
+  assert.is(locate(root, id), undefined, 'nothing was settled into the tree');
+  assert.is(w.exitCode, null, 'worker alive');
+});
+
 L('the Perl program compiles (perl -c), and a worker told to use another launcher refuses in one line', async ({ root }) => {
   execFileSync('perl', ['-c', path.join(REPO, 'src/worker/launcher.pl')], { stdio: 'pipe' });
   const r = await cli(['worker'], { env: testEnv(root, { TMUX_ORC_LAUNCHER: 'node' }) });

@@ -105,3 +105,13 @@ export function groupAlive(pgid: number): number[] {
 export function launcherOf(pgid: number): number {
   return Number(fs.readFileSync(`/proc/${pgid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
 }
+
+/**
+ * SIGKILL what supervises a running task: its launcher and its recorder (the group's leader), so
+ * that only the command itself is left, orphaned; the worker is the caller's to kill.
+ */
+export function killSupervisors(pgid: number): void {
+  const launcher = launcherOf(pgid);
+  process.kill(launcher, 'SIGKILL');
+  process.kill(pgid, 'SIGKILL');
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { cli, exited, names, REPO, start, testEnv, waitFor } from '../helpers.ts';
-import { enqueue, field, fieldsOf, groupAlive, launcherOf, locate, treeSuite } from './tree-helpers.ts';
+import { enqueue, field, fieldsOf, groupAlive, killSupervisors, locate, treeSuite } from './tree-helpers.ts';
 import { startWorker } from '../../src/worker/main.ts';
 
 const W = treeSuite('worker');
@@ -92,14 +92,14 @@ W('SIGKILL of a worker mid-task: the run finishes under its launcher, which reco
   await waitFor('recovery said so', () => new RegExp(`recovered ${id} \\(.*its result was recorded\\) → done`).test(b.out()));
 });
 
-W('SIGKILL of a worker and its launcher mid-task: the orphaned group is killed, the task requeued and run again once', async ({ root, dir }) => {
+W('SIGKILL of a worker, its launcher and the task\'s recorder mid-task: the orphaned command is killed, the task requeued and run again once', async ({ root, dir }) => {
   const log = path.join(dir, 'runs.txt');
   const a = worker(root, '0');
   const id = await enqueue(root, '--', `echo "start $TASK_ATTEMPT" >> ${log}; sleep 3; echo "end $TASK_ATTEMPT" >> ${log}`);
   await waitFor('task started', () => fs.existsSync(log) && field(locate(root, id)!.text, 'PGID'));
   const pgid = Number(field(locate(root, id)!.text, 'PGID'));
   a.kill('SIGKILL');
-  process.kill(launcherOf(pgid), 'SIGKILL');
+  killSupervisors(pgid);
   await exited(a);
   assert.ok(groupAlive(pgid).length > 0, 'the orphaned task is still running before recovery');
   const b = worker(root, '1');
@@ -117,7 +117,7 @@ W('stale beyond retries: failed with reason stale (tasks-health --fix)', async (
   await waitFor('running', () => field(locate(root, id)?.text ?? '', 'PGID'));
   fs.appendFileSync(locate(root, id)!.file, 'ATTEMPT=2\n'); // pretend its free re-run is spent
   a.kill('SIGKILL');
-  process.kill(launcherOf(Number(field(locate(root, id)!.text, 'PGID'))), 'SIGKILL');
+  killSupervisors(Number(field(locate(root, id)!.text, 'PGID')));
   await exited(a);
   const health = await cli(['tasks-health', '--json'], { env: testEnv(root) });
   assert.is(health.code, 8);
@@ -132,7 +132,7 @@ W('two recoverers racing never requeue a task twice', async ({ root }) => {
   const id = await enqueue(root, '--', 'sleep 30');
   await waitFor('running', () => field(locate(root, id)?.text ?? '', 'PGID'));
   a.kill('SIGKILL');
-  process.kill(launcherOf(Number(field(locate(root, id)!.text, 'PGID'))), 'SIGKILL');
+  killSupervisors(Number(field(locate(root, id)!.text, 'PGID')));
   await exited(a);
   const fixes = await Promise.all([1, 2, 3, 4].map(() => cli(['tasks-health', '--fix', '--json'], { env: testEnv(root) })));
   const fixed = fixes.flatMap((f) => JSON.parse(f.stdout).fixed);
