@@ -44,8 +44,11 @@ export function judge(t: Tree, name: string, now = Date.now(), held = heldKeys()
   const r = taskFromText(text, name);
   const owner = r.ok ? r.task.owner : undefined;
   if (owner && owner.host !== HOST && now - st.mtimeMs < lease) return { kind: 'alive' };
+  // No owner record yet: claimed a moment ago, perhaps on a host whose lock we cannot see. Its
+  // rename set its ctime; it is given the lease from then.
+  if (!owner && now - st.ctimeMs < lease) return { kind: 'alive' };
   if (!r.ok) return { kind: 'abandoned', why: r.reason };
-  if (!owner) return { kind: 'abandoned', why: 'claimed but never held (its claimer died)' };
+  if (!owner) return { kind: 'abandoned', why: 'claimed but never run (its claimer died before it could start it)' };
   const where = owner.host === HOST ? `pid ${owner.pid}` : `on ${owner.host}, lease lapsed`;
   return { kind: 'abandoned', why: `worker ${owner.worker} (${where}) no longer holds it` };
 }
