@@ -44,3 +44,29 @@ export function writeNew(file: string, content: string, opts: { fsync?: boolean 
     throw err;
   }
 }
+
+/**
+ * Append `text` to the existing `file` in one write, or not at all: a write that does not land
+ * whole (a full disk) is cut back before the error is thrown. Never follows a symlink or creates
+ * the file. For a file the caller holds: nobody else writes it meanwhile.
+ */
+export function appendWhole(file: string, text: string): void {
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW);
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.from(text);
+    let written: number;
+    try {
+      written = fs.writeSync(fd, buf);
+    } catch (err) {
+      fs.ftruncateSync(fd, size);
+      throw err;
+    }
+    if (written !== buf.length) {
+      fs.ftruncateSync(fd, size);
+      throw Object.assign(new Error(`no space left on device: ${written} of ${buf.length} bytes written to ${file}`), { code: 'ENOSPC' });
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -17,9 +17,11 @@ export function requestCancel(t: Tree, id: string, claim: string): void {
 
 /** The claim token whose run was asked to be cancelled, if any. */
 export function cancelMarker(t: Tree, id: string): string | undefined {
+  const file = markerPath(t, id);
+  if (!fs.existsSync(file)) return undefined; // the common case, asked for every task: no throw
   let fd: number;
   try {
-    fd = fs.openSync(markerPath(t, id), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch {
     return undefined;
   }

@@ -1,14 +1,15 @@
 /**
- * The filesystem transitions of a task, each one small and named. A task file is never changed
- * in place by these: its next version is written whole in tmp/ and linked into its next
- * directory (link(2) never replaces a file), then the old name is removed. So at every instant
- * the task is whole in one state directory, except between the link and the unlink, where a crash
- * leaves the same task in running/ and in its next directory: recovery finishes such a move
- * (recover.ts). The claim itself, a rename under a kernel lock, is the launcher's (launcher.pl).
+ * The filesystem transitions of a task, each one small and named. A move appends its record to
+ * the file in one write (cut back if it does not land whole) and then moves the file on: into
+ * queue/ by rename, elsewhere by link(2) and unlink, so a move never replaces a file. At every
+ * instant the task is whole in one state directory, except between the link and the unlink,
+ * where a crash leaves the same file in running/ and in its next directory: recovery finishes
+ * such a move (recover.ts). Only their holder (or a recoverer under its lock) moves a task file.
+ * The claim itself, a rename under a kernel lock, is the launcher's (launcher.pl).
  */
 import fs from 'node:fs';
 import { encode } from '../persist/codec.js';
-import { stagingPath, writeNew } from '../persist/atomic.js';
+import { appendWhole, stagingPath, writeNew } from '../persist/atomic.js';
 import { RECORD_KEYS, type Task } from './task.js';
 import type { Dir, Move } from './lifecycle.js';
 import { taskPath, type Tree } from './tree.js';
@@ -23,10 +24,14 @@ export type Outcome = 'moved' | 'gone' | 'exists';
  * a full disk, leaving the file where it was and tmp/ clean.
  */
 export function settle(t: Tree, from: Dir, name: string, task: Task, text: string, m: Move): Outcome {
-  const next = m.compact
-    ? encode([...task.fields.filter(([k]) => !RECORD_KEYS.has(k)), ...m.append])
-    : withNewline(text) + encode(m.append);
-  return replaceInto(t, from, name, m.to, next);
+  // A recurring task starts each period as its spec again: a new version, written whole.
+  if (m.compact) return replaceInto(t, from, name, m.to, encode([...task.fields.filter(([k]) => !RECORD_KEYS.has(k)), ...m.append]));
+  const file = taskPath(t, from, name);
+  if (!fs.lstatSync(file, { throwIfNoEntry: false })) return 'gone';
+  if (m.to !== from && fs.lstatSync(taskPath(t, m.to, name), { throwIfNoEntry: false })) return 'exists';
+  // (A hand-written file may lack its last newline: the record must not join that line.)
+  if (m.append.length) appendWhole(file, (text === '' || text.endsWith('\n') ? '' : '\n') + encode(m.append));
+  return m.to === from ? 'moved' : moveUnchanged(t, from, name, m.to);
 }
 
 /** Move a file on unchanged: a claim given back to queue/, or a file of ours rejected as invalid. */
@@ -98,6 +103,3 @@ function unlinkSource(t: Tree, from: Dir, name: string): Outcome {
   }
   return 'moved';
 }
-
-/** A hand-written file may lack its last newline: a record appended to it must not join that line. */
-const withNewline = (text: string) => (text === '' || text.endsWith('\n') ? text : `${text}\n`);

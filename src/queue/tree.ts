@@ -166,11 +166,13 @@ export function readTaskText(file: string, strict = false): TaskText | undefined
   }
 }
 
+const UID = process.getuid?.();
+
 /**
  * Why a file must not be run even if it reads as a task: someone else could change it, or it is
  * also a file outside the tree (DESIGN invariant 6). Costs an fstat, so listings skip it.
  */
-export function unsafeFile(st: fs.Stats, uid = process.getuid?.()): string | undefined {
+export function unsafeFile(st: fs.Stats, uid = UID): string | undefined {
   if (!st.isFile()) return undefined; // read() says what it is
   if (st.nlink > 1) return `a hard link (${st.nlink} links)`;
   if (uid !== undefined && st.uid !== uid) return `owned by uid ${st.uid}, not by the worker's uid ${uid}`;

@@ -10,8 +10,11 @@ import path from 'node:path';
 import { fail, isErrno } from '../errors.js';
 import type { Tree } from './tree.js';
 
+/** This process's uid: asked once (a worker checks before every claim). */
+const UID = process.getuid?.();
+
 /** Refuse (exit 5, with the fix) a tree that someone else could write into or swap. */
-export function checkSafe(t: Tree, uid = process.getuid?.()): void {
+export function checkSafe(t: Tree, uid = UID): void {
   if (uid === undefined) return; // no uids (Windows): nothing to compare
   for (const dir of t.all) checkOwn(dir, uid);
   for (const dir of parents(t.root)) checkParent(dir, uid);
@@ -29,18 +32,18 @@ export function checkSafe(t: Tree, uid = process.getuid?.()): void {
  * makes before each claim, to notice a swapped or opened-up tree at once. The full check runs
  * at every rescan.
  */
-export function rootIdentity(t: Tree, uid = process.getuid?.()): string {
-  if (uid !== undefined) checkOwn(t.root, uid);
-  const st = fs.statSync(t.root);
+export function rootIdentity(t: Tree, uid = UID): string {
+  const st = uid === undefined ? lstat(t.root) : checkOwn(t.root, uid);
   return `${st.dev}:${st.ino}`;
 }
 
-function checkOwn(dir: string, uid: number): void {
+function checkOwn(dir: string, uid: number): fs.Stats {
   const st = lstat(dir);
   if (st.isSymbolicLink()) throw fail('unsafe-tree', `refusing ${dir}: it is a symlink; the tree's directories must be real directories`);
   if (!st.isDirectory()) throw fail('unsafe-tree', `refusing ${dir}: not a directory`);
   if (st.uid !== uid) throw fail('unsafe-tree', `refusing ${dir}: owned by uid ${st.uid}, not by you (uid ${uid}); run: chown -R ${uid} ${dir}`);
   if (st.mode & 0o022) throw fail('unsafe-tree', `refusing ${dir}: writable by group or others (mode ${mode(st)}); run: chmod 700 ${dir}`);
+  return st;
 }
 
 function checkParent(dir: string, uid: number): void {

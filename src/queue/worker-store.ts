@@ -141,7 +141,6 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     if (m.to === 'queue') view.add(claim.name);
     else view.finished(claim.task.id, m.to as 'done' | 'failed');
     clearCancel(t, claim.task.id, claim.token);
-    o.holder.release();
     return { kind: 'moved', to: m.to };
   };
 
