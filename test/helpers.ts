@@ -81,16 +81,23 @@ export function start(args: string[], opts: RunOptions = {}): ChildProcess & { o
     env: opts.env ?? testEnv(),
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ChildProcess & { out: () => string; err: () => string };
+  });
+  const collected = collect(child);
+  live.add(collected);
+  child.on('exit', () => live.delete(collected));
+  return collected;
+}
+
+/** Give a child `out()` (its stdout and stderr so far) and `err()` (its stderr alone). */
+export function collect<C extends ChildProcess>(child: C): C & { out: () => string; err: () => string } {
+  const c = child as C & { out: () => string; err: () => string };
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => ((out += d), (err += d)));
-  child.out = () => out;
-  child.err = () => err;
-  live.add(child);
-  child.on('exit', () => live.delete(child));
-  return child;
+  c.stdout!.on('data', (d) => (out += d));
+  c.stderr!.on('data', (d) => ((out += d), (err += d)));
+  c.out = () => out;
+  c.err = () => err;
+  return c;
 }
 
 const live = new Set<ChildProcess>();

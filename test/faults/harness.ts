@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { suite, type Test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CLI, cleanup, cli, killAll, tempDir, testEnv, waitFor, type Run } from '../helpers.ts';
+import { CLI, cleanup, cli, collect, killAll, tempDir, testEnv, waitFor, type Run } from '../helpers.ts';
 
 export const IS_ROOT = process.getuid?.() === 0;
 export const STATES = ['queue', 'running', 'done', 'failed'] as const;
@@ -117,13 +117,7 @@ export interface Tracked extends ChildProcess {
 
 /** Spawn any program, tracked for teardown; `out()` is stdout+stderr so far, `err()` stderr. */
 export function spawnTracked(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Tracked {
-  const child = spawn(file, args, { env: opts.env ?? testEnv(), cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] }) as Tracked;
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => ((out += d), (err += d)));
-  child.out = () => out;
-  child.err = () => err;
+  const child = collect(spawn(file, args, { env: opts.env ?? testEnv(), cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] })) as Tracked;
   const extra = new Set<number>();
   child.also = (pid) => extra.add(pid);
   child.killTree = () => {
