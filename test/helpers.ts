@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { Test } from 'uvu';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(REPO, 'dist', 'cli.cjs');
@@ -174,3 +175,16 @@ process.on('exit', () => {
   killAll();
   for (const s of [...servers]) killTmux(s);
 });
+
+/** Whether perl is on PATH: a worker needs it (its launcher), so tests that run workers skip without it. */
+export const HAVE_PERL = (process.env.PATH ?? '').split(path.delimiter).some((d) => d && fs.existsSync(path.join(d, 'perl')));
+
+/**
+ * A suite whose tests run workers: without perl each is registered as skipped, the reason said
+ * once, so the run counts them instead of failing them all.
+ */
+export function needingPerl<T>(s: Test<T>, name: string): Test<T> {
+  if (HAVE_PERL) return s;
+  console.log(`  skip: ${name} — needs perl (the worker's launcher), not found on PATH`);
+  return Object.assign(((n: string, fn: Parameters<Test<T>>[1]) => s.skip(n, fn)) as Test<T>, s);
+}

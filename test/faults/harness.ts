@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { suite, type Test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CLI, cleanup, cli, collect, killAll, tempDir, testEnv, waitFor, type Run } from '../helpers.ts';
+import { CLI, cleanup, cli, collect, killAll, needingPerl, tempDir, testEnv, waitFor, type Run } from '../helpers.ts';
 
 export const IS_ROOT = process.getuid?.() === 0;
 export const STATES = ['queue', 'running', 'done', 'failed'] as const;
@@ -57,7 +57,7 @@ export function faultSuite(name: string) {
     ctx.root = path.join(ctx.dir, 'tree');
   });
   s.after.each((ctx) => teardown(ctx.dir));
-  return s;
+  return needingPerl(s, name);
 }
 
 function teardown(dir: string): void {

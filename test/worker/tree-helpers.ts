@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { decode, last } from '../../src/persist/codec.ts';
 import { signalGroup } from '../../src/persist/proc.ts';
 import { ensureTree, tree } from '../../src/queue/tree.ts';
-import { cleanup, cli, killAll, tempDir, testEnv } from '../helpers.ts';
+import { cleanup, cli, killAll, needingPerl, tempDir, testEnv } from '../helpers.ts';
 
 /**
  * A suite whose every test gets a temp dir and a tree root in it. After each, also when it failed,
@@ -25,7 +25,7 @@ export function treeSuite(name: string) {
     killRunningGroups(ctx.root);
     cleanup(ctx.dir);
   });
-  return s;
+  return needingPerl(s, name);
 }
 
 function killRunningGroups(root: string): void {
