@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { cli } from '../helpers.ts';
-import { assertOneCleanLine, enqueue, env, faultSuite, fillDisk, freeBytes, init, ls, mountTmpfs, probe, rootTest, sleep, stateOf, textLines, until, waitTill, worker } from './harness.ts';
+import { assertOneCleanLine, assertWhole, enqueue, env, faultSuite, field, fillDisk, freeBytes, init, ls, mountTmpfs, probe, rootTest, sleep, stateOf, textLines, until, waitTill, worker } from './harness.ts';
 
 const D = faultSuite('faults: full disk');
 
@@ -108,5 +108,26 @@ async function claimsOnFullDisk(dir: string, workerFirst: boolean): Promise<void
 rootTest(D, 'a worker started on a full disk: "no space left" once, nothing runs, queued files stay byte-identical; work resumes when space returns', ({ dir }) => claimsOnFullDisk(dir, false), why);
 
 rootTest(D, 'tasks coming due on a full disk under a running worker: never half-recorded or failed; they run once space returns', ({ dir }) => claimsOnFullDisk(dir, true), why);
+
+rootTest(D, 'a task whose output fills the disk: its log takes what fits, it fails with log-error, and its record lands whole once space returns', async ({ dir }) => {
+  const { root, filler, mnt } = await smallDisk(dir);
+  const w = worker(root, ['--id', '0']);
+  await probe(root, w);
+  fillDisk(filler);
+  fs.truncateSync(filler, fs.statSync(filler).size - 256 * 1024); // room for a little output
+  assert.ok(freeBytes(mnt) > 0);
+  const id = await enqueue(root, '--', "head -c 1000000 /dev/zero | tr '\\0' x; echo the-end >&2");
+  // The log filled the disk. The task ends; its record lands now if the file's last page has
+  // room for it, else once space returns (the worker holds it meanwhile, "waiting for space").
+  await waitTill('the task ended, or waits for space to settle', () => stateOf(root, id) === 'failed' || /waiting for space/.test(w.out()), 20000, () => w.out().slice(-600));
+  fs.rmSync(filler);
+  await until(root, id, 'failed', 20000, () => w.out().slice(-600));
+  const found = assertWhole(root, id, 'failed', 'failed');
+  assert.match(field(found.text, 'REASON') ?? '', /^log-error: write .*: No space left on device/);
+  assert.is(field(found.text, 'EXIT'), '0', 'the command itself ran to its end');
+  assert.ok(fs.statSync(path.join(root, 'logs', `${id}.out`)).size > 0, 'the log kept what fitted');
+  assert.equal(ls(root, 'tmp'), []);
+  assert.is(w.exitCode, null, 'the worker carried on');
+}, why);
 
 D.run();
