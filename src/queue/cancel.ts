@@ -65,13 +65,17 @@ async function cancelQueued(t: Tree, name: string): Promise<boolean> {
   }
 }
 
-/** SIGTERM the group, SIGKILL it after the grace period, until the run has been settled. */
+/**
+ * SIGTERM the group, SIGKILL it after the grace period, until the run has been settled: by its
+ * worker, or here through recovery when nobody holds it any more (its worker and launcher gone).
+ */
 async function terminate(t: Tree, name: string, pgid: number | undefined, graceMs: number): Promise<void> {
   if (pgid !== undefined) signalGroup(pgid, 'SIGTERM');
   const killAt = Date.now() + graceMs;
   let killed = false;
   while (readTaskText(taskPath(t, 'running', name)) !== undefined) {
     if (!killed && pgid !== undefined && Date.now() > killAt) killed = signalGroup(pgid, 'SIGKILL') || true;
+    if (judge(t, name).kind === 'abandoned') await recoverStale(t);
     if (Date.now() > killAt + 30_000) throw fail('timeout', `the worker has not settled ${name} yet; it will be cancelled when it does`);
     await pause(10);
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { cli, exited, names, REPO, start, testEnv, waitFor } from '../helpers.ts';
-import { enqueue, field, fieldsOf, groupAlive, killSupervisors, locate, treeSuite } from './tree-helpers.ts';
+import { enqueue, field, fieldsOf, groupAlive, killSupervisors, launcherOf, locate, treeSuite } from './tree-helpers.ts';
 import { startWorker } from '../../src/worker/main.ts';
 
 const W = treeSuite('worker');
@@ -125,6 +125,23 @@ W('stale beyond retries: failed with reason stale (tasks-health --fix)', async (
   const fix = await cli(['tasks-health', '--fix', '--json'], { env: testEnv(root) });
   assert.equal(JSON.parse(fix.stdout).fixed.map((f: { id: string; to: string }) => [f.id, f.to]), [[id, 'failed']]);
   assert.match(field(locate(root, id)!.text, 'REASON')!, /^stale: /);
+});
+
+W('cancel of a task whose worker and launcher are gone: its recorder ends it, and cancel settles it as cancelled itself', async ({ root }) => {
+  const a = worker(root, '0');
+  const id = await enqueue(root, '--', 'sleep 30');
+  await waitFor('running', () => field(locate(root, id)?.text ?? '', 'PGID'));
+  const pgid = Number(field(locate(root, id)!.text, 'PGID'));
+  a.kill('SIGKILL');
+  process.kill(launcherOf(pgid), 'SIGKILL');
+  await exited(a);
+  const r = await cli(['tasks-cancel', id], { env: testEnv(root) });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /cancelled/);
+  const text = locate(root, id)!.text;
+  assert.equal([locate(root, id)!.state, field(text, 'STATUS'), field(text, 'SIGNAL')], ['failed', 'cancelled', 'SIGTERM'], text);
+  assert.equal(groupAlive(pgid), []);
+  assert.equal(fs.readdirSync(path.join(root, 'cancels')), [], 'the request is gone once honoured');
 });
 
 W('two recoverers racing never requeue a task twice', async ({ root }) => {
