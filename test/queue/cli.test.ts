@@ -38,6 +38,7 @@ T('tasks-init creates the tree private to its user and prints it', async ({ root
 });
 
 T('tasks-enqueue prints the ID and writes a seed-compatible task file', async ({ root, dir }) => {
+  fs.mkdirSync(path.join(dir, 'sub'));
   const r = await cli(['tasks-enqueue', '-d', 'sub', '-i', 'job-1', '-e', 'FOO=a=b', '--', 'bash', '-lc', 'echo $FOO'], { env: testEnv(root), cwd: dir });
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, 'job-1\n');
@@ -45,6 +46,15 @@ T('tasks-enqueue prints the ID and writes a seed-compatible task file', async ({
   assert.match(name, /^2000-\d{16}-job-1\.task$/);
   const text = fs.readFileSync(path.join(root, 'queue', name), 'utf8');
   assert.match(text, /^ID=job-1\nCMD=bash -lc 'echo \$FOO'\nCWD=.*\/sub\nENV=FOO=a=b\n/);
+});
+
+T('-d/--cwd that is missing or not a directory is refused at enqueue (exit 3, one line naming it), nothing queued', async ({ root, dir }) => {
+  fs.writeFileSync(path.join(dir, 'afile'), '');
+  const missing = path.join(dir, 'nope');
+  oneLine(await cli(['tasks-enqueue', '-d', 'nope', 'true'], { env: testEnv(root), cwd: dir }), 3, new RegExp(`^tmux-orc: --cwd ${missing}: does not exist$`));
+  oneLine(await run(root, 'tasks-enqueue', '--cwd', path.join(dir, 'afile'), '--', 'true'), 3, /^tmux-orc: --cwd .*\/afile: not a directory$/);
+  oneLine(await cli(['tasks-enqueue', '--stdin', '-d', missing], { env: testEnv(root), input: 'true\n' }), 3, /--cwd .*\/nope: does not exist/);
+  assert.equal(names(root, 'queue'), []);
 });
 
 T('listing: states, JSON, and the command cut only on a terminal', async ({ root }) => {

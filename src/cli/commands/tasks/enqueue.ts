@@ -64,6 +64,7 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
     if (all.at(-1) === '') all.pop();
     const lines = [...all.entries()].filter(([, l]) => l.trim() !== '' && !l.trimStart().startsWith('#'));
     const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
+    checkCwd(options.cwd);
     const { ids, stopped } = store.enqueueMany(options, lines.map(([, l]) => l), now);
     writeOut(ids.map((id) => `${id}\n`).join(''));
     if (stopped) {
@@ -73,9 +74,27 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
     return a.wait ? waitAndReport(store, ids) : 0;
   }
   if (words.length === 0) throw fail('usage', 'empty command: give one, e.g. tmux-orc tasks-enqueue make test');
-  const id = await store.enqueue(specFromArgs(a, commandLine(words), process.cwd(), now), { now });
+  const spec = specFromArgs(a, commandLine(words), process.cwd(), now);
+  checkCwd(spec.cwd);
+  const id = await store.enqueue(spec, { now });
   writeOut(`${id}\n`);
   return a.wait ? waitAndReport(store, [id]) : 0;
+}
+
+/**
+ * What a worker would refuse as `bad-cwd` is refused now (exit 3), naming the directory: a typo in
+ * `-d` should not surface minutes later in tasks-list. (A directory removed after this is still
+ * the worker's to report.)
+ */
+function checkCwd(cwd: string | undefined): void {
+  if (cwd === undefined) return;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(cwd);
+  } catch (err) {
+    throw fail('not-found', `--cwd ${cwd}: ${plainReason(err)}`);
+  }
+  if (!st.isDirectory()) throw fail('not-found', `--cwd ${cwd}: not a directory`);
 }
 
 /**
