@@ -7,6 +7,7 @@ import { createTree } from '../../../queue/create.js';
 import { tree } from '../../../queue/tree.js';
 import { listSchedules } from '../../../agents/schedule.js';
 import { ensureScheduler } from '../../../agents/scheduler.js';
+import { progress } from '../../progress.js';
 
 export const initCommand: CommandModule<object, { n?: string; root?: string }> = {
   command: 'init [n]',
@@ -25,7 +26,9 @@ export const initCommand: CommandModule<object, { n?: string; root?: string }> =
     // init is one of the two commands that create a tree (README "Finding the tree").
     const root = resolveRoot({ root: argv.root, create: true }).root;
     createTree(tree(root));
-    const r = await init(ctx, { workers, root, cwd: process.cwd() });
+    const status = progress();
+    const onPane = (done: number, total: number) => status.update('adding worker panes', done, total);
+    const r = await init(ctx, { workers, root, cwd: process.cwd(), onPane }).finally(() => status.clear());
     const how = r.created ? 'created' : r.added.length ? `grew (+${r.added.map((n) => `worker-${n}`).join(' ')})` : r.removed.length ? `shrank (-${r.removed.map((n) => `worker-${n}`).join(' ')})` : 'already running';
     process.stdout.write(`session ${r.session} on tmux -L ${ctx.cfg.socket}: ${how}; ${r.workers} workers; TASK_ROOT=${root}\n`);
     // Check-ins armed before a reboot or kill-server fire again as soon as the session is back.
