@@ -138,6 +138,9 @@ S('capture writes the whole scrollback of every pane, one named file each', asyn
   assert.match(text, /1\n2\n3\n4\n/, 'scrollback beyond the screen');
   assert.match(text, /^300\nEND-0$/m);
   assert.is(JSON.parse(r.stdout).length, 3);
+  // Private, as the tree is: a scrollback can hold anything.
+  assert.is(fs.statSync(path.join(ctx.dir, 'snaps')).mode & 0o777, 0o700);
+  for (const f of files) assert.is(fs.statSync(path.join(ctx.dir, 'snaps', f)).mode & 0o777, 0o600, f);
   const def = await run(ctx, 'capture');
   assert.is(def.code, 0);
   assert.ok(fs.existsSync(path.join(ctx.dir, 'logs/tmux/agents/snapshots/agents.workers.worker-1.txt')));
