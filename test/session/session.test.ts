@@ -39,6 +39,7 @@ S('init makes master + N titled worker panes with options on the right windows; 
   const r = await run(ctx, 'init', '3');
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /created; 3 workers/);
+  assert.match(r.stdout, /\nthe worker panes are idle: tmux-orc tasks-start runs a worker loop in each\n$/, 'new panes come with the hint');
   assert.equal(panesOf(ctx.sock), ['master 1  master 50000', 'workers 1 0 worker-0 50000', 'workers 2 1 worker-1 50000', 'workers 3 2 worker-2 50000']);
   const windows = tmux(ctx.sock, 'list-windows', '-t', 'agents', '-F', '#{window_index} #{window_name} #{remain-on-exit} #{allow-rename}').trim().split('\n');
   assert.equal(windows, ['1 master on 0', '2 workers on 0']);
@@ -47,6 +48,7 @@ S('init makes master + N titled worker panes with options on the right windows; 
   const again = await run(ctx, 'init');
   assert.is(again.code, 0, again.stderr);
   assert.match(again.stdout, /already running; 3 workers/);
+  assert.not.match(again.stdout, /tasks-start/, 'no new panes, no hint');
   assert.is(panesOf(ctx.sock).length, 4);
 });
 
@@ -55,6 +57,8 @@ S('init M grows and shrinks the workers window, keeping the other panes', async 
   const keep = workerPane(ctx.sock, 0);
   const grow = await run(ctx, 'init', '5');
   assert.is(grow.code, 0, grow.stderr);
+  assert.match(grow.stdout, /\nthe new worker panes are idle: tmux-orc tasks-start runs a worker loop in each\n$/);
+  assert.is(grow.stderr, '', 'no status line in a pipe');
   assert.equal(panesOf(ctx.sock).slice(1).map((l) => l.split(' ').slice(2, 4).join(' ')), ['0 worker-0', '1 worker-1', '2 worker-2', '3 worker-3', '4 worker-4']);
   const shrink = await run(ctx, 'init', '1');
   assert.is(shrink.code, 0, shrink.stderr);

@@ -31,6 +31,8 @@ export const initCommand: CommandModule<object, { n?: string; root?: string }> =
     const r = await init(ctx, { workers, root, cwd: process.cwd(), onPane }).finally(() => status.clear());
     const how = r.created ? 'created' : r.added.length ? `grew (+${r.added.map((n) => `worker-${n}`).join(' ')})` : r.removed.length ? `shrank (-${r.removed.map((n) => `worker-${n}`).join(' ')})` : 'already running';
     process.stdout.write(`session ${r.session} on tmux -L ${ctx.cfg.socket}: ${how}; ${r.workers} workers; TASK_ROOT=${root}\n`);
+    // New panes are shells at a prompt: nothing runs queued tasks until their worker loops start.
+    if (r.created || r.added.length) process.stdout.write(`the ${r.created ? '' : 'new '}worker panes are idle: tmux-orc tasks-start runs a worker loop in each\n`);
     // Check-ins armed before a reboot or kill-server fire again as soon as the session is back.
     const armed = (await listSchedules(root)).length;
     if (armed && (await ensureScheduler(root, ctx.cfg.socket, ctx.cfg.session)) === 'started') {
