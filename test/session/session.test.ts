@@ -86,6 +86,7 @@ S('bad input: one line, documented exit code, nothing half-made', async (ctx) =>
     [['status'], 3, /no tmux session "agents"/],
     [['run-all', 'ls'], 3, /no tmux session/],
     [['capture'], 3, /no tmux session/],
+    [['kill'], 3, /^tmux-orc: no tmux session "agents" on server "[^"]+": nothing to kill$/],
     [['barrier-wait', 'a b'], 2, /barrier name/],
     [['barrier-signal', 'a/b'], 2, /barrier name/],
   ] as const) {
@@ -94,6 +95,7 @@ S('bad input: one line, documented exit code, nothing half-made', async (ctx) =>
     assert.match(r.stderr.split('\n')[0], re);
     assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
   }
+  assert.not.match((await run(ctx, 'kill')).stderr, /init/, 'a kill of nothing does not suggest init');
   assert.throws(() => tmux(ctx.sock, 'list-sessions'), 'no server was left behind');
   assert.is((await run(ctx, 'init', '2')).code, 0);
   for (const [args, code] of [[['run-one', '2', 'ls'], 3], [['run-one', 'x', 'ls'], 2], [['run-one', '-1', 'ls'], 2], [['tasks-start', '--subset', '5'], 3]] as const) {
