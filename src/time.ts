@@ -23,6 +23,18 @@ export function parseDuration(text: string, unit: keyof typeof UNITS = 's'): num
   return Math.round(ms);
 }
 
+/**
+ * A bare number is refused in schedules (WHEN, `--every`, a team spec's `every:` and `at:`): it
+ * meant minutes here and means seconds in every other duration (`--timeout 5`), so rather than
+ * change what `schedule 30` does, it asks for the unit (README "Durations"). Zero is left to the
+ * "longer than zero" check, whatever its unit.
+ */
+export function unitProblem(text: string): string | undefined {
+  const t = text.trim();
+  if (!/^\d+(\.\d+)?$/.test(t) || Number(t) === 0) return undefined;
+  return `${JSON.stringify(text)} has no unit: give a unit, e.g. ${t}m (minutes) or ${t}s`;
+}
+
 /** The shortest exact spelling: 90000 → `90s`, 600000 → `10m`, 1500 → `1500ms`. */
 export function formatDuration(ms: number): string {
   for (const [u, f] of [['d', UNITS.d], ['h', UNITS.h], ['m', UNITS.m], ['s', UNITS.s]] as const) {

@@ -11,32 +11,35 @@ import { last } from '../persist/codec.js';
 import { ensureTree, tree } from '../queue/tree.js';
 import { fail } from '../errors.js';
 import { selfCommand } from '../self.js';
-import { formatDuration, parseDuration, parseTime } from '../time.js';
+import { formatDuration, parseDuration, parseTime, unitProblem } from '../time.js';
 import { CHECKIN_LABEL } from './scheduler.js';
 
 /** A send to a dead target must not hang a scheduler: each firing gets this long. */
 const FIRE_TIMEOUT_MS = 120_000;
 
 /**
- * When a schedule first fires: a bare number is minutes (`30`, as the seed's script took), a
- * duration is from now (`90s`, `30m`, `2h`, `1d`), else a time (`14:30`, ISO 8601, `@epoch`).
+ * When a schedule first fires: a duration is from now (`90s`, `30m`, `1h30m`), else a time
+ * (`14:30`, ISO 8601, `@epoch`).
  */
 export function parseWhen(text: string, now = Date.now()): number {
   const t = text.trim();
+  const bare = unitProblem(t);
+  if (bare) throw fail('usage', `WHEN ${bare}`);
   try {
-    if (/^\d+(\.\d+)?$/.test(t)) return now + parseDuration(t, 'm');
-    if (/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(t)) return now + parseDuration(t);
+    if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(t)) return now + parseDuration(t);
     return parseTime(t, now);
   } catch {
-    throw fail('usage', `WHEN ${JSON.stringify(text)} is not a delay or a time (try 30 for minutes, 30m, 2h, 14:30 or 2026-01-31T09:00:00Z)`);
+    throw fail('usage', `WHEN ${JSON.stringify(text)} is not a delay or a time (try 30m, 2h, 14:30 or 2026-01-31T09:00:00Z)`);
   }
 }
 
-/** `--every`: a duration longer than zero. */
+/** `--every`: a duration with a unit, longer than zero. */
 export function parseEvery(text: string): number {
+  const bare = unitProblem(text);
+  if (bare) throw fail('usage', `--every ${bare}`);
   let ms: number;
   try {
-    ms = parseDuration(text, 'm');
+    ms = parseDuration(text);
   } catch {
     throw fail('usage', `--every ${JSON.stringify(text)} is not a duration (try 30m, 2h, 1d)`);
   }

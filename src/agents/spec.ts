@@ -9,17 +9,21 @@ import { z } from 'zod';
 import { fail } from '../errors.js';
 import { findPreset, PRESET_NAMES } from './presets.js';
 import { nameProblem } from './registry.js';
-import { parseDuration } from '../time.js';
+import { parseDuration, unitProblem } from '../time.js';
 import { expandHome } from './brief.js';
 
 const word = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'use letters, digits, _ and - (1-64, not starting with _ -)');
-const duration = z.union([z.string(), z.number()]).transform(String).refine((s) => {
+const duration = z.union([z.string(), z.number()]).transform(String).superRefine((s, ctx) => {
+  const bare = unitProblem(s);
+  if (bare) return void ctx.addIssue({ code: 'custom', message: bare });
+  let ok = false;
   try {
-    return parseDuration(s, 'm') > 0;
+    ok = parseDuration(s) > 0;
   } catch {
-    return false;
+    // not a duration
   }
-}, 'must be a duration longer than zero, like 30m or 2h');
+  if (!ok) ctx.addIssue({ code: 'custom', message: 'must be a duration longer than zero, like 30m or 2h' });
+});
 
 const agentSchema = z
   .strictObject({
@@ -46,7 +50,10 @@ const checkinSchema = z.strictObject({
   note: z.string().min(1, 'must not be empty'),
   every: duration.optional(),
   /** First firing: a delay or a time, as `schedule WHEN` takes it. Default: one period from now. */
-  at: z.union([z.string(), z.number()]).transform(String).optional(),
+  at: z.union([z.string(), z.number()]).transform(String).superRefine((s, ctx) => {
+    const bare = unitProblem(s);
+    if (bare) ctx.addIssue({ code: 'custom', message: bare });
+  }).optional(),
 });
 
 const specSchema = z.strictObject({

@@ -79,9 +79,9 @@ export interface Bulk {
  * Enqueue many commands with the same options from one process (bulk, `--stdin`): the options
  * are checked and encoded once, no per-file fsync, one fsync of the queue directory at the end.
  * A write that fails (a full disk) stops it there, leaving tmp/ clean: what it returns is exactly
- * what was queued.
+ * what was queued. `onQueued` is told the count after each file (a status line).
  */
-export function enqueueMany(t: Tree, spec: Omit<NewTask, 'cmd'>, cmds: string[], now = Date.now()): Bulk {
+export function enqueueMany(t: Tree, spec: Omit<NewTask, 'cmd'>, cmds: string[], now = Date.now(), onQueued?: (n: number) => void): Bulk {
   ensureTree(t);
   if (spec.id !== undefined) throw fail('usage', 'bulk enqueue generates IDs; drop --id');
   checkOptions(t, spec);
@@ -101,6 +101,7 @@ export function enqueueMany(t: Tree, spec: Omit<NewTask, 'cmd'>, cmds: string[],
       break;
     }
     ids.push(id);
+    onQueued?.(ids.length);
   }
   const fd = fs.openSync(t.dir('queue'), 'r');
   try {

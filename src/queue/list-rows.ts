@@ -17,6 +17,9 @@ export interface TaskRow {
   /** The run's status (done, failed, timeout, cancelled, …) or a queued task's wait (ready, delayed, blocked). */
   status: string;
   attempt: number;
+  /** A recurring task's runs so far (RUNS); undefined for a one-off task. */
+  runs?: number;
+  /** The current run's result only (running: once its launcher recorded it); none while queued. */
   exit?: number;
   signal?: string;
   reason?: string;
@@ -86,15 +89,17 @@ function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
   const task = r.task;
   const queuedStatus = task.due > now ? 'delayed' : task.after.length ? 'waiting' : 'ready';
   const clock = dir === 'queue' ? task.enqueuedAt : dir === 'running' ? task.started : task.finished;
+  const run = currentRun(task.fields, dir);
   return {
     id: task.id,
     state: dir,
     status: dir === 'queue' ? queuedStatus : dir === 'running' ? 'running' : task.status ?? dir,
     attempt: task.attempt,
-    exit: dir === 'queue' || dir === 'running' ? undefined : task.exit,
-    signal: dir === 'queue' || dir === 'running' ? undefined : task.signal,
-    reason: dir === 'done' ? undefined : task.reason,
-    worker: dir === 'running' ? task.owner?.worker : last(task.fields, 'WORKER'),
+    runs: task.everyMs === undefined ? undefined : Number(last(task.fields, 'RUNS') ?? 0),
+    exit: run.exit,
+    signal: run.signal,
+    reason: dir === 'done' ? undefined : run.reason,
+    worker: dir === 'running' ? task.owner?.worker : run.worker,
     label: task.label,
     priority: task.priority,
     enqueued: isoOf(task.enqueuedAt, task.fields, 'ENQUEUED'),
@@ -105,6 +110,43 @@ function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
     cmd: task.cmd,
     file,
   };
+}
+
+/** What one run recorded. */
+interface RunRecord {
+  exit?: number;
+  signal?: string;
+  reason?: string;
+  worker?: string;
+}
+
+/**
+ * The records of the task's current run only, so that a retried task never shows the attempt
+ * before: in running/, those after its WORKER_PID (the run's owner record); in done/ and
+ * failed/, those after the close before the last one (a close is STATUS, then its REASON), so a
+ * task cancelled in the queue after a failed attempt shows `cancelled`, not that attempt's exit;
+ * in queue/, none (no run yet).
+ */
+function currentRun(fields: Fields, dir: Dir): RunRecord {
+  if (dir === 'queue') return {};
+  let from = 0;
+  let closes = 0;
+  for (let i = fields.length - 1; i >= 0; i--) {
+    const key = fields[i][0];
+    if (dir === 'running' ? key === 'WORKER_PID' : key === 'STATUS' && ++closes === 2) {
+      from = dir !== 'running' && fields[i + 1]?.[0] === 'REASON' ? i + 2 : i + 1;
+      break;
+    }
+  }
+  const run: RunRecord = {};
+  for (let i = from; i < fields.length; i++) {
+    const [key, value] = fields[i];
+    if (key === 'EXIT') run.exit = Number(value);
+    else if (key === 'SIGNAL') run.signal = value;
+    else if (key === 'REASON') run.reason = value;
+    else if (key === 'WORKER') run.worker = value;
+  }
+  return run;
 }
 
 /** ISO text already in that form, as workers and enqueue write it. */

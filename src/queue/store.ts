@@ -13,7 +13,7 @@ export function treeStore(t: Tree): Store {
   return {
     where: t.root,
     enqueue: (spec, opts) => enqueue(t, spec, opts),
-    enqueueMany: (spec, cmds, now) => enqueueMany(t, spec, cmds, now),
+    enqueueMany: (spec, cmds, now, onQueued) => enqueueMany(t, spec, cmds, now, onQueued),
     get: async (id) => {
       const f = find(t, id);
       if (!f) return undefined;

@@ -58,6 +58,8 @@ export interface TailOptions {
   writeErr?: (s: string) => void;
   /** Said while following: the task's state when it is not running (queued, delayed, waiting). */
   note?: (s: string) => void;
+  /** Called on each look while following: what a queued task waits for, or undefined once it runs. */
+  onLook?: (waiting: string | undefined) => void;
   pollMs?: number;
 }
 
@@ -86,7 +88,7 @@ export async function tail(t: Tree, id: string, o: TailOptions): Promise<Outcome
       const timer = setTimeout(r, ms);
       wake = () => (clearTimeout(timer), r());
     });
-    return await follow(t, id, logs, o.note ?? (() => {}), nap, o.pollMs ?? 250);
+    return await follow(t, id, logs, { note: o.note ?? (() => {}), onLook: o.onLook ?? (() => {}) }, nap, o.pollMs ?? 250);
   } finally {
     await watcher.close();
   }
@@ -97,7 +99,7 @@ interface Log {
   write: (s: string) => void;
 }
 
-async function follow(t: Tree, id: string, logs: Log[], note: (s: string) => void, nap: (ms: number) => Promise<void>, pollMs: number): Promise<Outcome> {
+async function follow(t: Tree, id: string, logs: Log[], { note, onLook }: Required<Pick<TailOptions, 'note' | 'onLook'>>, nap: (ms: number) => Promise<void>, pollMs: number): Promise<Outcome> {
   const readers = logs.map((l) => ({ ...l, pos: size(l.file), utf8: new StringDecoder('utf8') })); // an append may end inside a character
   let said = '';
   for (;;) {
@@ -111,6 +113,7 @@ async function follow(t: Tree, id: string, logs: Log[], note: (s: string) => voi
     const key = state.replace(/ \(in .*\)$/, '');
     if (key !== said && (said !== '' || state !== 'running')) note(`${id}: ${state}`);
     said = key;
+    onLook(f.dir === 'queue' ? state : undefined);
     await nap(pollMs);
   }
 }

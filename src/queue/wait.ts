@@ -82,8 +82,8 @@ export function queuedState(task: Task, done: (id: string) => boolean, now = Dat
 export interface WaitHooks {
   /** Called for each task as it ends, in the order they are seen to end. */
   onEnd?: (o: Outcome) => void;
-  /** Called about once a second while some task has not ended (a place for "no worker" notices). */
-  onTick?: () => void;
+  /** Called about once a second while some task has not ended, with how many are queued and running (a place for notices and a status line). */
+  onTick?: (left: { queued: number; running: number }) => void;
   pollMs?: number;
 }
 
@@ -111,7 +111,9 @@ export async function waitForAll(t: Tree, ids: string[], hooks: WaitHooks = {}):
     if (pending.size === 0) return ids.map((id) => ended.get(id)!);
     if (Date.now() - lastTick >= 1000) {
       lastTick = Date.now();
-      hooks.onTick?.();
+      let running = 0;
+      for (const id of pending) if (at.get(id)?.dir === 'running') running++;
+      hooks.onTick?.({ queued: pending.size - running, running });
     }
     await new Promise((res) => setTimeout(res, pollMs));
   }

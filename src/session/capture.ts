@@ -17,7 +17,8 @@ export interface Captured {
 export async function capture(ctx: SessionContext, dir: string): Promise<Captured[]> {
   const sid = await requireSession(ctx);
   const abs = path.resolve(dir);
-  fs.mkdirSync(abs, { recursive: true });
+  // Private, as the tree is: a pane's scrollback can hold anything typed or printed in it.
+  fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
   const out: Captured[] = [];
   const used = new Set<string>();
   for (const p of await panes(ctx.tmux, sid)) {
@@ -27,7 +28,7 @@ export async function capture(ctx: SessionContext, dir: string): Promise<Capture
     const text = trimBlankTail(await ctx.tmux.run(A.capturePane(p.paneId)));
     const file = path.join(abs, `${stem}.txt`);
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, text);
+    fs.writeFileSync(tmp, text, { mode: 0o600 });
     fs.renameSync(tmp, file);
     out.push({ target: targetOf(p), pane: p.paneId, file, lines: text === '' ? 0 : text.split('\n').length - 1 });
   }

@@ -29,6 +29,8 @@ export interface InitOptions {
   root: string;
   /** Start directory of new panes. */
   cwd: string;
+  /** Told after each worker pane added: how many of how many (a status line). */
+  onPane?: (done: number, total: number) => void;
 }
 
 export interface InitResult {
@@ -133,6 +135,7 @@ async function resize(ctx: SessionContext, sid: string, want: number | undefined
         added.push(n);
         await ctx.tmux.run(A.selectLayout(wid, ctx.cfg.layout));
         await openPipe(ctx, sid, paneId);
+        opts.onPane?.(added.length, want - current.length);
       }
     } catch (err) {
       await removePanes(ctx, sid, added);

@@ -6,6 +6,10 @@
  * Debian's mawk 1.3.4 and gawk have it) under `TZ=UTC0` as well, or, where awk lacks strftime,
  * our own `log-stamp` command. The logs directory is remembered in the session option
  * `@orc_logs`, so worker panes added later by `init M` are logged too.
+ *
+ * A worker's own pane lines start with its time (`09:00:00 worker-0 start …`, src/worker/pane.ts):
+ * someone watching the pane needs it, and the log has the full date already, so the stamper drops
+ * that short time and each log line carries one timestamp, the stamper's.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,8 +19,13 @@ import * as A from '../tmux/argv.js';
 import { requireSession, type SessionContext } from './context.js';
 import { fileStem, panes, type Pane } from './panes.js';
 
-/** `2026-01-31T09:00:00Z` followed by a space, then the line as the pane wrote it. */
-const AWK_STAMP = '{ print strftime("%Y-%m-%dT%H:%M:%SZ", systime(), 1) " " $0; fflush() }';
+/** `2026-01-31T09:00:00Z` followed by a space, then the line as the pane wrote it (a worker line without its short time). */
+const AWK_STAMP = '{ sub(/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] worker-/, "worker-"); print strftime("%Y-%m-%dT%H:%M:%SZ", systime(), 1) " " $0; fflush() }';
+
+/** The same stamp as AWK_STAMP, for `log-stamp` where awk has no strftime. */
+export function stampLine(line: string, now = Date.now()): string {
+  return `${new Date(now).toISOString().slice(0, 19)}Z ${line.replace(/^\d\d:\d\d:\d\d (?=worker-)/, '')}\n`;
+}
 
 /** Which awk we have: `strftime` with a UTC flag is needed; mawk also needs `-W interactive`
  * or it reads its input in blocks and a log line appears only kilobytes later. */

@@ -96,8 +96,14 @@ async function waitRegistered(root: string, out: WorkerOutcome[], waitMs: number
   }
 }
 
-/** Drain (or with `now`, cancel and requeue) the workers of the selected panes. */
-export async function tasksStop(ctx: SessionContext, opts: { root: string | undefined; subset?: string; now?: boolean; waitMs?: number }): Promise<WorkerOutcome[]> {
+/**
+ * Drain (or with `now`, cancel and requeue) the workers of the selected panes; with `waitMs`,
+ * wait for them to exit, telling `onWait` how many are left while it waits.
+ */
+export async function tasksStop(
+  ctx: SessionContext,
+  opts: { root: string | undefined; subset?: string; now?: boolean; waitMs?: number; onWait?: (left: number, total: number) => void },
+): Promise<WorkerOutcome[]> {
   const targets = await selected(ctx, opts.subset);
   const reg = localWorkers(opts.root);
   const out: WorkerOutcome[] = [];
@@ -112,13 +118,15 @@ export async function tasksStop(ctx: SessionContext, opts: { root: string | unde
   }
   if (opts.waitMs !== undefined) {
     const deadline = Date.now() + opts.waitMs;
-    for (const o of out.filter((x) => x.pid)) {
-      const start = processStart(o.pid!);
-      while (start && isAlive(o.pid!, start)) {
-        if (Date.now() > deadline) throw fail('timeout', `worker-${o.worker} (pid ${o.pid}) still running after ${opts.waitMs / 1000}s`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      o.result = 'stopped';
+    const waited = out.filter((x) => x.pid).map((o) => ({ o, start: processStart(o.pid!) }));
+    for (;;) {
+      const left = waited.filter((w) => w.start && isAlive(w.o.pid!, w.start));
+      for (const w of waited) if (!left.includes(w)) w.o.result = 'stopped';
+      if (left.length === 0) break;
+      opts.onWait?.(left.length, waited.length);
+      const { o } = left[0];
+      if (Date.now() > deadline) throw fail('timeout', `worker-${o.worker} (pid ${o.pid}) still running after ${opts.waitMs / 1000}s`);
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
   return out;

@@ -19,8 +19,8 @@ export interface Store {
   readonly where: string;
   /** Queue one task; resolves to its ID. */
   enqueue(spec: NewTask, opts?: { now?: number; fsync?: boolean }): Promise<string>;
-  /** Queue many commands with the same options; stops at the first that cannot be queued (a full disk). */
-  enqueueMany(spec: Omit<NewTask, 'cmd'>, cmds: string[], now?: number): Bulk;
+  /** Queue many commands with the same options; stops at the first that cannot be queued (a full disk); `onQueued` gets the count so far. */
+  enqueueMany(spec: Omit<NewTask, 'cmd'>, cmds: string[], now?: number, onQueued?: (n: number) => void): Bulk;
   /** Where a task is and what it says (`task` undefined for a file that is not a valid task). */
   get(id: string): Promise<{ state: Dir; task?: Task } | undefined>;
   /** The valid tasks in one state, in dispatch order. */

@@ -1,7 +1,8 @@
 /**
  * The worker's lines in its pane. Lines that come together (a task's end and the next one's
  * start) go out in one write: one wake-up of whatever shows the pane, not two. A start line is
- * written at once, before the task's own output.
+ * written at once, before the task's own output. Each line starts with the time (UTC, HH:MM:SS)
+ * for whoever watches the pane; a pane log drops it for its own full stamp (src/session/logs.ts).
  */
 import { iso } from '../time.js';
 

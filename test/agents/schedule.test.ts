@@ -60,9 +60,12 @@ T('bad schedule input: one line and a documented exit code', async (ctx) => {
   await spawnFake(ctx, 'eng1');
   oneLine(await run(ctx, ['schedule', '30m', 'x', '--target', 'eng1', '--every', '0']), 2, /--every must be longer than zero/);
   oneLine(await run(ctx, ['schedule', 'soonish', 'x', '--target', 'eng1']), 2, /WHEN "soonish" is not a delay or a time/);
-  oneLine(await run(ctx, ['schedule', '30', '--target', 'eng1']), 2, /empty message/);
-  oneLine(await run(ctx, ['schedule', '30', 'x', '--target', 'ghost']), 3, /unknown target "ghost"/);
-  oneLine(await run(ctx, ['schedule', '30', 'x']), 2, /no --target/);
+  oneLine(await run(ctx, ['schedule', '30m', '--target', 'eng1']), 2, /empty message/);
+  oneLine(await run(ctx, ['schedule', '30m', 'x', '--target', 'ghost']), 3, /unknown target "ghost"/);
+  oneLine(await run(ctx, ['schedule', '30m', 'x']), 2, /no --target/);
+  // A bare number meant minutes here and seconds in --timeout: it needs its unit now.
+  oneLine(await run(ctx, ['schedule', '30', 'x', '--target', 'eng1']), 2, /WHEN "30" has no unit: give a unit, e\.g\. 30m/);
+  oneLine(await run(ctx, ['schedule', '30m', 'x', '--target', 'eng1', '--every', '60']), 2, /--every "60" has no unit: give a unit, e\.g\. 60m/);
   oneLine(await run(ctx, ['schedule', 'cancel', 'nope']), 3, /no schedule nope/);
   const t = await run(ctx, ['tasks-enqueue', '--', 'true']);
   oneLine(await run(ctx, ['schedule', 'cancel', t.stdout.trim()]), 4, /is not a schedule/);

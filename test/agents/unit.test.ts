@@ -97,6 +97,8 @@ test('team spec: errors name the file, line and field', () => {
   assert.match(specError(`${ok}  - name: eng\n    role: engineer\n`), /^team\.yaml:7: agents\[1\]\.preset: give a preset or a command$/);
   assert.match(specError(`${ok}    colour: red\n`), /^team\.yaml:4: agents\[0\]: unknown field "colour"$/);
   assert.match(specError(`${ok}checkins:\n  - target: orc\n    note: hi\n    every: 0\n`), /^team\.yaml:10: checkins\[0\]\.every: must be a duration longer than zero/);
+  assert.match(specError(`${ok}checkins:\n  - target: orc\n    note: hi\n    every: 30\n`), /^team\.yaml:10: checkins\[0\]\.every: "30" has no unit: give a unit, e.g. 30m/);
+  assert.match(specError(`${ok}checkins:\n  - target: orc\n    note: hi\n    at: 5\n`), /^team\.yaml:10: checkins\[0\]\.at: "5" has no unit/);
   assert.match(specError(`${ok}checkins:\n  - target: nobody\n    note: hi\n`), /^team\.yaml:8: checkins\[0\]\.target: "nobody" is not an agent/);
   assert.match(specError('project: /tmp\nagents: []\n'), /^team\.yaml:1: session: is required$/);
   assert.match(specError('session: [unclosed\n'), /^team\.yaml:\d+: not valid YAML\/JSON/);
@@ -104,7 +106,9 @@ test('team spec: errors name the file, line and field', () => {
 
 test('WHEN and --every: minutes, durations, times; zero refused', () => {
   const now = T0;
-  assert.is(parseWhen('30', now), now + 30 * 60_000);
+  // A bare number is refused: it meant minutes here, seconds everywhere else (README "Durations").
+  assert.throws(() => parseWhen('30', now), (e: OrcError) => e.code === 'usage' && /^WHEN "30" has no unit: give a unit, e.g. 30m/.test(e.message));
+  assert.is(parseWhen('1h30m', now), now + 5_400_000);
   assert.is(parseWhen('30m', now), now + 30 * 60_000);
   assert.is(parseWhen('2h', now), now + 7_200_000);
   assert.is(parseWhen('90s', now), now + 90_000);
@@ -112,7 +116,7 @@ test('WHEN and --every: minutes, durations, times; zero refused', () => {
   assert.ok(parseWhen('14:30', now) > now);
   assert.throws(() => parseWhen('soon', now), (e: OrcError) => e.code === 'usage');
   assert.is(parseEvery('30m'), 1_800_000);
-  assert.is(parseEvery('45'), 45 * 60_000);
+  assert.throws(() => parseEvery('45'), (e: OrcError) => e.code === 'usage' && /^--every "45" has no unit: give a unit, e.g. 45m/.test(e.message));
   assert.throws(() => parseEvery('0'), (e: OrcError) => e.code === 'usage' && /longer than zero/.test(e.message));
   assert.throws(() => parseEvery('0s'), (e: OrcError) => e.code === 'usage');
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, cli, killAll, names, start, tempDir, testEnv, waitFor } from '../helpers.ts';
+import { cleanup, cli, exited, killAll, names, start, tempDir, testEnv, waitFor } from '../helpers.ts';
 
 const T = suite<{ dir: string; root: string }>('waiting');
 T.before.each(async (ctx) => {
@@ -84,6 +84,21 @@ T('tasks-tail -f: announces a delayed task, follows stdout and stderr to their o
   assert.ok(err.includes('to-err'), r.stderr);
   assert.ok(err.includes(`tmux-orc: ${id}: running`), r.stderr);
   assert.match(r.stderr, new RegExp(`\\n${id}: failed: exit 5 after \\d+\\.\\ds\\n$`));
+});
+
+T('tasks-tail -f of a queued task says once on stderr that no worker is running, then follows it when one starts', async ({ root }) => {
+  const id = (await run(root, ['tasks-enqueue', 'echo ran'])).stdout.trim();
+  const tail = start(['tasks-tail', '-f', id], { env: testEnv(root) });
+  await waitFor('the notice', () => /no worker is running/.test(tail.err()), 15_000);
+  await new Promise((r) => setTimeout(r, 1500)); // past a check: the notice is not repeated
+  await worker(root);
+  assert.is((await exited(tail, 30_000)).code, 0, tail.err());
+  const lines = tail.err().trim().split('\n');
+  assert.is(lines.filter((l) => l.includes('no worker is running')).length, 1, tail.err());
+  assert.match(lines[0], new RegExp(`^tmux-orc: ${id}: queued, waiting for a worker$`));
+  assert.match(lines[1], /^tmux-orc: queued; no worker is running on .*: start one with tmux-orc tasks-start/);
+  assert.match(lines.at(-1)!, new RegExp(`^${id}: done in \\d+\\.\\ds$`));
+  assert.is(tail.out().split('\n').filter((l) => l === 'ran').length, 1);
 });
 
 T('tasks-tail refuses a log that is a symbolic link (O_NOFOLLOW) and prints nothing of its target', async ({ root, dir }) => {

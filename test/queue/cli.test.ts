@@ -38,6 +38,7 @@ T('tasks-init creates the tree private to its user and prints it', async ({ root
 });
 
 T('tasks-enqueue prints the ID and writes a seed-compatible task file', async ({ root, dir }) => {
+  fs.mkdirSync(path.join(dir, 'sub'));
   const r = await cli(['tasks-enqueue', '-d', 'sub', '-i', 'job-1', '-e', 'FOO=a=b', '--', 'bash', '-lc', 'echo $FOO'], { env: testEnv(root), cwd: dir });
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, 'job-1\n');
@@ -45,6 +46,15 @@ T('tasks-enqueue prints the ID and writes a seed-compatible task file', async ({
   assert.match(name, /^2000-\d{16}-job-1\.task$/);
   const text = fs.readFileSync(path.join(root, 'queue', name), 'utf8');
   assert.match(text, /^ID=job-1\nCMD=bash -lc 'echo \$FOO'\nCWD=.*\/sub\nENV=FOO=a=b\n/);
+});
+
+T('-d/--cwd that is missing or not a directory is refused at enqueue (exit 3, one line naming it), nothing queued', async ({ root, dir }) => {
+  fs.writeFileSync(path.join(dir, 'afile'), '');
+  const missing = path.join(dir, 'nope');
+  oneLine(await cli(['tasks-enqueue', '-d', 'nope', 'true'], { env: testEnv(root), cwd: dir }), 3, new RegExp(`^tmux-orc: --cwd ${missing}: does not exist$`));
+  oneLine(await run(root, 'tasks-enqueue', '--cwd', path.join(dir, 'afile'), '--', 'true'), 3, /^tmux-orc: --cwd .*\/afile: not a directory$/);
+  oneLine(await cli(['tasks-enqueue', '--stdin', '-d', missing], { env: testEnv(root), input: 'true\n' }), 3, /--cwd .*\/nope: does not exist/);
+  assert.equal(names(root, 'queue'), []);
 });
 
 T('listing: states, JSON, and the command cut only on a terminal', async ({ root }) => {
@@ -175,22 +185,26 @@ T('retry moves a failed task back with a fresh attempt; --all-failed; non-failed
   assert.is(names(root, 'failed').length, 0);
 });
 
-T('clean removes finished tasks with their logs by --keep, quietly; --dry-run removes nothing', async ({ root }) => {
+T('clean removes finished tasks with their logs by --keep and says how many in one line; --dry-run removes nothing', async ({ root }) => {
   for (const id of ['c1', 'c2', 'c3']) {
     await run(root, 'tasks-enqueue', '-i', id, '--', 'true');
     await run(root, 'tasks-cancel', id);
     fs.writeFileSync(path.join(root, 'logs', `${id}.out`), 'log');
   }
   const dry = await run(root, 'tasks-clean', '--keep', '1', '--dry-run');
-  assert.is(dry.stdout.trim().split('\n').length, 2);
+  const lines = dry.stdout.trim().split('\n');
+  assert.is(lines.length, 3, dry.stdout);
+  assert.match(lines[0], /^would remove failed\/c\d$/);
+  assert.is(lines[2], 'would remove 2 finished tasks (0 done, 2 failed) and their logs');
   assert.is(names(root, 'failed').length, 3);
   const r = await run(root, 'tasks-clean', '--keep', '1');
-  assert.equal([r.code, r.stdout, r.stderr], [0, '', '']);
+  assert.equal([r.code, r.stdout, r.stderr], [0, 'removed 2 finished tasks (0 done, 2 failed) and their logs\n', '']);
   assert.is(names(root, 'failed').length, 1);
   assert.is(names(root, 'logs').length, 1);
   const old = await run(root, 'tasks-clean', '--hours', '0');
-  assert.is(old.code, 0);
+  assert.equal([old.code, old.stdout], [0, 'removed 1 finished task (0 done, 1 failed) and their logs\n']);
   assert.is(names(root, 'failed').length, 0);
+  assert.is((await run(root, 'tasks-clean', '--json')).stdout, '[]\n', '--json: only the JSON');
 });
 
 T('health: counts, unhealthy (exit 8) with queued tasks and no worker', async ({ root }) => {

@@ -9,7 +9,8 @@ import { parseSubset, workerPaneCommand } from '../../src/session/tasks.js';
 import { parseWorkerIndex } from '../../src/session/send.js';
 import { checkBarrierName, channel } from '../../src/coord/barrier.js';
 import { fileStem, type Pane } from '../../src/session/panes.js';
-import { pipeCommand, stamperCommand } from '../../src/session/logs.js';
+import { pipeCommand, stampLine, stamperCommand } from '../../src/session/logs.js';
+import { execFileSync } from 'node:child_process';
 import { trimBlankTail } from '../../src/session/capture.js';
 import { sessionConfig } from '../../src/session/context.js';
 import { paneWord, workerWord, type PaneStatus } from '../../src/session/status.js';
@@ -81,6 +82,23 @@ test('log pipes stamp in UTC and append to a quoted file', () => {
   assert.match(stamperCommand('awk'), /^exec env TZ=UTC0 awk '.*strftime\("%Y-%m-%dT%H:%M:%SZ", systime\(\), 1\).*fflush\(\).*'$/);
   assert.match(stamperCommand('none'), /log-stamp'?$/);
   assert.match(pipeCommand("/tmp/it's here.log", 'exec cat'), /^exec cat >> '\/tmp\/it'\\''s here\.log'$/);
+});
+
+test('a worker line gets one timestamp in a pane log: the stamper drops its short time, keeps everything else', () => {
+  const input = '12:34:56 worker-0 start t1 true\nplain 12:34:56 worker-0\n12:34:56 not a worker line\n';
+  const want = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ worker-0 start t1 true\n\S+Z plain 12:34:56 worker-0\n\S+Z 12:34:56 not a worker line\n$/;
+  assert.match(input.split('\n').slice(0, 3).map((l) => stampLine(l, Date.UTC(2026, 0, 31, 9))).join(''), want);
+  assert.is(stampLine('09:00:01 worker-2 done t1', Date.UTC(2026, 0, 31, 9)), '2026-01-31T09:00:00Z worker-2 done t1\n');
+  // The awk program itself, where this machine's awk can stamp UTC (mawk and gawk can).
+  for (const kind of ['mawk', 'awk'] as const) {
+    let out: string;
+    try {
+      out = execFileSync('sh', ['-c', stamperCommand(kind)], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
+    } catch {
+      continue; // this awk lacks strftime or -W: not the one logs-on would pick
+    }
+    assert.match(out, want, kind);
+  }
 });
 
 test('worker pane command: absolute worker, then a fresh shell', () => {

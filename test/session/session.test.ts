@@ -39,6 +39,7 @@ S('init makes master + N titled worker panes with options on the right windows; 
   const r = await run(ctx, 'init', '3');
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /created; 3 workers/);
+  assert.match(r.stdout, /\nthe worker panes are idle: tmux-orc tasks-start runs a worker loop in each\n$/, 'new panes come with the hint');
   assert.equal(panesOf(ctx.sock), ['master 1  master 50000', 'workers 1 0 worker-0 50000', 'workers 2 1 worker-1 50000', 'workers 3 2 worker-2 50000']);
   const windows = tmux(ctx.sock, 'list-windows', '-t', 'agents', '-F', '#{window_index} #{window_name} #{remain-on-exit} #{allow-rename}').trim().split('\n');
   assert.equal(windows, ['1 master on 0', '2 workers on 0']);
@@ -47,6 +48,7 @@ S('init makes master + N titled worker panes with options on the right windows; 
   const again = await run(ctx, 'init');
   assert.is(again.code, 0, again.stderr);
   assert.match(again.stdout, /already running; 3 workers/);
+  assert.not.match(again.stdout, /tasks-start/, 'no new panes, no hint');
   assert.is(panesOf(ctx.sock).length, 4);
 });
 
@@ -55,6 +57,8 @@ S('init M grows and shrinks the workers window, keeping the other panes', async 
   const keep = workerPane(ctx.sock, 0);
   const grow = await run(ctx, 'init', '5');
   assert.is(grow.code, 0, grow.stderr);
+  assert.match(grow.stdout, /\nthe new worker panes are idle: tmux-orc tasks-start runs a worker loop in each\n$/);
+  assert.is(grow.stderr, '', 'no status line in a pipe');
   assert.equal(panesOf(ctx.sock).slice(1).map((l) => l.split(' ').slice(2, 4).join(' ')), ['0 worker-0', '1 worker-1', '2 worker-2', '3 worker-3', '4 worker-4']);
   const shrink = await run(ctx, 'init', '1');
   assert.is(shrink.code, 0, shrink.stderr);
@@ -82,6 +86,7 @@ S('bad input: one line, documented exit code, nothing half-made', async (ctx) =>
     [['status'], 3, /no tmux session "agents"/],
     [['run-all', 'ls'], 3, /no tmux session/],
     [['capture'], 3, /no tmux session/],
+    [['kill'], 3, /^tmux-orc: no tmux session "agents" on server "[^"]+": nothing to kill$/],
     [['barrier-wait', 'a b'], 2, /barrier name/],
     [['barrier-signal', 'a/b'], 2, /barrier name/],
   ] as const) {
@@ -90,6 +95,7 @@ S('bad input: one line, documented exit code, nothing half-made', async (ctx) =>
     assert.match(r.stderr.split('\n')[0], re);
     assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
   }
+  assert.not.match((await run(ctx, 'kill')).stderr, /init/, 'a kill of nothing does not suggest init');
   assert.throws(() => tmux(ctx.sock, 'list-sessions'), 'no server was left behind');
   assert.is((await run(ctx, 'init', '2')).code, 0);
   for (const [args, code] of [[['run-one', '2', 'ls'], 3], [['run-one', 'x', 'ls'], 2], [['run-one', '-1', 'ls'], 2], [['tasks-start', '--subset', '5'], 3]] as const) {
@@ -138,6 +144,9 @@ S('capture writes the whole scrollback of every pane, one named file each', asyn
   assert.match(text, /1\n2\n3\n4\n/, 'scrollback beyond the screen');
   assert.match(text, /^300\nEND-0$/m);
   assert.is(JSON.parse(r.stdout).length, 3);
+  // Private, as the tree is: a scrollback can hold anything.
+  assert.is(fs.statSync(path.join(ctx.dir, 'snaps')).mode & 0o777, 0o700);
+  for (const f of files) assert.is(fs.statSync(path.join(ctx.dir, 'snaps', f)).mode & 0o777, 0o600, f);
   const def = await run(ctx, 'capture');
   assert.is(def.code, 0);
   assert.ok(fs.existsSync(path.join(ctx.dir, 'logs/tmux/agents/snapshots/agents.workers.worker-1.txt')));

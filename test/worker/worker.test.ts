@@ -58,9 +58,12 @@ W('ENV and CWD apply to one task only; nothing leaks to the next', async ({ root
 });
 
 W('a CWD that does not exist fails the task with a reason; the worker carries on', async ({ root, dir }) => {
-  const w = worker(root, '0');
+  // Enqueue refuses a missing directory, so this one goes away after it was queued.
+  fs.mkdirSync(path.join(dir, 'missing'));
   const a = await enqueue(root, '-d', path.join(dir, 'missing'), '--', 'true');
+  fs.rmdirSync(path.join(dir, 'missing'));
   const b = await enqueue(root, '--', 'true');
+  const w = worker(root, '0');
   await until(root, b, 'done');
   const text = locate(root, a)!.text;
   assert.is(stateOf(root, a), 'failed');

@@ -23,11 +23,11 @@ const add: CommandModule<{ root?: string }, AddArgs> = {
   describe: 'schedule a check-in message (persisted in the tree as a delayed task)',
   builder: (y) =>
     y
-      .positional('when', { type: 'string', describe: 'minutes (30), a delay (30m, 2h) or a time (14:30, ISO 8601)' })
+      .positional('when', { type: 'string', describe: 'a delay with its unit (30m, 2h, 1h30m) or a time (14:30, ISO 8601); a bare number is refused' })
       .positional('note', { type: 'string', array: true, describe: 'the message to send then' })
       .option('target', { type: 'string', describe: 'agent or session:window (default: the agent running this, $ORC_AGENT)' })
       .option('every', { type: 'string', describe: 'repeat with this period (30m, 1h); an overdue one fires once' })
-      .example('$0 schedule 30 "Check PM progress on auth"', 'in 30 minutes, to the agent running it') as unknown as Argv<AddArgs>,
+      .example('$0 schedule 30m "Check PM progress on auth"', 'in 30 minutes, to the agent running it') as unknown as Argv<AddArgs>,
   handler: async (argv) => {
     const note = (argv.note ?? []).map(String).join(' ');
     checkMessage(note);
@@ -76,7 +76,7 @@ export const schedule: CommandModule<{ root?: string }, object> = {
   builder: (y) =>
     (y as Argv<{ root?: string }>)
       .command([list, cancelCmd, add] as CommandModule<{ root?: string }, never>[])
-      .example('$0 schedule 30 "Check PM progress on auth"', 'in 30 minutes, to the agent running it')
+      .example('$0 schedule 30m "Check PM progress on auth"', 'in 30 minutes, to the agent running it')
       .example('$0 schedule 1h "Standup: report to the orchestrator" --target pm-web --every 1h', '')
       .example('$0 schedule list', '')
       .example('$0 schedule cancel checkin-abc', ''),

@@ -7,6 +7,7 @@ import { createTree } from '../../../queue/create.js';
 import { tree } from '../../../queue/tree.js';
 import { listSchedules } from '../../../agents/schedule.js';
 import { ensureScheduler } from '../../../agents/scheduler.js';
+import { progress } from '../../progress.js';
 
 export const initCommand: CommandModule<object, { n?: string; root?: string }> = {
   command: 'init [n]',
@@ -25,9 +26,13 @@ export const initCommand: CommandModule<object, { n?: string; root?: string }> =
     // init is one of the two commands that create a tree (README "Finding the tree").
     const root = resolveRoot({ root: argv.root, create: true }).root;
     createTree(tree(root));
-    const r = await init(ctx, { workers, root, cwd: process.cwd() });
+    const status = progress();
+    const onPane = (done: number, total: number) => status.update('adding worker panes', done, total);
+    const r = await init(ctx, { workers, root, cwd: process.cwd(), onPane }).finally(() => status.clear());
     const how = r.created ? 'created' : r.added.length ? `grew (+${r.added.map((n) => `worker-${n}`).join(' ')})` : r.removed.length ? `shrank (-${r.removed.map((n) => `worker-${n}`).join(' ')})` : 'already running';
     process.stdout.write(`session ${r.session} on tmux -L ${ctx.cfg.socket}: ${how}; ${r.workers} workers; TASK_ROOT=${root}\n`);
+    // New panes are shells at a prompt: nothing runs queued tasks until their worker loops start.
+    if (r.created || r.added.length) process.stdout.write(`the ${r.created ? '' : 'new '}worker panes are idle: tmux-orc tasks-start runs a worker loop in each\n`);
     // Check-ins armed before a reboot or kill-server fire again as soon as the session is back.
     const armed = (await listSchedules(root)).length;
     if (armed && (await ensureScheduler(root, ctx.cfg.socket, ctx.cfg.session)) === 'started') {

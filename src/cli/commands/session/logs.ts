@@ -3,7 +3,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { CommandModule } from 'yargs';
 import { printJson } from '../../output.js';
-import { logsOff, logsOn, type LogOutcome } from '../../../session/logs.js';
+import { logsOff, logsOn, stampLine, type LogOutcome } from '../../../session/logs.js';
 import { context } from './common.js';
 
 const show = (out: LogOutcome[], json?: boolean) => {
@@ -39,6 +39,6 @@ export const logStampCommand: CommandModule = {
   describe: false,
   handler: async () => {
     const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-    for await (const line of rl) process.stdout.write(`${new Date().toISOString().slice(0, 19)}Z ${line}\n`);
+    for await (const line of rl) process.stdout.write(stampLine(line));
   },
 };

@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { fail } from '../../../errors.js';
 import { printJson } from '../../output.js';
+import { progress } from '../../progress.js';
 import { tasksStart, tasksStop, type WorkerOutcome } from '../../../session/tasks.js';
 import { parseDuration } from '../../../time.js';
 import { context, optionalRoot, rootOf, withRoot } from './common.js';
@@ -57,6 +58,10 @@ export const tasksStopCommand: CommandModule<object, StopArgs> = {
         throw fail('usage', `--timeout: ${(err as Error).message}`);
       }
     }
-    show(await tasksStop(context(), { root: optionalRoot(argv), subset: argv.subset, now: argv.now, waitMs }), argv.json);
+    // On a terminal, one status line while the workers finish their tasks.
+    const status = progress({ enabled: !argv.json });
+    const onWait = (left: number, total: number) => status.update(`waiting for ${left} worker(s) to exit`, total - left, total);
+    const out = await tasksStop(context(), { root: optionalRoot(argv), subset: argv.subset, now: argv.now, waitMs, onWait }).finally(() => status.clear());
+    show(out, argv.json);
   },
 };

@@ -14,7 +14,7 @@ interface Args {
 
 export const tasksClean: CommandModule<{ root?: string }, Args> = {
   command: 'tasks-clean',
-  describe: 'prune finished tasks (done/ and failed/) and their logs; quiet, safe while workers run',
+  describe: 'prune finished tasks (done/ and failed/) and their logs; says how many; safe while workers run',
   builder: (y) =>
     y
       .option('hours', { type: 'number', describe: 'remove tasks finished more than N hours ago (default 24)' })
@@ -23,7 +23,7 @@ export const tasksClean: CommandModule<{ root?: string }, Args> = {
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'print each removed ID' })
       .option('json', { type: 'boolean', describe: 'machine-readable output' })
       .conflicts('hours', 'keep')
-      .example('$0 tasks-clean --hours 48', 'cron-friendly: prints nothing, exits 0')
+      .example('$0 tasks-clean --hours 48', 'removed 3 finished tasks (2 done, 1 failed) and their logs')
       .example('$0 tasks-clean --keep 1000 --dry-run', 'see what would go') as unknown as Argv<Args>,
   handler: async (argv) => {
     for (const [k, v] of [['hours', argv.hours], ['keep', argv.keep]] as const) {
@@ -31,8 +31,12 @@ export const tasksClean: CommandModule<{ root?: string }, Args> = {
     }
     const removed = await storeFrom(argv).clean({ hours: argv.hours, keep: argv.keep, dryRun: argv.dryRun });
     if (argv.json) return printJson(removed);
+    const verb = argv.dryRun ? 'would remove' : 'removed';
     if (argv.dryRun || argv.verbose) {
-      for (const r of removed) process.stdout.write(`${argv.dryRun ? 'would remove' : 'removed'} ${r.dir}/${r.id}\n`);
+      for (const r of removed) process.stdout.write(`${verb} ${r.dir}/${r.id}\n`);
     }
+    // One summary line, always (a cron line sends it to /dev/null: examples/crontab).
+    const done = removed.filter((r) => r.dir === 'done').length;
+    process.stdout.write(`${verb} ${removed.length} finished task${removed.length === 1 ? '' : 's'} (${done} done, ${removed.length - done} failed) and their logs\n`);
   },
 };

@@ -6,6 +6,8 @@ import type { Store } from '../../../store/store.js';
 import { fail } from '../../../errors.js';
 import { writeOut } from '../../output.js';
 import { plainReason } from '../../errno.js';
+import { progress } from '../../progress.js';
+import { noWorkerNotice } from '../../no-worker.js';
 import { commandLine, specFromArgs, type EnqueueArgs } from './enqueue-args.js';
 
 /** Parsed `tasks-enqueue` arguments, from yargs or from the fast path (src/cli/fast.ts). */
@@ -64,7 +66,10 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
     if (all.at(-1) === '') all.pop();
     const lines = [...all.entries()].filter(([, l]) => l.trim() !== '' && !l.trimStart().startsWith('#'));
     const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
-    const { ids, stopped } = store.enqueueMany(options, lines.map(([, l]) => l), now);
+    checkCwd(options.cwd);
+    const status = progress();
+    const { ids, stopped } = store.enqueueMany(options, lines.map(([, l]) => l), now, (n) => status.update('queueing', n, lines.length));
+    status.clear();
     writeOut(ids.map((id) => `${id}\n`).join(''));
     if (stopped) {
       const line = lines[stopped.index][0] + 1;
@@ -73,24 +78,50 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
     return a.wait ? waitAndReport(store, ids) : 0;
   }
   if (words.length === 0) throw fail('usage', 'empty command: give one, e.g. tmux-orc tasks-enqueue make test');
-  const id = await store.enqueue(specFromArgs(a, commandLine(words), process.cwd(), now), { now });
+  const spec = specFromArgs(a, commandLine(words), process.cwd(), now);
+  checkCwd(spec.cwd);
+  const id = await store.enqueue(spec, { now });
   writeOut(`${id}\n`);
   return a.wait ? waitAndReport(store, [id]) : 0;
 }
 
 /**
+ * What a worker would refuse as `bad-cwd` is refused now (exit 3), naming the directory: a typo in
+ * `-d` should not surface minutes later in tasks-list. (A directory removed after this is still
+ * the worker's to report.)
+ */
+function checkCwd(cwd: string | undefined): void {
+  if (cwd === undefined) return;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(cwd);
+  } catch (err) {
+    throw fail('not-found', `--cwd ${cwd}: ${plainReason(err)}`);
+  }
+  if (!st.isDirectory()) throw fail('not-found', `--cwd ${cwd}: not a directory`);
+}
+
+/**
  * `--wait`: block until every task has ended, print one outcome line each on stderr (stdout
  * keeps only the IDs), and exit 0 when all are done, else with the first failed task's code.
- * Says once when no worker is alive to run them.
+ * Says once when no worker is alive to run them; on a terminal, a status line says what is left.
  */
 async function waitAndReport(store: Store, ids: string[]): Promise<number> {
-  let told = false;
-  const noWorker = async () => {
-    if (told || (await store.workers()).some((w) => w.alive)) return;
-    told = true;
-    process.stderr.write(`tmux-orc: queued; no worker is running on ${store.where}: start one with tmux-orc tasks-start (in a session) or tmux-orc worker\n`);
-  };
+  const line = progress();
+  const noWorker = noWorkerNotice(store, (s) => line.say(s));
   await noWorker();
-  const outcomes: Outcome[] = await store.waitForAll(ids, { onTick: () => void noWorker(), onEnd: (o) => process.stderr.write(`${outcomeLine(o)}\n`) });
-  return outcomes.find((o) => o.code !== 0)?.code ?? 0;
+  const status = ({ queued, running }: { queued: number; running: number }) => {
+    if (ids.length === 1) return line.update(`${ids[0]}: ${running ? 'running' : 'queued'}`);
+    line.update(`waiting: ${running} running, ${queued} queued`, ids.length - queued - running, ids.length);
+  };
+  status({ queued: ids.length, running: 0 });
+  try {
+    const outcomes: Outcome[] = await store.waitForAll(ids, {
+      onTick: (left) => (status(left), void noWorker()),
+      onEnd: (o) => line.say(outcomeLine(o)),
+    });
+    return outcomes.find((o) => o.code !== 0)?.code ?? 0;
+  } finally {
+    line.clear();
+  }
 }

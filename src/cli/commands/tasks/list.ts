@@ -16,9 +16,15 @@ export interface ListCommandArgs {
 
 export const tasksList: CommandModule<{ root?: string }, ListCommandArgs> = {
   command: 'tasks-list [state]',
-  describe: 'list tasks: ID, state, age, attempt, exit code or reason, worker, command',
+  describe: "list tasks: ID, state, status, age, try, the current run's exit code or reason, worker, [label] command",
   builder: (y) =>
     y
+      .epilog(
+        'Columns: AGE is the time since the task was queued (queue), started (running) or finished (done, failed); ' +
+          'a delayed task shows when it is due instead ("in 5m"). TRY is the attempt; a recurring task shows its runs ("12 runs"). ' +
+          "RESULT is the current run's exit code or reason only (a retried task shows nothing of the attempt before). " +
+          'A label leads the command: "[gpu] make". --json has every field (due, label, runs, enqueued, started, finished).',
+      )
       .positional('state', { choices: LIST_STATES, default: 'all' as const })
       .option('json', { type: 'boolean', describe: 'machine-readable output (one array of objects)' })
       .example('$0 tasks-list', 'every task, in dispatch order within each state')
@@ -32,11 +38,18 @@ export const tasksList: CommandModule<{ root?: string }, ListCommandArgs> = {
 export async function runList(a: ListCommandArgs): Promise<number> {
   const rows = await storeFrom(a).list(a.state);
   if (a.json) printJson(rows.map(({ file: _file, ...r }) => r));
-  else printTable(['ID', 'STATE', 'STATUS', 'AGE', 'TRY', 'RESULT', 'WORKER', 'COMMAND'], rows.map(row));
+  else printTable(['ID', 'STATE', 'STATUS', 'AGE', 'TRY', 'RESULT', 'WORKER', 'COMMAND'], rows.map((r) => row(r)));
   return 0;
 }
 
-function row(r: TaskRow): string[] {
+/**
+ * One line of the table, kept narrow: a delayed task's AGE is when it is due (`in 5m`), a
+ * recurring task's TRY its runs (`12 runs`), a label leads the command (`[gpu] make`).
+ */
+export function row(r: TaskRow, now = Date.now()): string[] {
   const result = r.exit !== undefined ? `exit ${r.exit}` : r.reason ? r.reason.split(/[:;]/)[0] : (r.signal ?? '');
-  return [r.id, r.state, r.status, formatAge(r.ageMs), String(r.attempt), result, r.worker ?? '', r.cmd.replace(/\n/g, '⏎')];
+  const age = r.status === 'delayed' && r.due ? `in ${formatAge(Date.parse(r.due) - now)}` : formatAge(r.ageMs);
+  const tries = r.runs === undefined ? String(r.attempt) : `${r.runs} run${r.runs === 1 ? '' : 's'}${r.attempt > 1 ? `, try ${r.attempt}` : ''}`;
+  const cmd = `${r.label === undefined ? '' : `[${r.label}] `}${r.cmd.replace(/\n/g, '⏎')}`;
+  return [r.id, r.state, r.status, age, tries, result, r.worker ?? '', cmd];
 }

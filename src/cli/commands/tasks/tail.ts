@@ -3,6 +3,8 @@ import { storeFrom } from '../../context.js';
 import { outcomeLine } from '../../../queue/wait.js';
 import { idProblem } from '../../../queue/task.js';
 import { fail } from '../../../errors.js';
+import { progress } from '../../progress.js';
+import { noWorkerNotice } from '../../no-worker.js';
 
 interface Args {
   root?: string;
@@ -28,14 +30,30 @@ export const tasksTail: CommandModule<{ root?: string }, Args> = {
     const bad = idProblem(String(argv.id));
     if (bad) throw fail('usage', bad);
     if (!Number.isInteger(argv.lines) || argv.lines < 0) throw fail('usage', '-n must be a whole number');
-    const outcome = await storeFrom(argv).tail(String(argv.id), {
+    const id = String(argv.id);
+    const store = storeFrom(argv);
+    // While a followed task waits in the queue: a status line on a terminal, and one notice when
+    // no worker is alive to run it. Its output erases the line first.
+    const status = progress();
+    const noWorker = noWorkerNotice(store, (s) => status.say(s));
+    let lastCheck = 0;
+    const outcome = await store.tail(id, {
       stream: argv.err ? 'err' : 'out',
       lines: argv.lines,
       follow: !!argv.follow,
-      write: (s) => process.stdout.write(s),
-      writeErr: (s) => process.stderr.write(s),
-      note: (s) => process.stderr.write(`tmux-orc: ${s}\n`),
+      write: (s) => (status.clear(), process.stdout.write(s)),
+      writeErr: (s) => (status.clear(), process.stderr.write(s)),
+      note: (s) => status.say(`tmux-orc: ${s}`),
+      onLook: (waiting) => {
+        if (waiting === undefined) return status.clear();
+        status.update(`${id}: ${waiting}`);
+        if (Date.now() - lastCheck >= 1000) {
+          lastCheck = Date.now();
+          void noWorker();
+        }
+      },
     });
+    status.clear();
     if (outcome) {
       process.stderr.write(`${outcomeLine(outcome)}\n`);
       process.exitCode = outcome.code;
