@@ -22,6 +22,9 @@ import { leaseMs } from './workers.js';
 import { withLock } from '../persist/lock.js';
 import type { OrcError } from '../errors.js';
 
+/** How long a claimed file without an owner record is given before it counts as abandoned. */
+export const CLAIM_GRACE_MS = 5000;
+
 export interface StaleTask {
   id: string;
   name: string;
@@ -44,9 +47,10 @@ export function judge(t: Tree, name: string, now = Date.now(), held = heldKeys()
   const r = taskFromText(text, name);
   const owner = r.ok ? r.task.owner : undefined;
   if (owner && owner.host !== HOST && now - st.mtimeMs < lease) return { kind: 'alive' };
-  // No owner record yet: claimed a moment ago, perhaps on a host whose lock we cannot see. Its
-  // rename set its ctime; it is given the lease from then.
-  if (!owner && now - st.ctimeMs < lease) return { kind: 'alive' };
+  // No owner record yet: claimed a moment ago, perhaps on a host whose lock we cannot see (its
+  // rename set the ctime). A claimer that stalls longer finds, before it runs anything, that the
+  // file is no longer where it left it, and gives up (launcher.pl's run).
+  if (!owner && now - st.ctimeMs < Math.min(lease, CLAIM_GRACE_MS)) return { kind: 'alive' };
   if (!r.ok) return { kind: 'abandoned', why: r.reason };
   if (!owner) return { kind: 'abandoned', why: 'claimed but never run (its claimer died before it could start it)' };
   const where = owner.host === HOST ? `pid ${owner.pid}` : `on ${owner.host}, lease lapsed`;

@@ -216,6 +216,9 @@ sub recorder {
 sub run {
   my ($banner, $record, $out, $err, $cwd, $cmd, $direct, @env) = @_;
   return 'error worker-error: no task is held' unless $held;
+  # Taken over while this worker stalled between its claim and now (by a host that could not see
+  # our lock): run nothing.
+  return 'lost the task was taken over before it started' unless still_ours();
   if (my $why = unwritable($out) // unwritable($err)) { return "error spawn-error: $why" }
   my $since = since();
   if (length $cwd && !chdir $cwd) { return "error spawn-error: cd $cwd: $!" }
