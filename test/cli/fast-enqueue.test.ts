@@ -116,7 +116,7 @@ const FAST: Array<[string, Case]> = [
   ['one single quote alone', enq("'")],
   ['$, backticks, globs, ~', enq('bash', '-lc', 'echo $HOME `id` $(date) *.txt ~')],
   ['unicode', enq('echo', 'héllo', '树', '😀', '\u00a0', '\u2028')],
-  ['tabs and control characters', enq('printf', 'a\tb', '\x01\x7f', '\u001b[1m')],
+  ['tabs and control characters', enq('printf', 'a\tb', '\x01\x7f', '\u001b[1m', 'é\x01\x7f]\\^-')],
   ['backslashes and #', enq('echo', 'a\\b', '#not-a-comment', '\\')],
   ['= in words', enq('env', 'FOO=bar', 'sh', '-c', 'echo $FOO')],
   ['empty words among others', enq('echo', '', 'x', '')],
