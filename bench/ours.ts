@@ -1,16 +1,19 @@
 /**
- * tmux-orc's side of each bench scenario, always through the built CLI (dist/cli.cjs) as a user
- * would run it, except the latency probe, which enqueues in-process to time the enqueue itself.
+ * tmux-orc's side of each bench scenario, always through the built CLI (dist/cli.cjs) or its shell
+ * front end (bin/tmux-orc) as a user would run it, except the latency probe, which enqueues
+ * in-process to time the enqueue itself.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { childCpu, CLI, killGroup, nowMs, peakRssMb, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
+import { childCpu, CLI, killGroup, nowMs, peakRssMb, REPO, run, sh, sleep, startChild, tempDir, until, removeDir, percentile } from './measure.js';
 import { enqueue } from '../src/queue/enqueue.js';
 import { ensureTree, readTask, tree } from '../src/queue/tree.js';
 
 const NODE = process.execPath;
+/** The shell front end (package.json's bin): plain enqueues without Node, the rest through it. */
+const BIN = path.join(REPO, 'bin', 'tmux-orc');
 
 /** A worker process and what its pane output says. */
 export interface Worker {
@@ -135,6 +138,28 @@ export async function singleEnqueues(count: number): Promise<number> {
     const r = await sh(`i=0; while [ $i -lt ${count} ]; do ${q(NODE)} ${q(CLI)} tasks-enqueue --root ${q(root)} -- true >/dev/null || exit 1; i=$((i+1)); done`, { env: benchEnv() });
     const queued = fs.readdirSync(path.join(root, 'queue')).length;
     if (queued !== count) throw new Error(`single enqueue: ${queued} of ${count} queued`);
+    return count / (r.ms / 1000);
+  } finally {
+    removeDir(dir);
+  }
+}
+
+/**
+ * `count` single enqueues from a bash loop through bin/tmux-orc, the command users run, as typed
+ * (`tmux-orc tasks-enqueue -- true`, the tree found walking up from the current directory); tasks/s.
+ * One enqueue first says which path it took: the figure is the shell front end's, never Node's.
+ */
+export async function frontEnqueues(count: number): Promise<number> {
+  const dir = tempDir('front');
+  try {
+    const root = path.join(dir, 'var', 'tmux', 'agents', 'tasks');
+    ensureTree(tree(root)); // only tasks-init and init create a tree
+    const env = benchEnv({ TMUX_SESSION: 'agents' });
+    const probe = await run(BIN, ['tasks-enqueue', '--', 'true'], { cwd: dir, env: { ...env, TMUX_ORC_FAST_DEBUG: '1' } });
+    if (probe.code !== 0 || !probe.stderr.includes('fast path')) throw new Error(`bin/tmux-orc did not take the fast path: ${probe.stderr}`);
+    const r = await sh(`i=0; while [ $i -lt ${count} ]; do ${q(BIN)} tasks-enqueue -- true >/dev/null || exit 1; i=$((i+1)); done`, { cwd: dir, env });
+    const queued = fs.readdirSync(path.join(root, 'queue')).length;
+    if (queued !== count + 1) throw new Error(`bin/tmux-orc enqueue: ${queued - 1} of ${count} queued`);
     return count / (r.ms / 1000);
   } finally {
     removeDir(dir);
