@@ -32,7 +32,7 @@ export async function cancel(t: Tree, id: string, opts: { waitMs?: number; grace
       const v = judge(t, f.name);
       if (claim !== undefined && v.kind === 'abandoned') {
         requestCancel(t, id, claim);
-        await recoverStale(t);
+        await terminate(t, f.name, undefined, opts.graceMs ?? 5000); // recovery settles it, as cancelled
         return ended(t, id, claim, 'cancelled-stale');
       }
       if (claim !== undefined && r?.ok) {
@@ -57,9 +57,11 @@ async function cancelQueued(t: Tree, name: string): Promise<boolean> {
     if (reply.kind !== 'claimed') return false;
     const text = readTaskText(taskPath(t, 'running', name));
     const r = text === undefined ? undefined : taskFromText(text, name);
-    if (r?.ok) settle(t, 'running', name, r.task, text as string, cancelled(Date.now()));
-    else moveUnchanged(t, 'running', name, rejected().to);
-    return true;
+    if (!r?.ok) {
+      moveUnchanged(t, 'running', name, rejected().to);
+      throw fail('conflict', `${name} is not a valid task (${r?.ok === false ? r.reason : 'unreadable'}); it went to failed/ unrun`);
+    }
+    return settle(t, 'running', name, r.task, text as string, cancelled(Date.now())) === 'moved';
   } finally {
     holder.close();
   }

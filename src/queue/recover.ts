@@ -39,8 +39,10 @@ export function judge(t: Tree, name: string, now = Date.now(), held = heldKeys()
   const file = taskPath(t, 'running', name);
   const st = fs.lstatSync(file, { throwIfNoEntry: false });
   if (!st || held.has(lockKey(st))) return { kind: 'alive' };
+  // The same file (a move's link landed, its unlink did not) also in another state directory.
   for (const d of ['queue', 'done', 'failed'] as const) {
-    if (fs.lstatSync(taskPath(t, d, name), { throwIfNoEntry: false })) return { kind: 'leftover', in: d };
+    const other = fs.lstatSync(taskPath(t, d, name), { throwIfNoEntry: false });
+    if (other && other.ino === st.ino && other.dev === st.dev) return { kind: 'leftover', in: d };
   }
   const text = readTaskText(file);
   if (text === undefined) return { kind: 'alive' };
@@ -114,8 +116,9 @@ async function recoverOne(t: Tree, name: string): Promise<(StaleTask & { to: str
   const now = Date.now();
   const task = r.task;
   const claim = task.owner?.claim;
-  const wasCancelled = claim !== undefined && cancelMarker(t, task.id) === claim;
   const result = task.owner?.result;
+  // A run that exited 0 is done even if a cancel was asked for it meanwhile.
+  const wasCancelled = claim !== undefined && result?.exit !== 0 && cancelMarker(t, task.id) === claim;
   let m: Move;
   if (wasCancelled) m = cancelled(now);
   else if (result) {

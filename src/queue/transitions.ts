@@ -80,8 +80,11 @@ function replaceInto(t: Tree, from: Dir, name: string, to: Dir, text: string): O
   try {
     if (!fs.existsSync(taskPath(t, from, name))) return 'gone';
     if (to === 'queue') {
-      const moved = renameInto(staged, taskPath(t, to, name));
-      return moved === 'moved' ? unlinkSource(t, from, name) : moved;
+      // The new version replaces our own held name first, then moves on: at no moment are there
+      // two files of the task, one of which a claimer could take while the other is unlinked.
+      if (fs.lstatSync(taskPath(t, to, name), { throwIfNoEntry: false })) return 'exists';
+      fs.renameSync(staged, taskPath(t, from, name));
+      return renameInto(taskPath(t, from, name), taskPath(t, to, name));
     }
     try {
       fs.linkSync(staged, taskPath(t, to, name));

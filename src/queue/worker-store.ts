@@ -141,6 +141,9 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     if (m.to === 'queue') view.add(claim.name);
     else view.finished(claim.task.id, m.to as 'done' | 'failed');
     clearCancel(t, claim.task.id, claim.token);
+    // Back in queue/ the same file can be claimed again: our lock must not make it look held.
+    // (A file in done/ or failed/ is never judged; it is released at the next claim.)
+    if (m.to === 'queue') o.holder.release();
     return { kind: 'moved', to: m.to };
   };
 

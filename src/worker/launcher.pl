@@ -230,7 +230,7 @@ sub run {
   my ($go_r, $go_w, $r, $out_r, $out_w, $err_r, $err_w);
   pipe($go_r, $go_w) && pipe($r, $W) && pipe($out_r, $out_w) && pipe($err_r, $err_w) or do { chdir $home; restore_env(@set); return "error spawn-error: pipe: $!" };
   my $pid = fork;
-  if ($pid == 0) {
+  if (defined $pid && $pid == 0) {
     setpgrp(0, 0);
     close $go_w;
     sysread($go_r, my $go, 1) or exit 125; # the record did not land: do not run
@@ -301,8 +301,11 @@ while (defined(my $len = <STDIN>)) {
   chomp $len;
   (read(STDIN, my $req, $len) // 0) == $len or last;
   my ($verb, @f) = split /\0/, $req, -1;
-  if ($verb eq 'claim') { print claim(@f), "\n" }
-  elsif ($verb eq 'run') { print run(@f), "\n" }
+  my $reply;
+  if ($verb eq 'claim') { $reply = claim(@f) }
+  elsif ($verb eq 'run') { $reply = run(@f) }
   elsif ($verb eq 'release') { release() }
-  else { print "error unknown request $verb\n" }
+  else { $reply = "error unknown request $verb" }
+  # One line each, whatever a path or an error message held.
+  if (defined $reply) { $reply =~ s/[\r\n]/ /g; print "$reply\n" }
 }

@@ -8,9 +8,9 @@
  * tests drive it with fakes; worker-main.ts builds the real ones.
  */
 import { afterRun, interrupted, workerError, type Move } from '../queue/lifecycle.js';
-import { describe } from '../errors.js';
+import { describe, OrcError } from '../errors.js';
 import { formatDuration } from '../time.js';
-import type { Claim, Settled, WorkerStore } from '../store/worker-store.js';
+import type { Claim, Settled, Taken, WorkerStore } from '../store/worker-store.js';
 import type { Launcher } from './launcher.js';
 import { oneLine, paneWriter, type PaneWriter, type Say } from './pane.js';
 import { runTask, type Outcome } from './runner.js';
@@ -110,7 +110,7 @@ export async function runWorker(d: WorkerDeps, o: WorkerOptions): Promise<void> 
         await store.wait(Math.min(o.rescanMs, next.nextDue === undefined ? Infinity : next.nextDue - clock.now()));
         continue;
       }
-      const taken = await store.take(next.name, newToken(id, clock.now()), clock.now());
+      const taken = await takeOrSay(store, next.name, newToken(id, clock.now()), clock.now(), say);
       if (taken.kind === 'skipped') {
         if (taken.note) say(taken.note);
         continue;
@@ -183,9 +183,12 @@ async function run(d: WorkerDeps, o: WorkerOptions, worker: string, claim: Claim
     return 'lost';
   }
   const now = clock.now();
-  const userCancel = store.cancelRequested(claim);
+  // A run that exited 0 is done, whatever was asked of it meanwhile: a cancel or a stop that came
+  // too late does not undo a finished run (it would be reported cancelled, or run again).
+  const finished = result.exitCode === 0;
+  const userCancel = !finished && store.cancelRequested(claim);
   const fresh = store.reread(claim) ?? task;
-  const m = cancel.aborted && !userCancel ? interrupted(now) : afterRun(fresh, { ...result, cancelled: userCancel }, now);
+  const m = cancel.aborted && !userCancel && !finished ? interrupted(now) : afterRun(fresh, { ...result, cancelled: userCancel }, now);
   const settled = await settleWaitingForSpace(d, o, claim, m, say);
   if (settled.kind === 'lost') say(`lost ${task.id}: ${settled.why}`);
   else say(`${endWord(m)} ${task.id}: ${summary(result)} in ${formatDuration(result.durationMs)}`);
@@ -205,6 +208,22 @@ async function settleWaitingForSpace(d: WorkerDeps, o: WorkerOptions, claim: Cla
       space.full(describe(err));
       await d.store.wait(o.noSpaceRetryMs);
     }
+  }
+}
+
+/**
+ * Take a task; a passing fs error while taking it (a full disk while failing a doomed task, a
+ * file gone under us) skips it with a line instead of stopping the worker. OrcErrors (an unsafe
+ * or damaged tree) do stop it.
+ */
+async function takeOrSay(store: WorkerStore, name: string, token: string, now: number, say: Say): Promise<Taken> {
+  try {
+    return await store.take(name, token, now);
+  } catch (err) {
+    if (err instanceof OrcError) throw err;
+    if (isNoSpace(err)) return { kind: 'no-space', why: describe(err) };
+    say(`could not take ${name}: ${describe(err)}`);
+    return { kind: 'skipped' };
   }
 }
 

@@ -74,9 +74,12 @@ R('claimed, never run and not held: alive for a short grace from its claim (a ho
   assert.match((judge(t, NAME, Date.now() + 1500, new Set(), 1000) as { why: string }).why, /claimed but never run/);
 });
 
-R('a name also in done/ is the leftover of an interrupted move', ({ t }) => {
+R('the same file also in done/ is the leftover of an interrupted move; another file of that name is not', ({ t }) => {
   running(t, { HOST });
   fs.writeFileSync(path.join(t.dir('done'), NAME), 'ID=job\nCMD=x\nSTATUS=done\n');
+  assert.equal(judge(t, NAME).kind, 'abandoned', 'a different file: its own run is judged');
+  fs.rmSync(path.join(t.dir('done'), NAME));
+  fs.linkSync(file(t), path.join(t.dir('done'), NAME)); // the link landed, the unlink did not
   assert.equal(judge(t, NAME), { kind: 'leftover', in: 'done' });
 });
 
