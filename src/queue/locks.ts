@@ -7,34 +7,47 @@
  */
 import fs from 'node:fs';
 
+/** What is locked now. */
+export interface Held {
+  has(st: { dev: number; ino: number }): boolean;
+}
+
+const major = (dev: bigint) => ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+const minor = (dev: bigint) => (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+const hex = (n: bigint) => n.toString(16).padStart(2, '0');
+
 /** The `MAJOR:MINOR:INODE` /proc/locks writes for a file, in its own notation (hex device numbers). */
 export function lockKey(st: { dev: number; ino: number }): string {
   const dev = BigInt(st.dev);
-  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
-  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
-  const hex = (n: bigint) => n.toString(16).padStart(2, '0');
-  return `${hex(major)}:${hex(minor)}:${st.ino}`;
+  return `${hex(major(dev))}:${hex(minor(dev))}:${st.ino}`;
 }
 
-/** The keys of every file locked now (waiters, the `->` lines, hold nothing and are skipped). */
-export function heldKeys(): Set<string> {
-  const held = new Set<string>();
-  let text: string;
-  try {
-    text = fs.readFileSync('/proc/locks', 'utf8');
-  } catch {
-    return held;
-  }
+/**
+ * What /proc/locks says is locked (`text`: its contents, null when unreadable; read now when not given). Waiters, the
+ * `->` lines, hold nothing and are skipped. Two cases are taken the safe way, as "held": when
+ * /proc/locks cannot be read (hidepid, no procfs), everything is, so recovery waits rather than
+ * risk a second run; and on a filesystem with anonymous device numbers (major 0: btrfs, overlayfs,
+ * tmpfs), whose stat(2) device can differ from the one /proc/locks shows (a btrfs subvolume), a
+ * lock on the same inode number on any such device counts.
+ */
+export function heldLocks(text: string | null = readLocks()): Held {
+  if (text === null) return { has: () => true };
+  const keys = new Set<string>();
+  const anonymous = new Set<string>();
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
     if (f.length < 6 || f[1] === '->') continue;
-    held.add(f[5]);
+    keys.add(f[5]);
+    const [maj, , ino] = f[5].split(':');
+    if (/^0+$/.test(maj)) anonymous.add(ino);
   }
-  return held;
+  return { has: (st) => keys.has(lockKey(st)) || (major(BigInt(st.dev)) === 0n && anonymous.has(String(st.ino))) };
 }
 
-/** Whether `file` is held now (undefined when it is gone). */
-export function isHeld(file: string, held = heldKeys()): boolean | undefined {
-  const st = fs.lstatSync(file, { throwIfNoEntry: false });
-  return st && held.has(lockKey(st));
+function readLocks(): string | null {
+  try {
+    return fs.readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return null;
+  }
 }

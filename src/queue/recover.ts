@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterRun, cancelled, rejected, stale as staleMove, type Move } from './lifecycle.js';
 import { cancelMarker, clearCancel } from './cancel-marker.js';
-import { heldKeys, lockKey } from './locks.js';
+import { heldLocks, type Held } from './locks.js';
 import { moveUnchanged, settle } from './transitions.js';
 import { HOST, killOrphans } from '../persist/proc.js';
 import { listNames, readTaskText, taskFromText, taskPath, type Tree } from './tree.js';
@@ -35,10 +35,10 @@ export interface StaleTask {
 export type Verdict = { kind: 'alive' } | { kind: 'leftover'; in: string } | { kind: 'abandoned'; why: string };
 
 /** Judge the running file `name` (changes nothing). */
-export function judge(t: Tree, name: string, now = Date.now(), held = heldKeys(), lease = leaseMs()): Verdict {
+export function judge(t: Tree, name: string, now = Date.now(), held: Held = heldLocks(), lease = leaseMs()): Verdict {
   const file = taskPath(t, 'running', name);
   const st = fs.lstatSync(file, { throwIfNoEntry: false });
-  if (!st || held.has(lockKey(st))) return { kind: 'alive' };
+  if (!st || held.has(st)) return { kind: 'alive' };
   // The same file (a move's link landed, its unlink did not) also in another state directory.
   for (const d of ['queue', 'done', 'failed'] as const) {
     const other = fs.lstatSync(taskPath(t, d, name), { throwIfNoEntry: false });
@@ -61,7 +61,7 @@ export function judge(t: Tree, name: string, now = Date.now(), held = heldKeys()
 
 /** Running tasks that are abandoned now (changes nothing). */
 export function findStale(t: Tree, now = Date.now()): StaleTask[] {
-  const held = heldKeys();
+  const held = heldLocks();
   const out: StaleTask[] = [];
   for (const name of listNames(t, 'running')) {
     const v = judge(t, name, now, held);
@@ -75,7 +75,7 @@ export function findStale(t: Tree, now = Date.now()): StaleTask[] {
 
 /** Recover every abandoned task; returns what was recovered and where it went. */
 export async function recoverStale(t: Tree): Promise<Array<StaleTask & { to: string }>> {
-  const held = heldKeys();
+  const held = heldLocks();
   const names = listNames(t, 'running').filter((n) => judge(t, n, Date.now(), held).kind !== 'alive');
   if (names.length === 0) return [];
   const done: Array<StaleTask & { to: string }> = [];

@@ -10,6 +10,9 @@ import * as assert from 'uvu/assert';
 import { encode } from '../../src/persist/codec.ts';
 import { HOST } from '../../src/persist/proc.ts';
 import { CLAIM_GRACE_MS, judge } from '../../src/queue/recover.ts';
+import { heldLocks } from '../../src/queue/locks.ts';
+
+const nothingHeld = heldLocks('');
 import { ensureTree, taskName, tree, type Tree } from '../../src/queue/tree.ts';
 import { cleanup, tempDir, waitFor } from '../helpers.ts';
 
@@ -55,9 +58,9 @@ R('this host: alive while held, abandoned once nobody holds it', async (ctx) => 
 
 R('another host: alive within the lease (the file renewed lately), abandoned after it', ({ t }) => {
   running(t, { HOST: 'elsewhere' }, 1000);
-  assert.equal(judge(t, NAME, Date.now(), new Set(), 60_000), { kind: 'alive' });
+  assert.equal(judge(t, NAME, Date.now(), nothingHeld, 60_000), { kind: 'alive' });
   running(t, { HOST: 'elsewhere' }, 65_000);
-  assert.match((judge(t, NAME, Date.now(), new Set(), 60_000) as { why: string }).why, /on elsewhere, lease lapsed/);
+  assert.match((judge(t, NAME, Date.now(), nothingHeld, 60_000) as { why: string }).why, /on elsewhere, lease lapsed/);
 });
 
 R('another host that holds the lock visibly is alive whatever its lease', async (ctx) => {
@@ -68,10 +71,10 @@ R('another host that holds the lock visibly is alive whatever its lease', async 
 
 R('claimed, never run and not held: alive for a short grace from its claim (a host whose lock we cannot see may be about to start it), abandoned after', ({ t }) => {
   running(t, undefined);
-  assert.equal(judge(t, NAME, Date.now(), new Set(), 60_000), { kind: 'alive' });
-  assert.match((judge(t, NAME, Date.now() + CLAIM_GRACE_MS + 1000, new Set(), 60_000) as { why: string }).why, /claimed but never run/);
+  assert.equal(judge(t, NAME, Date.now(), nothingHeld, 60_000), { kind: 'alive' });
+  assert.match((judge(t, NAME, Date.now() + CLAIM_GRACE_MS + 1000, nothingHeld, 60_000) as { why: string }).why, /claimed but never run/);
   // never longer than the lease itself
-  assert.match((judge(t, NAME, Date.now() + 1500, new Set(), 1000) as { why: string }).why, /claimed but never run/);
+  assert.match((judge(t, NAME, Date.now() + 1500, nothingHeld, 1000) as { why: string }).why, /claimed but never run/);
 });
 
 R('the same file also in done/ is the leftover of an interrupted move; another file of that name is not', ({ t }) => {
