@@ -192,17 +192,6 @@ export function taskFromText(read: TaskText, name: string): Read {
   }
 }
 
-/** Move a task file between state dirs. False when it is no longer there (someone else won). */
-export function move(t: Tree, from: Dir, name: string, to: Dir): boolean {
-  try {
-    fs.renameSync(`${t.dir(from)}/${name}`, `${t.dir(to)}/${name}`);
-    return true;
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return false;
-    throw err;
-  }
-}
-
 // Names and IDs hold no slash: no path.join (it normalizes, and a worker builds these per task).
 export const taskPath = (t: Tree, d: Dir, name: string): string => `${t.dir(d)}/${name}`;
 export const logPath = (t: Tree, id: string, stream: 'out' | 'err'): string => `${t.dir('logs')}/${id}.${stream}`;

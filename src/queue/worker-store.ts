@@ -5,13 +5,13 @@
 import fs from 'node:fs';
 import { encode } from '../persist/codec.js';
 import { HOST, processStart } from '../persist/proc.js';
-import { isErrno, fail } from '../errors.js';
+import { fail } from '../errors.js';
 import { iso } from '../time.js';
 import { notDue, rejected, type Move } from './lifecycle.js';
 import { cancelMarker, clearCancel } from './cancel-marker.js';
 import { recoverStale, sweepTmp } from './recover.js';
 import { moveUnchanged, quarantine, settle } from './transitions.js';
-import { ensureTree, logPath, readTaskText, taskFromText, taskPath, tree, type Tree } from './tree.js';
+import { ensureTree, logPath, readTaskText, taskFromText, taskPath, tree } from './tree.js';
 import { checkSafe, rootIdentity } from './trust.js';
 import { freeWorkerId, register } from './workers.js';
 import { QueueView, type Choice } from '../worker/queue-view.js';
@@ -184,7 +184,3 @@ let ownStart: string | undefined;
 /** This process's start time: with the pid, what names this worker. Read once. */
 const selfStart = () => (ownStart ??= processStart(process.pid) ?? '');
 
-/** Whether an error is a full disk (or quota): the caller waits for space instead of failing a task. */
-export const isNoSpace = (err: unknown) => isErrno(err, 'ENOSPC', 'EDQUOT');
-
-export type { Tree };

@@ -8,7 +8,7 @@
  * tests drive it with fakes; worker-main.ts builds the real ones.
  */
 import { afterRun, interrupted, workerError, type Move } from '../queue/lifecycle.js';
-import { describe, OrcError } from '../errors.js';
+import { describe, isErrno, OrcError } from '../errors.js';
 import { formatDuration } from '../time.js';
 import type { Claim, Settled, Taken, WorkerStore } from '../store/worker-store.js';
 import type { Launcher } from './launcher.js';
@@ -250,7 +250,8 @@ function spaceNotice(say: Say): { full: (why: string) => void; ok: () => void } 
   };
 }
 
-const isNoSpace = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException)?.code ?? '');
+/** A full disk (or quota): the worker waits for space instead of failing a task. */
+const isNoSpace = (err: unknown) => isErrno(err, 'ENOSPC', 'EDQUOT');
 
 function endWord(m: Move): string {
   const status = m.append.find(([k]) => k === 'STATUS')?.[1];
