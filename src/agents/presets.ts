@@ -51,12 +51,12 @@ export const PRESETS: Record<string, Preset> = {
     command: 'claude',
     describe: 'Claude Code',
     // The prompt is `❯` at the left edge right under a rule; dialogs indent their `❯` (` ❯ No, exit`).
-    ready: String.raw`^─{8,}\n❯(\s|$)`,
+    ready: String.raw`^─{8,}[^\S\n]*\n❯(\s|$)`,
     // Its footer says "esc to interrupt" while it works (also while it retries an unreachable API).
     busy: String.raw`esc to interrupt|ctrl\+c to interrupt`,
     waiting: String.raw`Do you want to proceed|Do you want to make this edit|Do you want to create|Would you like to|\(y/n\)|^\s*❯\s*1\.\s*Yes|Yes, and don't ask again`,
     login: String.raw`Is this a project you created or one you trust|Yes, I trust this folder|Do you trust the files|Do you want to use this API key|Select login method|Choose the text style|Unable to connect to Anthropic services|Press Enter to continue`,
-    input: String.raw`^─{8,}\n❯[^\S\n]?(.*)$`,
+    input: String.raw`^─{8,}[^\S\n]*\n❯[^\S\n]?(.*)$`,
   },
   codex: {
     name: 'codex',
