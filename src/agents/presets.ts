@@ -62,8 +62,10 @@ export const PRESETS: Record<string, Preset> = {
     name: 'codex',
     command: 'codex',
     describe: 'OpenAI Codex CLI',
-    // The composer is `› ` at the left edge; menus number their items (`> 1. Sign in with ChatGPT`).
-    ready: String.raw`^›\s(?!\d+\.\s)`,
+    // The composer is `› ` at the left edge with its model and folder line (`gpt-x default · /dir`)
+    // under it. Before its sign-in menu, a Codex that is not logged in shows the composer for a
+    // moment without that line; menus number their items (`> 1. Sign in with ChatGPT`).
+    ready: String.raw`^›\s(?!\d+\.\s).*\n(?:.*\n){0,40}?  \S.* · [~/]`,
     busy: String.raw`[Ee]sc to interrupt|Working \(`,
     waiting: String.raw`Allow command\?|Would you like to run|Would you like to make|\[y/N\]|\(y/n\)|Yes, proceed`,
     login: String.raw`Sign in with ChatGPT|Sign in with Device Code|Welcome to Codex|Press enter to continue|allow Codex to work in this folder|Update available!|Skip until next version`,

@@ -4,12 +4,12 @@
  * input box, its trust dialog, kill. Offline it retries the API for minutes per message, so the tests
  * interrupt it with Escape rather than wait. Skipped, with the reason, when it is not installed.
  */
-import { suite, type Test } from 'uvu';
+import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tmux } from '../helpers.ts';
 import { oneLine, setup, teardown, type Ctx } from './fixture.ts';
-import { realAgentMissing, realClaude, stopRealAgents, type RealAgent } from './real-agents.ts';
-import { agentState, killPaneProgram, realRun, screenOf, stateHolds, untilState } from './real-fixture.ts';
+import { realClaude, stopRealAgents, type RealAgent } from './real-agents.ts';
+import { agentState, ifInstalled, killPaneProgram, realRun, screenOf, stateHolds, untilState } from './real-fixture.ts';
 
 const T = suite<Ctx>('real Claude Code');
 T.before.each((ctx) => setup(ctx));
@@ -18,9 +18,7 @@ T.after.each((ctx) => {
   teardown(ctx);
 });
 
-const missing = realAgentMissing('claude');
-if (missing) console.log(`  skip: real Claude Code tests — ${missing}`);
-const test: Test<Ctx> = missing ? (Object.assign((n: string, fn: Parameters<Test<Ctx>>[1]) => T.skip(n, fn), T) as Test<Ctx>) : T;
+const test = ifInstalled(T, 'claude');
 
 function claude(ctx: Ctx, opts: { trusted?: boolean } = {}): RealAgent {
   const c = realClaude(ctx.dir, opts);

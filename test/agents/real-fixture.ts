@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import * as assert from 'uvu/assert';
 import { cli, tmux, waitFor, type Run } from '../helpers.ts';
+import type { Test } from 'uvu';
 import type { Ctx } from './fixture.ts';
+import { realAgentMissing } from './real-agents.ts';
 
 /** `tmux-orc ...args`, allowed two minutes (a real agent may take tens of seconds to show its prompt). */
 export function realRun(ctx: Ctx, args: string[], input?: string): Promise<Run> {
@@ -63,4 +65,12 @@ export function killPaneProgram(ctx: Ctx, name: string): void {
     if (Date.now() > deadline) throw new Error(`pane of ${name} did not die after SIGKILL of ${children.join(' ')}`);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   }
+}
+
+/** The suite's test function, or one that registers each test as skipped (saying why once) when the CLI is not installed. */
+export function ifInstalled(T: Test<Ctx>, name: 'claude' | 'codex'): Test<Ctx> {
+  const missing = realAgentMissing(name);
+  if (!missing) return T;
+  console.log(`  skip: real ${name} tests — ${missing}`);
+  return Object.assign((n: string, fn: Parameters<Test<Ctx>>[1]) => T.skip(n, fn), T) as Test<Ctx>;
 }

@@ -43,6 +43,7 @@ const ROWS: Record<'claude' | 'codex', Row[]> = {
     { file: 'busy-reconnecting.txt', matches: ['ready', 'busy'], state: 'busy' },
     { file: 'busy-waiting-for-network.txt', matches: ['ready', 'busy'], state: 'busy' },
     { file: 'interrupted.txt', matches: ['ready'], state: 'idle' },
+    { file: 'before-sign-in-menu.txt', matches: [], state: 'starting' },
     { file: 'sign-in-menu.txt', matches: ['login'], state: 'needs-login' },
   ],
 };
@@ -65,7 +66,7 @@ for (const [preset, rows] of Object.entries(ROWS)) {
       const matched = (Object.keys(re) as Kind[]).filter((k) => re[k].test(bottom));
       assert.equal(matched, row.matches, `${preset}/${row.file}: matching patterns`);
       // The screen changed just now (a footer notice, a spinner elsewhere): only the patterns decide.
-      const obs = classify({ now, pane: { dead: false, activity: now }, screen: s, patterns: re, started: now - 120_000 });
+      const obs = classify({ now, pane: { dead: false, activity: now }, screen: s, patterns: re, started: now - 5000 });
       assert.is(obs.state, row.state, `${preset}/${row.file}: state (${obs.reason})`);
       assert.is(pendingInput(s, input), row.input, `${preset}/${row.file}: input box`);
     }
