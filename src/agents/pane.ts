@@ -120,6 +120,13 @@ export async function readScreen(tmux: TmuxClient, pane: string): Promise<string
   return out.replace(/[ \t]+$/gm, '').replace(/\s+$/, '');
 }
 
+/** The cursor position in the pane, or undefined when the pane is gone. */
+export async function cursorOf(tmux: TmuxClient, pane: string): Promise<{ x: number; y: number } | undefined> {
+  const out = await tmux.run(A.displayPane(pane, '#{cursor_x} #{cursor_y}')).catch(() => '');
+  const m = /^(\d+) (\d+)/.exec(out.trim());
+  return m ? { x: Number(m[1]), y: Number(m[2]) } : undefined;
+}
+
 /** Leave copy mode (or any mode): text sent to a pane in a mode is swallowed silently. */
 export async function leaveMode(tmux: TmuxClient, pane: string): Promise<void> {
   await tmux.run(A.cancelMode(pane));

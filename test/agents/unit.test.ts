@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { classify, debounce, type AgentState, type Debounced, type Sample } from '../../src/agents/status.ts';
-import { distanceFromBottom, looksSubmitted, messageTail } from '../../src/agents/submit.ts';
+import { cursorWentDown, distanceFromBottom, looksSubmitted, messageTail } from '../../src/agents/submit.ts';
 import { parseSpec } from '../../src/agents/spec.ts';
 import { parseEvery, parseWhen } from '../../src/agents/schedule.ts';
 import { programOf } from '../../src/agents/command.ts';
@@ -82,6 +82,15 @@ test('submission check: pending text that stays put is not submitted; text that 
   assert.ok(looksSubmitted(pending, `${pending}\n[received 40 chars]\nfake>`, msg), 'moved up');
   assert.ok(looksSubmitted('[Pasted text #1 +2 lines]', '> [Pasted text #1 +2 lines]\n\n✻ Thinking', msg), 'not echoed verbatim: any change');
   assert.is(messageTail('a\tb\x01  tail end  '), 'tail end');
+  // A line-oriented program only echoes the newline: the cursor going to a new line's start is the sign.
+  const rows: Array<[Parameters<typeof cursorWentDown>[0], Parameters<typeof cursorWentDown>[1], boolean]> = [
+    [{ x: 11, y: 1 }, { x: 0, y: 2 }, true],
+    [{ x: 11, y: 1 }, { x: 11, y: 1 }, false], // lost Enter
+    [{ x: 11, y: 1 }, { x: 3, y: 2 }, false], // moved, but not to a line start
+    [{ x: 0, y: 5 }, { x: 0, y: 4 }, false],
+    [undefined, { x: 0, y: 2 }, false],
+  ];
+  for (const [b, a, want] of rows) assert.is(cursorWentDown(b, a), want, JSON.stringify([b, a]));
 });
 
 function specError(text: string): string {
