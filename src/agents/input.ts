@@ -31,8 +31,9 @@ export async function clearInput(tmux: TmuxClient, pane: string, input: RegExp |
   for (let round = 0; text !== undefined && round < ROUNDS; round++) {
     await tmux.run(A.sendKeys(pane, ...Array<string>(PRESSES).fill('C-u')));
     const before = screen;
-    await until(async () => (screen = await readScreen(tmux, pane)) !== before, 500, 20);
+    const changed = await until(async () => (screen = await readScreen(tmux, pane)) !== before, 500, 20);
     text = pendingInput(screen, input);
+    if (!changed) break; // Ctrl-U does nothing here: more presses will not either
   }
   if (text !== undefined) {
     throw fail('undelivered', `pane ${pane}: its input box holds text that could not be cleared (${JSON.stringify(text.slice(0, 60))}); the message was not sent, so as not to append to it`);
