@@ -31,6 +31,12 @@ export interface Skip {
 
 const DUMMY_ANTHROPIC_KEY = 'sk-ant-test-0000-offline-dummy-key-000000000000';
 
+/**
+ * Where the agents' API calls go: a closed local port, so that they fail and retry the same way with
+ * or without a network (with one, a dummy key would be refused at once and the agent never busy).
+ */
+const NO_API = 'http://127.0.0.1:9';
+
 function binary(name: string): string | Skip {
   const bin = path.join(BIN_DIR, name);
   return fs.existsSync(bin) ? bin : { skip: `${name} is not installed at ${bin} (bash scripts/test-deps.d/agents.sh installs it)` };
@@ -68,7 +74,7 @@ export function realClaude(dir: string, opts: { cwd?: string; trusted?: boolean 
     projects: opts.trusted === false ? {} : { [cwd]: { hasTrustDialogAccepted: true } },
   };
   fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify(config));
-  return agent(bin, { HOME: home, ANTHROPIC_API_KEY: DUMMY_ANTHROPIC_KEY, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' });
+  return agent(bin, { HOME: home, ANTHROPIC_API_KEY: DUMMY_ANTHROPIC_KEY, ANTHROPIC_BASE_URL: NO_API, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' });
 }
 
 /**
@@ -81,8 +87,8 @@ export function realCodex(dir: string, opts: { loggedIn: boolean; cwd?: string }
   const home = path.join(dir, 'codex-home');
   fs.mkdirSync(home, { recursive: true });
   const cwd = fs.realpathSync(opts.cwd ?? dir);
-  fs.writeFileSync(path.join(home, 'config.toml'), `[projects.${JSON.stringify(cwd)}]\ntrust_level = "trusted"\n`);
-  const a = agent(bin, { CODEX_HOME: home });
+  fs.writeFileSync(path.join(home, 'config.toml'), `openai_base_url = "${NO_API}/v1"\n\n[projects.${JSON.stringify(cwd)}]\ntrust_level = "trusted"\n`);
+  const a = agent(bin, { CODEX_HOME: home, OPENAI_BASE_URL: `${NO_API}/v1` });
   if (opts.loggedIn) {
     execFileSync(bin, ['login', '--with-api-key'], { input: 'sk-test-offline-dummy\n', env: { ...process.env, ...a.env }, stdio: ['pipe', 'ignore', 'ignore'], timeout: 30_000 });
   }
