@@ -96,8 +96,9 @@ export function realCodex(dir: string, opts: { loggedIn: boolean; cwd?: string }
 }
 
 /**
- * Kill (SIGKILL, by pid) every process working in `dir` or run from under it — the agents (whose
- * working directory it is) and the Codex app-server daemons, which outlive their tmux server — and
+ * Kill (SIGKILL, by pid) every process working in `dir`, run from under it or with a variable
+ * pointing into it — the agents, their helpers, and the Codex app-server daemons, which outlive
+ * their tmux server — and
  * wait until they are gone, so that removing `dir` races no late write. Only our own temp dir matches.
  */
 export function stopRealAgents(dir: string | undefined): void {
@@ -110,6 +111,8 @@ export function stopRealAgents(dir: string | undefined): void {
     try {
       hit = under(fs.readlinkSync(`/proc/${pid}/cwd`)) || under(fs.readlinkSync(`/proc/${pid}/exe`));
       hit ||= fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some(under);
+      // Helpers an agent starts may work elsewhere; they still carry its HOME or CODEX_HOME.
+      hit ||= fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((kv) => under(kv.slice(kv.indexOf('=') + 1)));
     } catch {
       // gone already, or not ours to read
     }
