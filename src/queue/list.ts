@@ -26,8 +26,8 @@ export interface Health {
 
 /** Counts per state, stale tasks, the oldest queued age and live workers; problems make it unhealthy. */
 export function health(t: Tree, now = Date.now()): Health {
-  const counts = { queue: 0, running: 0, done: 0, failed: 0 } as Record<Dir, number>;
-  for (const d of STATE_DIRS) counts[d] = fs.readdirSync(t.dir(d)).length;
+  const counts = { queue: 0, held: 0, running: 0, done: 0, failed: 0 } as Record<Dir, number>;
+  for (const d of STATE_DIRS) counts[d] = fs.existsSync(t.dir(d)) ? fs.readdirSync(t.dir(d)).length : 0;
   // Enqueue times are in our file names (microseconds): no file needs to be read.
   let first = Infinity;
   for (const name of fs.readdirSync(t.dir('queue'))) {
