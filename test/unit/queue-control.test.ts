@@ -1,0 +1,129 @@
+/**
+ * Queue control's pure parts and one race made deterministic: tasks-edit's field changes (a
+ * table), --after-any readiness (a table), the new spec keys round-tripping, and a claim whose
+ * rename lands after a pause was written (it is given back, unrun).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { applyEdit, type Edit } from '../../src/queue/edit.ts';
+import { readiness, type DepState } from '../../src/queue/lifecycle.ts';
+import { parseTask, specFields, type Task } from '../../src/queue/task.ts';
+import { decode, encode, type Fields } from '../../src/persist/codec.ts';
+import { pause, pausedFor, pausedNow, resume, groupProblem } from '../../src/queue/pause.ts';
+import { ensureTree, tree } from '../../src/queue/tree.ts';
+import { enqueue } from '../../src/queue/enqueue.ts';
+import { treeWorkerStore } from '../../src/queue/worker-store.ts';
+import { holderFor } from '../../src/queue/holder.ts';
+import { OrcError } from '../../src/errors.ts';
+import { cleanup, HAVE_PERL, tempDir } from '../helpers.ts';
+
+const base: Fields = [['ID', 'a'], ['CMD', 'echo 1'], ['CWD', '/x'], ['ENV', 'A=1'], ['ENV', 'B=2'], ['LABEL', 'l'], ['ENQUEUED', '2026-01-01T00:00:00.000Z'],
+  ['ATTEMPT', '2'], ['DUE', '2026-01-01T00:01:00.000Z']];
+
+const EDITS: Array<[string, Edit, Fields]> = [
+  ['command replaced in place', { cmd: 'echo 2' }, [['ID', 'a'], ['CMD', 'echo 2'], ...base.slice(2)]],
+  ['env: one replaced, one added, the other kept', { env: ['B=3', 'C=4'] },
+    [['ID', 'a'], ['CMD', 'echo 1'], ['CWD', '/x'], ['ENV', 'A=1'], ['ENV', 'B=3'], ['ENV', 'C=4'], ['LABEL', 'l'], ...base.slice(6)]],
+  ['new keys go before the run records', { priority: 5, group: 'g' },
+    [...base.slice(0, 7), ['PRIORITY', '5'], ['GROUP', 'g'], ...base.slice(7)]],
+  ['priority 0 is dropped, not written', { priority: 0 }, base],
+  ['--at replaces AT and drops DUE', { at: Date.parse('2027-01-01T00:00:00Z') },
+    [...base.slice(0, 7), ['AT', '2027-01-01T00:00:00.000Z'], ['ATTEMPT', '2']]],
+  ['label and cwd replaced where they were', { label: 'm', cwd: '/y' }, [['ID', 'a'], ['CMD', 'echo 1'], ['CWD', '/y'], ['ENV', 'A=1'], ['ENV', 'B=2'], ['LABEL', 'm'], ...base.slice(6)]],
+];
+
+for (const [name, e, want] of EDITS) {
+  test(`applyEdit: ${name}`, () => {
+    const got = applyEdit(base, e);
+    assert.equal(got, want);
+    parseTask(got, 'a'); // still a valid task
+  });
+}
+
+test('applyEdit refuses bad values (usage): priority out of range, env not NAME=value, a bad group', () => {
+  for (const e of [{ priority: 1001 }, { env: ['1A=b'] }, { group: '-x' }] as Edit[]) {
+    try {
+      applyEdit(base, e);
+      assert.unreachable(JSON.stringify(e));
+    } catch (err) {
+      assert.instance(err, OrcError);
+      assert.is((err as OrcError).code, 'usage');
+    }
+  }
+});
+
+const task = (after: string[], afterAny: string[]) => ({ due: 0, after, afterAny } as unknown as Task);
+const READY: Array<[string, string[], string[], Record<string, DepState>, string]> = [
+  ['after-any: a failed dependency has ended', [], ['x'], { x: 'failed' }, 'ready'],
+  ['after-any: done too', [], ['x'], { x: 'done' }, 'ready'],
+  ['after-any: one still pending blocks', [], ['x', 'y'], { x: 'failed', y: 'pending' }, 'blocked'],
+  ['after-any: a removed dependency has ended', [], ['x'], { x: 'missing' }, 'ready'],
+  ['after: a failed dependency dooms it', ['x'], [], { x: 'failed' }, 'doomed'],
+  ['both: after done, after-any failed', ['x'], ['y'], { x: 'done', y: 'failed' }, 'ready'],
+];
+for (const [name, after, afterAny, deps, want] of READY) {
+  test(`readiness: ${name}`, () => assert.is(readiness(task(after, afterAny), 1, (id) => deps[id]).kind, want));
+}
+
+test('the new spec keys round-trip: AFTER_ANY, UNIQUE, ON_FINISH (with a newline), GROUP', () => {
+  const f = specFields({ id: 'a', cmd: 'true', afterAny: ['b', 'c'], unique: 'k=1 $x', onFinish: 'echo "$TASK_ID"\nexit 0', extra: [['GROUP', 'g']] }, 0);
+  const t = parseTask(decode(encode(f)), 'a');
+  assert.equal(t.afterAny, ['b', 'c']);
+  assert.is(t.unique, 'k=1 $x');
+  assert.is(t.onFinish, 'echo "$TASK_ID"\nexit 0');
+  assert.is(t.group, 'g');
+  assert.throws(() => parseTask([['ID', 'a'], ['CMD', 'x'], ['AFTER_ANY', 'a']], 'a'), /AFTER_ANY names the task itself/);
+});
+
+test('pause and resume: idempotent, per group, read back; group names checked', () => {
+  const dir = tempDir();
+  try {
+    const t = tree(path.join(dir, 'tree'));
+    ensureTree(t);
+    assert.is(pause(t, 'gpu'), true);
+    assert.is(pause(t, 'gpu'), false);
+    let p = pausedNow(t);
+    assert.ok(pausedFor(p, 'gpu'));
+    assert.not.ok(pausedFor(p, 'cpu'));
+    assert.not.ok(pausedFor(p, undefined));
+    assert.is(pause(t), true);
+    p = pausedNow(t);
+    assert.ok(pausedFor(p, undefined) && pausedFor(p, 'cpu'));
+    assert.is(resume(t), true);
+    assert.is(resume(t), false);
+    assert.is(resume(t, 'gpu'), true);
+    assert.equal(pausedNow(t), { groups: {} });
+    assert.ok(groupProblem('../x'));
+    assert.throws(() => pause(t, '../x'), /invalid group/);
+  } finally {
+    cleanup(dir);
+  }
+});
+
+(HAVE_PERL ? test : test.skip)('a claim whose rename lands after a pause was written gives the task back unrun', async () => {
+  const dir = tempDir();
+  const holder = holderFor();
+  const store = treeWorkerStore({ root: path.join(dir, 'tree'), holder, poll: true, rescanMs: 60_000 });
+  try {
+    const t = tree(path.join(dir, 'tree'));
+    const id = await enqueue(t, { cmd: 'true' });
+    const next = store.next(Date.now(), true);
+    assert.is(next.kind, 'task', 'picked before the pause');
+    pause(t); // between the pick and the claim's rename
+    const taken = await store.take((next as { name: string }).name, 'tok', Date.now());
+    assert.is(taken.kind, 'skipped');
+    assert.is(fs.readdirSync(t.dir('running')).length, 0);
+    assert.ok(fs.readdirSync(t.dir('queue'))[0].endsWith(`-${id}.task`), 'back in the queue, unchanged');
+    assert.is(store.next(Date.now(), true).kind, 'idle', 'and not picked while paused');
+    resume(t);
+    assert.is(store.next(Date.now(), true).kind, 'task', 'picked again once resumed');
+  } finally {
+    store.close();
+    holder.close();
+    cleanup(dir);
+  }
+});
+
+test.run();
