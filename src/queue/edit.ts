@@ -129,7 +129,7 @@ export function edit(t: Tree, id: string, e: Edit): Promise<'queue' | 'held'> {
       newName = renamed;
     } finally {
       // Back where it was, under its new name: also when the edit was refused.
-      const out = moveUnchanged(t, 'held', name, from, newName);
+      const out = from === 'held' && newName === name ? 'moved' : moveUnchanged(t, 'held', name, from, newName);
       if (out !== 'moved') throw fail('failed', `task ${id} was left in ${t.dir('held')} (${out}); tasks-release ${id} puts it back`);
     }
     return from;
