@@ -117,11 +117,16 @@ T('hold, edit and release with 4 workers: a held task is never claimed, keeps on
 });
 
 T('tasks-edit racing 4 workers\' claims: each edit lands (the task runs the new command) or fails with exit 4 saying so; never half, never twice, never lost', async ({ root }) => {
-  const r = await cli(['tasks-enqueue', '--stdin'], { env: testEnv(root), input: Array.from({ length: 16 }, () => 'echo old; sleep 0.2').join('\n') + '\n' });
+  const r = await cli(['tasks-enqueue', '--stdin'], { env: testEnv(root), input: Array.from({ length: 16 }, () => 'echo old; sleep 0.3').join('\n') + '\n' });
   const ids = r.stdout.trim().split('\n');
   assert.is(ids.length, 16);
+  await ok(root, 'tasks-pause');
   await workers(root);
-  const edits: Run[] = await Promise.all(ids.map((id) => run(root, ['tasks-edit', id, '-e', 'V=new', '--', 'sh', '-c', 'echo "$V"; sleep 0.2'])));
+  // The workers start claiming as the edits start landing: both race for the same files.
+  const [, ...edits]: Run[] = await Promise.all([
+    ok(root, 'tasks-resume'),
+    ...ids.map((id) => run(root, ['tasks-edit', id, '-e', 'V=new', '--', 'sh', '-c', 'echo "$V"; sleep 0.3'])),
+  ]) as Run[];
   await waitFor('all done', () => count(root, 'done') === 16, 60_000);
   for (const [i, id] of ids.entries()) {
     const e = edits[i];
@@ -194,8 +199,9 @@ T('tasks-retry takes a done task (a new attempt, logs kept); tasks-rm removes a 
   assert.is((await run(root, ['tasks-rm', 'r'])).code, 3);
 });
 
-T('--unique: of 20 concurrent enqueues exactly one wins, the others exit 4 printing its ID; the key is free again once the task settles; a leftover is recovered', async ({ root }) => {
-  const all = await Promise.all(Array.from({ length: 20 }, () => run(root, ['tasks-enqueue', '--unique', 'nightly', 'sleep', '0.5'])));
+T('--unique: of 20 concurrent enqueues exactly one wins, the others exit 4 printing its ID; the key is free again once the task settles; a leftover is recovered', async ({ root, dir }) => {
+  const go = path.join(dir, 'go');
+  const all = await Promise.all(Array.from({ length: 20 }, () => run(root, ['tasks-enqueue', '--unique', 'nightly', 'sh', '-c', `until [ -e ${go} ]; do sleep 0.05; done`])));
   const won = all.filter((r) => r.code === 0);
   assert.is(won.length, 1, all.map((r) => r.stderr).join(''));
   const id = won[0].stdout.trim();
@@ -208,6 +214,7 @@ T('--unique: of 20 concurrent enqueues exactly one wins, the others exit 4 print
   await workers(root, 4);
   await waitFor('running', () => where(root, id) === 'running', 30_000);
   assert.is((await run(root, ['tasks-enqueue', '--unique', 'nightly', 'true'])).code, 4, 'refused while it runs');
+  fs.writeFileSync(go, '');
   await waitFor('settled and the key given up', () => where(root, id) === 'done' && count(root, 'unique') === 0, 30_000);
   const again = await ok(root, 'tasks-enqueue', '--unique', 'nightly', '--hold', 'true');
   assert.is((await run(root, ['tasks-enqueue', '--unique', 'nightly', 'true'])).code, 4, 'a held task holds its key');
