@@ -18,6 +18,9 @@ import { treeWorkerStore } from '../../src/queue/worker-store.ts';
 import { holderFor } from '../../src/queue/holder.ts';
 import { OrcError } from '../../src/errors.ts';
 import { cleanup, HAVE_PERL, tempDir } from '../helpers.ts';
+import { KeyTaken, releaseKey, takeKey } from '../../src/queue/unique.ts';
+import { HOST, processStart } from '../../src/persist/proc.ts';
+import { workerWord, type PaneStatus } from '../../src/session/status.ts';
 
 const base: Fields = [['ID', 'a'], ['CMD', 'echo 1'], ['CWD', '/x'], ['ENV', 'A=1'], ['ENV', 'B=2'], ['LABEL', 'l'], ['ENQUEUED', '2026-01-01T00:00:00.000Z'],
   ['ATTEMPT', '2'], ['DUE', '2026-01-01T00:01:00.000Z']];
@@ -124,6 +127,42 @@ test('pause and resume: idempotent, per group, read back; group names checked', 
     holder.close();
     cleanup(dir);
   }
+});
+
+test('unique keys: a key naming no task is live while its enqueuer runs (between its two steps), a leftover once it is gone', async () => {
+  const dir = tempDir();
+  try {
+    const t = tree(path.join(dir, 'tree'));
+    ensureTree(t);
+    const file = path.join(t.dir('unique'), Buffer.from('k').toString('base64url'));
+    // An enqueue in progress: this process, alive, its task not written yet.
+    fs.writeFileSync(file, `ghost\n${process.pid}\n${processStart(process.pid)}\n${HOST}\n`);
+    try {
+      await takeKey(t, 'k', 'a');
+      assert.unreachable('taken while its enqueuer runs');
+    } catch (err) {
+      assert.instance(err, KeyTaken);
+      assert.is((err as KeyTaken).holder, 'ghost');
+    }
+    // The same, its enqueuer gone (a pid with another start time): a leftover, cleared.
+    fs.writeFileSync(file, `ghost\n${process.pid}\nnot-its-start\n${HOST}\n`);
+    await takeKey(t, 'k', 'a');
+    assert.is(fs.readFileSync(file, 'utf8').split('\n')[0], 'a');
+    await takeKey(t, 'k', 'a'); // the holder itself (a retry) takes it again
+    await releaseKey(t, 'k', 'b'); // not b's: kept
+    assert.ok(fs.existsSync(file));
+    await releaseKey(t, 'k', 'a');
+    assert.not.ok(fs.existsSync(file));
+    assert.equal(fs.readdirSync(t.dir('tmp')), [], 'no staged key left');
+  } finally {
+    cleanup(dir);
+  }
+});
+
+test('status: an idle worker of a paused tree says so', () => {
+  const row = { workerState: { state: 'idle', pid: 1 }, paused: 'queue paused since x' } as unknown as PaneStatus;
+  assert.is(workerWord(row), 'idle (paused)');
+  assert.is(workerWord({ ...row, paused: undefined }), 'idle');
 });
 
 test.run();
