@@ -93,7 +93,9 @@ function takeOut(t: Tree, id: string, verb: string): { from: 'queue' | 'held'; n
     if (!f) throw fail('not-found', `no task ${id} in ${t.root}`);
     if (f.dir === 'held') return { from: 'held', name: f.name };
     if (f.dir !== 'queue') notWaiting(id, f.dir, verb);
-    if (moveUnchanged(t, 'queue', f.name, 'held') === 'moved') return { from: 'queue', name: f.name };
+    const out = moveUnchanged(t, 'queue', f.name, 'held');
+    if (out === 'moved') return { from: 'queue', name: f.name };
+    if (out === 'exists') throw fail('conflict', `held/ already has a file named ${f.name}; look at ${t.dir('held')}`);
     const now = find(t, id);
     if (now && now.dir !== 'queue' && now.dir !== 'held') {
       throw fail('conflict', `task ${id} was claimed by a worker as it was being ${verb}; it was not ${verb} and runs as it was`);

@@ -30,7 +30,9 @@ export function hold(t: Tree, id: string): Promise<'held' | 'already'> {
       if (!f) throw fail('not-found', `no task ${id} in ${t.root}`);
       if (f.dir === 'held') return 'already';
       if (f.dir !== 'queue') notWaiting(id, f.dir, 'held');
-      if (moveUnchanged(t, 'queue', f.name, 'held') === 'moved') return 'held';
+      const out = moveUnchanged(t, 'queue', f.name, 'held');
+      if (out === 'moved') return 'held';
+      if (out === 'exists') throw fail('conflict', `held/ already has a file named ${f.name}; look at ${t.dir('held')}`);
       // gone: a worker claimed it as we moved it; look again (it is running now)
     }
   });
