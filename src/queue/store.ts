@@ -45,7 +45,7 @@ export function treeStore(t: Tree): Store {
     hold: async (id) => (await import('./hold.js')).hold(t, id),
     release: async (id) => (await import('./hold.js')).release(t, id),
     edit: async (id, e) => (await import('./edit.js')).edit(t, id, e),
-    move: async (id, place) => (await import('./edit.js')).move(t, id, place),
+    move: async (id, place) => (await import('./move.js')).move(t, id, place),
     retryAllFailed: async () => (await import('./retry.js')).retryAllFailed(t),
     clean: async (o) => (await import('./clean.js')).clean(t, o),
     recover: async () => (await (await import('./recover.js')).recoverStale(t)).map(({ id, why, to }) => ({ id, why, to })),

@@ -14,7 +14,8 @@ import type { TailOptions } from '../queue/tail.js';
 import type { WorkerInfo } from '../queue/workers.js';
 import type { Recovered } from './worker-store.js';
 import type { Paused } from '../queue/pause.js';
-import type { Edit, Place } from '../queue/edit.js';
+import type { Edit } from '../queue/edit.js';
+import type { Place } from '../queue/move.js';
 
 export interface Store {
   /** Where the tasks are, for messages (a tree's root; later a URL). */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyEdit, type Edit } from '../../src/queue/edit.ts';
+import { applyEdit, type Edit } from '../../src/queue/edit-fields.ts';
 import { readiness, type DepState } from '../../src/queue/lifecycle.ts';
 import { parseTask, specFields, type Task } from '../../src/queue/task.ts';
 import { decode, encode, type Fields } from '../../src/persist/codec.ts';
