@@ -102,12 +102,15 @@ export async function waitForAll(t: Tree, ids: string[], hooks: WaitHooks = {}):
   const ended = new Map<string, Outcome>();
   let lastTick = 0;
   for (;;) {
-    const at = whereAll(t);
+    let at = whereAll(t);
+    // A task moving back (released, edited, retried) can be missed by one look at the directories
+    // in turn, as find() knows: look twice before saying it is gone.
+    if ([...pending].some((id) => !at.has(id))) at = whereAll(t);
     // Each look lists the whole tree: in a big one, look less often.
     const pollMs = hooks.pollMs ?? Math.min(1000, 50 + Math.floor(at.size / 100));
     for (const id of [...pending]) {
       const w = at.get(id);
-      if (!w) throw fail('not-found', `task ${id} disappeared from ${t.root} (removed by hand, or by tasks-clean?)`);
+      if (!w) throw fail('not-found', `task ${id} disappeared from ${t.root} (removed by hand, or by tasks-clean or tasks-rm?)`);
       if (w.dir !== 'done' && w.dir !== 'failed') continue;
       const o = outcomeOf(id, w.dir, taskPath(t, w.dir, w.name));
       ended.set(id, o);
