@@ -6,6 +6,7 @@ import { fail } from '../../../errors.js';
 import { MAX_DURATION_MS, parseDuration, parseTime } from '../../../time.js';
 import type { Edit } from '../../../queue/edit.js';
 import { commandLine } from './enqueue-args.js';
+import { checkCwd } from './enqueue.js';
 import { checkIds } from './ids.js';
 
 interface Args {
@@ -45,7 +46,7 @@ export const tasksEdit: CommandModule<{ root?: string }, Args & { cmd?: string[]
     const words = [...(argv.cmd ?? []), ...(argv['--'] ?? [])].map(String);
     const e: Edit = { priority: argv.priority, env: argv.env?.map(String), label: argv.label, group: argv.group };
     if (words.length) e.cmd = commandLine(words);
-    if (argv.cwd !== undefined) e.cwd = path.resolve(argv.cwd);
+    if (argv.cwd !== undefined) checkCwd((e.cwd = path.resolve(argv.cwd)));
     if (argv.in !== undefined && argv.at !== undefined) throw fail('usage', 'give --in or --at, not both');
     try {
       if (argv.in !== undefined) e.at = Date.now() + parseDuration(argv.in);
