@@ -2,13 +2,14 @@
  * Pauses (`tasks-pause [--group G]`, `tasks-resume`): one file in paused/ per paused scope,
  * `queue` for the whole queue and `group.<G>` for the tasks whose GROUP is G. A worker reads
  * paused/ before it picks a task and again right after its claim's rename: a claim that lands
- * after a pause was written sees it and gives the task back unrun, so once `tasks-pause` has
- * returned no task starts (running ones go on).
+ * after a pause was written sees it and gives the task back unrun. `tasks-pause` then waits for
+ * the claims that were past that look to start, so once it has returned no task starts (running
+ * ones go on).
  */
 import fs from 'node:fs';
 import { fail, isErrno } from '../errors.js';
 import { iso } from '../time.js';
-import { dirNames, type Tree } from './tree.js';
+import { dirNames, readTask, taskPath, type Tree } from './tree.js';
 import { writeNew } from '../persist/atomic.js';
 
 /** What is paused now: the whole queue (since when), and groups by name (since when). */
@@ -44,6 +45,21 @@ export function pause(t: Tree, group?: string, now = Date.now()): boolean {
     if (isErrno(err, 'EEXIST')) return false;
     throw err;
   }
+}
+
+/**
+ * Wait until no claim of a task the pause covers is between its rename and its start record
+ * (each such claim has either seen the pause and given the task back, or is starting it), or
+ * `ms` pass: a claimer that died there leaves its file for recovery, not for us to wait on.
+ */
+export async function claimsSettled(t: Tree, group?: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  const unstarted = () =>
+    dirNames(t.dir('running')).some((name) => {
+      const r = readTask(taskPath(t, 'running', name), name);
+      return r?.ok && r.task.owner === undefined && (group === undefined || r.task.group === group);
+    });
+  while (unstarted() && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
 }
 
 /** Resume the queue or one group; false when it was not paused. */

@@ -39,7 +39,12 @@ export function treeStore(t: Tree): Store {
     cancel: async (id, opts) => (await import('./cancel.js')).cancel(t, id, opts),
     retry: async (id) => (await import('./retry.js')).retry(t, id),
     remove: async (id) => (await import('./rm.js')).removeTask(t, id),
-    pause: async (group) => (await import('./pause.js')).pause(t, group),
+    pause: async (group) => {
+      const p = await import('./pause.js');
+      const fresh = p.pause(t, group);
+      await p.claimsSettled(t, group);
+      return fresh;
+    },
     resume: async (group) => (await import('./pause.js')).resume(t, group),
     paused: async () => (await import('./pause.js')).pausedNow(t),
     hold: async (id) => (await import('./hold.js')).hold(t, id),

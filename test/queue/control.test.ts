@@ -65,15 +65,18 @@ T('tasks-pause while 4 workers drain: running tasks finish, none starts until ta
   await workers(root);
   await waitFor('some done', () => count(root, 'done') >= 8, 30_000);
   assert.match(await ok(root, 'tasks-pause'), /^queue paused$/);
+  // What had started when tasks-pause returned: in running/ with a start record, or finished.
+  const idsIn = (d: string) => fs.readdirSync(path.join(root, d)).map((n) => n.replace(/^.*-(.*)\.task$/, '$1'));
+  const started = [...idsIn('running'), ...idsIn('done')].sort();
   await waitFor('the running tasks finished', () => count(root, 'running') === 0, 30_000);
-  const done = count(root, 'done');
+  assert.equal(idsIn('done').sort(), started, 'exactly the tasks started before tasks-pause returned have run');
   assert.ok(count(root, 'queue') > 0, 'paused with tasks left');
   // Nothing can be seen not to happen at an instant: the workers look at the pause every 250 ms;
   // after four of their looks, still nothing more has started.
   await new Promise((res) => setTimeout(res, 1000));
-  assert.is(count(root, 'done'), done);
+  assert.equal(idsIn('done').sort(), started);
   assert.is(count(root, 'running'), 0);
-  assert.is(fs.readFileSync(ran, 'utf8').trim().split('\n').length, done, 'only the tasks that finished ever started');
+  assert.is(fs.readFileSync(ran, 'utf8').trim().split('\n').length, started.length, 'only those ever started');
   const list = await run(root, ['tasks-list', 'queue']);
   assert.match(list.stderr, /queue paused since/);
   assert.match(list.stdout, / paused /);

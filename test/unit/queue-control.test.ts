@@ -11,7 +11,7 @@ import { applyEdit, type Edit } from '../../src/queue/edit-fields.ts';
 import { readiness, type DepState } from '../../src/queue/lifecycle.ts';
 import { parseTask, specFields, type Task } from '../../src/queue/task.ts';
 import { decode, encode, type Fields } from '../../src/persist/codec.ts';
-import { pause, pausedFor, pausedNow, resume, groupProblem } from '../../src/queue/pause.ts';
+import { claimsSettled, pause, pausedFor, pausedNow, resume, groupProblem } from '../../src/queue/pause.ts';
 import { ensureTree, tree } from '../../src/queue/tree.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import { treeWorkerStore } from '../../src/queue/worker-store.ts';
@@ -154,6 +154,28 @@ test('unique keys: a key naming no task is live while its enqueuer runs (between
     await releaseKey(t, 'k', 'a');
     assert.not.ok(fs.existsSync(file));
     assert.equal(fs.readdirSync(t.dir('tmp')), [], 'no staged key left');
+  } finally {
+    cleanup(dir);
+  }
+});
+
+test('claimsSettled: tasks-pause returns only once a claim in flight (renamed, no start record yet) has started, or left', async () => {
+  const dir = tempDir();
+  try {
+    const t = tree(path.join(dir, 'tree'));
+    ensureTree(t);
+    const file = path.join(t.dir('running'), '2000-0000000000000001-a.task');
+    fs.writeFileSync(file, 'ID=a\nCMD=true\nGROUP=g\n');
+    let settled = false;
+    const waiting = claimsSettled(t, undefined, 10_000).then(() => (settled = true));
+    await new Promise((res) => setTimeout(res, 100));
+    assert.not.ok(settled, 'still waiting for the claim to start');
+    await claimsSettled(t, 'other', 10_000); // another group's pause does not wait for it
+    fs.appendFileSync(file, 'ATTEMPT=1\nWORKER=0\nHOST=h\nWORKER_PID=1\nWORKER_START=1\nCLAIM=x\nSTARTED=2026-01-01T00:00:00.000Z\n');
+    await waiting;
+    assert.ok(settled);
+    fs.writeFileSync(path.join(t.dir('running'), '2000-0000000000000002-b.task'), 'ID=b\nCMD=true\n');
+    await claimsSettled(t, undefined, 200); // a claimer that died there: not waited on for ever (resolves)
   } finally {
     cleanup(dir);
   }
