@@ -37,13 +37,10 @@ T('tasks-pause --group: 4 workers pass over the paused group and run what follow
   await workers(root);
   assert.match(await ok(root, 'tasks-pause', '--group', 'g'), /^group g paused$/);
   // Grouped tasks are made held and then given their group, so no worker sees them before.
-  const grouped: string[] = [];
-  for (let i = 0; i < 6; i++) {
-    const id = await ok(root, 'tasks-enqueue', '--hold', 'true');
-    await ok(root, 'tasks-edit', id, '--group', 'g');
-    await ok(root, 'tasks-release', id);
-    grouped.push(id);
-  }
+  const grouped = (await cli(['tasks-enqueue', '--stdin', '--hold'], { env: testEnv(root), input: 'true\n'.repeat(6) })).stdout.trim().split('\n');
+  assert.is(grouped.length, 6);
+  await Promise.all(grouped.map((id) => ok(root, 'tasks-edit', id, '--group', 'g')));
+  await ok(root, 'tasks-release', ...grouped);
   const others: string[] = [];
   for (let i = 0; i < 6; i++) others.push(await ok(root, 'tasks-enqueue', 'true'));
   await waitFor('the ungrouped tasks queued after them done', () => others.every((id) => where(root, id) === 'done'), 30_000);
