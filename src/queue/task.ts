@@ -29,6 +29,12 @@ export interface TaskSpec {
   priority?: number;
   /** IDs that must be done first. */
   after?: string[];
+  /** IDs that must have ended first, whatever their result (AFTER_ANY). */
+  afterAny?: string[];
+  /** UNIQUE: refused while a queued, held or running task holds this key (unique.ts). */
+  unique?: string;
+  /** A command run after the task settles (ON_FINISH), as the tree's hooks/on-finish is. */
+  onFinish?: string;
   /** Not before this epoch-ms time. */
   at?: number;
   timeoutMs?: number;
@@ -51,6 +57,14 @@ export interface Task {
   env: Array<[string, string]>;
   priority: number;
   after: string[];
+  /** IDs that must have ended first, whatever their result. */
+  afterAny?: string[];
+  /** GROUP (tasks-pause --group pauses a group). */
+  group?: string;
+  /** UNIQUE: the key this task holds while it is queued, held or running. */
+  unique?: string;
+  /** ON_FINISH: its own completion hook. */
+  onFinish?: string;
   /** Earliest start, epoch ms: the later of AT and the last DUE record. */
   due: number;
   timeoutMs?: number;
@@ -88,7 +102,7 @@ export interface Owner {
   result?: { exit?: number; signal?: string };
 }
 
-const SPEC_KEYS = ['ID', 'CMD', 'CWD', 'PRIORITY', 'AFTER', 'AT', 'TIMEOUT', 'RETRIES', 'BACKOFF', 'LABEL', 'EVERY', 'ENQUEUED'];
+const SPEC_KEYS = ['ID', 'CMD', 'CWD', 'PRIORITY', 'AFTER', 'AT', 'TIMEOUT', 'RETRIES', 'BACKOFF', 'LABEL', 'EVERY', 'ENQUEUED', 'AFTER_ANY', 'UNIQUE', 'ON_FINISH'];
 const SPEC_SLOT = new Map(SPEC_KEYS.map((k, i) => [k, i]));
 /** Keys appended over a task's life (the result record); everything else is the spec. */
 export const RECORD_KEYS = new Set(['ATTEMPT', 'WORKER', 'HOST', 'WORKER_PID', 'WORKER_START', 'CLAIM', 'STARTED', 'PGID', 'PGID_START',
@@ -107,6 +121,9 @@ export function specFields(spec: TaskSpec, now: number): Fields {
   if (spec.backoffMs !== undefined) f.push(['BACKOFF', formatDuration(spec.backoffMs)]);
   if (spec.label !== undefined) f.push(['LABEL', spec.label]);
   if (spec.everyMs !== undefined) f.push(['EVERY', formatDuration(spec.everyMs)]);
+  if (spec.afterAny?.length) f.push(['AFTER_ANY', spec.afterAny.join(',')]);
+  if (spec.unique !== undefined) f.push(['UNIQUE', spec.unique]);
+  if (spec.onFinish !== undefined) f.push(['ON_FINISH', spec.onFinish]);
   f.push(['ENQUEUED', iso(now)], ...(spec.extra ?? []));
   return f;
 }
@@ -136,11 +153,8 @@ export function parseTask(fields: Fields, nameId?: string): Task {
     if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.slice(0, eq))) throw new Error(`ENV ${JSON.stringify(e)} is not NAME=value`);
     return [e.slice(0, eq), e.slice(eq + 1)];
   });
-  const after = (last(fields, 'AFTER') ?? '').split(',').filter(Boolean);
-  for (const dep of after) {
-    if (idProblem(dep)) throw new Error(`AFTER names an invalid ID ${JSON.stringify(dep)}`);
-    if (dep === id) throw new Error('AFTER names the task itself');
-  }
+  const after = deps(fields, 'AFTER', id);
+  const afterAny = deps(fields, 'AFTER_ANY', id);
   const at = time(fields, 'AT') ?? 0;
   if (duration(fields, 'EVERY') === 0) throw new Error('EVERY must be longer than 0');
   const pidStr = last(fields, 'WORKER_PID');
@@ -151,6 +165,10 @@ export function parseTask(fields: Fields, nameId?: string): Task {
     env,
     priority: int(fields, 'PRIORITY', -PRIORITY_RANGE, PRIORITY_RANGE) ?? 0,
     after,
+    afterAny: afterAny.length ? afterAny : undefined,
+    group: last(fields, 'GROUP'),
+    unique: last(fields, 'UNIQUE'),
+    onFinish: last(fields, 'ON_FINISH'),
     due: Math.max(at, time(fields, 'DUE') ?? 0),
     timeoutMs: duration(fields, 'TIMEOUT'),
     retries: int(fields, 'RETRIES', 0, 1000) ?? 0,
@@ -168,6 +186,16 @@ export function parseTask(fields: Fields, nameId?: string): Task {
     finished: time(fields, 'FINISHED'),
     fields,
   };
+}
+
+/** The IDs a dependency key names, checked. */
+function deps(fields: Fields, key: string, id: string): string[] {
+  const ids = (last(fields, key) ?? '').split(',').filter(Boolean);
+  for (const dep of ids) {
+    if (idProblem(dep)) throw new Error(`${key} names an invalid ID ${JSON.stringify(dep)}`);
+    if (dep === id) throw new Error(`${key} names the task itself`);
+  }
+  return ids;
 }
 
 /**

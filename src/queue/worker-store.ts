@@ -13,6 +13,8 @@ import { recoverStale, sweepTmp } from './recover.js';
 import { moveUnchanged, quarantine, settle } from './transitions.js';
 import { ensureTree, logPath, readTaskText, taskFromText, taskPath, tree } from './tree.js';
 import { checkSafe, rootIdentity } from './trust.js';
+import { pausedNow, pausedNowFor } from './pause.js';
+import { afterSettle } from './settled.js';
 import { freeWorkerId, register } from './workers.js';
 import { QueueView, type Choice } from '../worker/queue-view.js';
 import { watchQueue, type Waker } from '../worker/wake.js';
@@ -66,6 +68,7 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
 
   const next = (now: number, refresh: boolean): Next => {
     if (refresh || view.stale(now, o.rescanMs)) view.rescan();
+    view.paused = pausedNow(t);
     let pick = view.next(now);
     // Idle: listen, and read the directory for what arrived while the worker was not listening.
     if (pick.kind === 'idle' && waker.listen()) {
@@ -103,12 +106,14 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
       return done(`rejected ${name}: ${r && !r.ok ? r.reason : 'unreadable'} → failed`);
     }
     if (pick?.kind === 'doomed') {
-      settle(t, 'running', name, r.task, text, pick.move);
+      if (settle(t, 'running', name, r.task, text, pick.move) === 'moved') afterSettle(t, r.task, 'failed', name);
       view.finished(r.task.id, 'failed');
       return done(`failed ${r.task.id}: ${pick.move.append.find(([k]) => k === 'REASON')?.[1]}`);
     }
-    if (r.task.due > now) {
-      // The view was out of date (the file was requeued with a later DUE): put it back.
+    // Read after the rename, so a pause written before it is seen (pause.ts); a label changed by
+    // tasks-edit is seen here too, whatever the view had cached.
+    if (r.task.due > now || pausedNowFor(t, r.task.group) || (o.label !== undefined && r.task.label !== o.label)) {
+      // The view was out of date (the file was requeued with a later DUE, edited, or paused): put it back.
       moveUnchanged(t, 'running', name, notDue().to);
       view.add(name);
       o.holder.release();
@@ -138,13 +143,17 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     const out = settle(t, 'running', claim.name, now.task, now.text, m);
     if (out === 'gone') return { kind: 'lost', why: `${claim.task.id} left running/` };
     if (out === 'exists') return { kind: 'lost', why: `${m.to}/ already holds ${claim.name}; left it in running/` };
+    let hooks: Promise<string[]> | undefined;
     if (m.to === 'queue') view.add(claim.name);
-    else view.finished(claim.task.id, m.to as 'done' | 'failed');
+    else {
+      view.finished(claim.task.id, m.to as 'done' | 'failed');
+      hooks = afterSettle(t, now.task, m.to, claim.name);
+    }
     clearCancel(t, claim.task.id, claim.token);
     // Back in queue/ the same file can be claimed again: our lock must not make it look held.
     // (A file in done/ or failed/ is never judged; it is released at the next claim.)
     if (m.to === 'queue') o.holder.release();
-    return { kind: 'moved', to: m.to };
+    return { kind: 'moved', to: m.to, hooks };
   };
 
   return {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { readiness, type DepState, type Move } from '../queue/lifecycle.js';
 import type { Task } from '../queue/task.js';
 import { dirNames, listNames, nameInfo, readTask, type Tree } from '../queue/tree.js';
+import { PAUSE_POLL_MS, pausedFor, type Paused } from '../queue/pause.js';
 
 /** What the worker should do next. */
 export type Choice =
@@ -19,7 +20,9 @@ export type Choice =
 interface Meta {
   due: number;
   after: string[];
+  afterAny?: string[];
   label?: string;
+  group?: string;
   invalid?: string;
 }
 
@@ -32,6 +35,8 @@ export class QueueView {
   /** When the directory was last read (ms; never: NaN), and how long that took. */
   scannedAt = NaN;
   scanMs = 0;
+  /** What is paused (pause.ts), set by the worker before it asks for the next task. */
+  paused?: Paused;
 
   constructor(private t: Tree, private label?: string) {
     this.deps = new DepIndex(t);
@@ -113,6 +118,8 @@ export class QueueView {
 
   /** The first queued task in dispatch order that this worker may act on now. */
   next(now: number): Choice {
+    // The whole queue paused: nothing is picked, whatever is queued.
+    if (this.paused?.all !== undefined) return { kind: 'idle', nextDue: now + PAUSE_POLL_MS, empty: this.start >= this.names.length };
     let nextDue: number | undefined;
     let candidates = 0;
     for (let i = this.start; i < this.names.length; i++) {
@@ -127,7 +134,11 @@ export class QueueView {
       if (m.invalid) return { kind: 'invalid', name, reason: m.invalid };
       if (this.label !== undefined && m.label !== this.label) continue;
       candidates++;
-      const r = readiness({ due: m.due, after: m.after } as Task, now, (id) => this.deps.state(id, this.names));
+      if (pausedFor(this.paused, m.group)) {
+        nextDue = Math.min(nextDue ?? Infinity, now + PAUSE_POLL_MS);
+        continue;
+      }
+      const r = readiness({ due: m.due, after: m.after, afterAny: m.afterAny } as Task, now, (id) => this.deps.state(id, this.names));
       if (r.kind === 'ready') {
         // What the view knew of the file may be from before another worker claimed it (a drain
         // of tasks that waited for their start time: every worker read them all while waiting).
@@ -162,14 +173,14 @@ export class QueueView {
     if (!this.there(name)) return undefined;
     const r = readTask(`${this.t.dir('queue')}/${name}`, name, true);
     if (!r) return undefined;
-    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, label: r.task.label } : { due: 0, after: [], invalid: r.reason };
+    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, afterAny: r.task.afterAny, label: r.task.label, group: r.task.group } : { due: 0, after: [], invalid: r.reason };
     this.meta.set(name, m);
     return m;
   }
 }
 
 /**
- * Where the dependencies of queued tasks are, read from done/, failed/, queue/ and running/ at
+ * Where the dependencies of queued tasks are, read from done/, failed/, queue/, held/ and running/ at
  * most once between rescans, so a claim never rescans those directories. What this worker
  * finishes is added as it happens; what other workers finish is seen at the next rescan.
  */
@@ -191,8 +202,14 @@ class DepIndex {
   state(id: string, queued: string[]): DepState {
     const known = this.lookup(id, queued);
     if (known !== 'missing') return known;
-    this.reset(); // "missing" fails a task: say it only after a fresh look at every directory
-    return this.lookup(id, dirNames(this.t.dir('queue')));
+    // "missing" fails a task: say it only after two fresh looks at every directory, as find()
+    // does, so a task moving backwards meanwhile (held, released, retried) is not missed.
+    for (let pass = 0; pass < 2; pass++) {
+      this.reset();
+      const again = this.lookup(id, dirNames(this.t.dir('queue')));
+      if (again !== 'missing') return again;
+    }
+    return 'missing';
   }
 
   private lookup(id: string, queued: string[]): DepState {
@@ -200,15 +217,25 @@ class DepIndex {
     const s = this.done.get(id);
     if (s !== undefined) return s;
     if (!this.pending) {
-      this.pending = new Set(this.ids(['running']).keys());
+      this.pending = new Set(this.ids(['running', 'held']).keys());
       for (const n of queued) this.pending.add(nameInfo(n).id ?? n);
     }
     return this.pending.has(id) ? 'pending' : 'missing';
   }
 
-  private ids<D extends 'done' | 'failed' | 'running'>(dirs: D[]): Map<string, D> {
+  private ids<D extends 'done' | 'failed' | 'running' | 'held'>(dirs: D[]): Map<string, D> {
     const m = new Map<string, D>();
-    for (const d of dirs) for (const n of dirNames(this.t.dir(d))) m.set(nameInfo(n).id ?? n, d);
+    for (const d of dirs) for (const n of dirNamesOrNone(this.t.dir(d))) m.set(nameInfo(n).id ?? n, d);
     return m;
+  }
+}
+
+/** A tree made before held/ existed has none: nothing is held there. */
+function dirNamesOrNone(dir: string): string[] {
+  try {
+    return dirNames(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
 }

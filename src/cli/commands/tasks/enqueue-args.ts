@@ -18,6 +18,10 @@ export interface EnqueueArgs {
   backoff?: string;
   label?: string;
   every?: string;
+  afterAny?: string[];
+  hold?: boolean;
+  unique?: string;
+  onFinish?: string;
 }
 
 /**
@@ -70,5 +74,9 @@ export function specFromArgs(a: EnqueueArgs, cmd: string, cwd: string, now: numb
     backoffMs: dur('backoff', a.backoff),
     label: a.label,
     everyMs,
+    afterAny: a.afterAny?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+    hold: a.hold,
+    unique: a.unique,
+    onFinish: a.onFinish,
   };
 }
