@@ -10,6 +10,7 @@ import { ensureTree, find, stamp, taskName, type Tree } from './tree.js';
 import { writeAtomic } from '../persist/atomic.js';
 import { fail } from '../errors.js';
 import { withLock } from '../persist/lock.js';
+import { groupLimit } from './groups.js';
 
 const suffix = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 4);
 
@@ -41,6 +42,10 @@ function checkOptions(t: Tree, spec: Omit<NewTask, 'cmd'>): void {
     if (bad) throw fail('usage', `--after: ${bad}`);
     if (dep === spec.id) throw fail('usage', `--after names the task itself (${dep})`);
     if (!find(t, dep)) throw fail('not-found', `--after: no task ${dep} in ${t.root}`);
+  }
+  // A typo must not make a new group quietly (issue 18): groups are made by `group set`.
+  if (spec.group !== undefined && groupLimit(t, spec.group) === undefined) {
+    throw fail('not-found', `--group: no group ${spec.group} in ${t.root}; create it first: tmux-orc group set ${spec.group} --parallel N`);
   }
 }
 

@@ -39,6 +39,10 @@ export interface TaskSpec {
   label?: string;
   /** Recurrence: after each run the task goes back to the queue, due one period later. */
   everyMs?: number;
+  /** Runs at most the group's limit at once, across all workers (src/queue/groups.ts). */
+  group?: string;
+  /** A named lock held while it runs (src/queue/named-locks.ts). */
+  lock?: string;
   /** Extra keys to keep verbatim (unknown keys from hand-written files, schedules). */
   extra?: Fields;
 }
@@ -58,6 +62,9 @@ export interface Task {
   backoffMs: number;
   label?: string;
   everyMs?: number;
+  /** GROUP= and LOCK= (issue 18): claimed only with a free slot of the group / the lock free. */
+  group?: string;
+  lock?: string;
   enqueuedAt?: number;
   attempt: number;
   /** The current run's owner, when a run is open (claimed and not yet closed by a STATUS). */
@@ -88,7 +95,7 @@ export interface Owner {
   result?: { exit?: number; signal?: string };
 }
 
-const SPEC_KEYS = ['ID', 'CMD', 'CWD', 'PRIORITY', 'AFTER', 'AT', 'TIMEOUT', 'RETRIES', 'BACKOFF', 'LABEL', 'EVERY', 'ENQUEUED'];
+const SPEC_KEYS = ['ID', 'CMD', 'CWD', 'PRIORITY', 'AFTER', 'AT', 'TIMEOUT', 'RETRIES', 'BACKOFF', 'LABEL', 'EVERY', 'ENQUEUED', 'GROUP', 'LOCK'];
 const SPEC_SLOT = new Map(SPEC_KEYS.map((k, i) => [k, i]));
 /** Keys appended over a task's life (the result record); everything else is the spec. */
 export const RECORD_KEYS = new Set(['ATTEMPT', 'WORKER', 'HOST', 'WORKER_PID', 'WORKER_START', 'CLAIM', 'STARTED', 'PGID', 'PGID_START',
@@ -107,6 +114,8 @@ export function specFields(spec: TaskSpec, now: number): Fields {
   if (spec.backoffMs !== undefined) f.push(['BACKOFF', formatDuration(spec.backoffMs)]);
   if (spec.label !== undefined) f.push(['LABEL', spec.label]);
   if (spec.everyMs !== undefined) f.push(['EVERY', formatDuration(spec.everyMs)]);
+  if (spec.group !== undefined) f.push(['GROUP', spec.group]);
+  if (spec.lock !== undefined) f.push(['LOCK', spec.lock]);
   f.push(['ENQUEUED', iso(now)], ...(spec.extra ?? []));
   return f;
 }
@@ -143,6 +152,8 @@ export function parseTask(fields: Fields, nameId?: string): Task {
   }
   const at = time(fields, 'AT') ?? 0;
   if (duration(fields, 'EVERY') === 0) throw new Error('EVERY must be longer than 0');
+  const group = gateName(fields, 'GROUP');
+  const lock = gateName(fields, 'LOCK');
   const pidStr = last(fields, 'WORKER_PID');
   return {
     id,
@@ -157,6 +168,8 @@ export function parseTask(fields: Fields, nameId?: string): Task {
     backoffMs: duration(fields, 'BACKOFF') ?? DEFAULT_BACKOFF_MS,
     label: last(fields, 'LABEL'),
     everyMs: duration(fields, 'EVERY'),
+    group,
+    lock,
     enqueuedAt: time(fields, 'ENQUEUED'),
     attempt: int(fields, 'ATTEMPT', 1, 1_000_000) ?? 1,
     owner: pidStr === undefined || !runIsOpen(fields) ? undefined : owner(fields),
@@ -219,6 +232,23 @@ function owner(fields: Fields): Owner {
     claim: lastIndex(fields, 'CLAIM') > opened ? last(fields, 'CLAIM') : undefined,
     result: exit !== undefined || signal !== undefined ? { exit, signal } : undefined,
   };
+}
+
+/** Group and lock names: they name files under groups/ and locks/, so they must be plain words. */
+export const GATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Why a group or lock name is not acceptable, or undefined when it is. */
+export function gateNameProblem(what: 'group' | 'lock', name: string): string | undefined {
+  if (!GATE_NAME.test(name) || name.includes('..')) return `invalid ${what} name ${JSON.stringify(name)}: use 1-64 of A-Z a-z 0-9 . _ - (not starting with . _ -, no "..")`;
+  return undefined;
+}
+
+function gateName(fields: Fields, key: 'GROUP' | 'LOCK'): string | undefined {
+  const v = last(fields, key);
+  if (v === undefined) return undefined;
+  const bad = gateNameProblem(key === 'GROUP' ? 'group' : 'lock', v);
+  if (bad) throw new Error(`${key}: ${bad}`);
+  return v;
 }
 
 function int(fields: Fields, key: string, min: number, max: number): number | undefined {

@@ -15,6 +15,8 @@ import { ensureTree, logPath, readTaskText, taskFromText, taskPath, tree } from 
 import { checkSafe, rootIdentity } from './trust.js';
 import { freeWorkerId, register } from './workers.js';
 import { QueueView, type Choice } from '../worker/queue-view.js';
+import { slotNeed } from './groups.js';
+import { lockNeed } from './named-locks.js';
 import { watchQueue, type Waker } from '../worker/wake.js';
 import type { Holder } from '../worker/launcher.js';
 import type { Claim, Next, Settled, Taken, WorkerStore } from '../store/worker-store.js';
@@ -35,7 +37,12 @@ export interface TreeWorkerOptions {
 interface Held {
   ino: number;
   text: string;
+  /** The group slot and named lock it holds (issue 18), as view gate keys: given back at the settle. */
+  gates: string[];
 }
+
+/** How long a worker passes over the tasks of a full group or a held lock before it tries again. */
+const GATE_RETRY_MS = 100;
 
 export interface TreeWorkerStore extends WorkerStore {
   /** Register worker `id` (default: the lowest free number here); returns its heartbeat and its removal. */
@@ -83,7 +90,15 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     waker.pause();
     view.drop(name);
     sameRoot();
-    const reply = await o.holder.claim(taskPath(t, 'queue', name), taskPath(t, 'running', name));
+    // Groups and named locks (issue 18): the launcher takes them with the claim, or leaves the task queued.
+    const gates = pick?.kind === 'run' ? gatesOf(pick) : [];
+    const needs = gates.map((g) => (g.startsWith('group:') ? slotNeed(t, g.slice(6)) : lockNeed(t, g.slice(5))));
+    const reply = await o.holder.claim(taskPath(t, 'queue', name), taskPath(t, 'running', name), needs);
+    if (reply.kind === 'waiting') {
+      view.add(name);
+      view.block(gates[reply.need], now + GATE_RETRY_MS);
+      return { kind: 'skipped' };
+    }
     if (reply.kind === 'gone' || reply.kind === 'busy') return { kind: 'skipped' };
     if (reply.kind === 'bad') {
       const out = quarantine(t, name);
@@ -107,7 +122,8 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
       view.finished(r.task.id, 'failed');
       return done(`failed ${r.task.id}: ${pick.move.append.find(([k]) => k === 'REASON')?.[1]}`);
     }
-    if (r.task.due > now) {
+    if (r.task.due > now || gatesOf(r.task).join() !== gates.join()) {
+      // (Or its group or lock changed since the view read it: the claim took the wrong ones.)
       // The view was out of date (the file was requeued with a later DUE): put it back.
       moveUnchanged(t, 'running', name, notDue().to);
       view.add(name);
@@ -115,7 +131,7 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
       return { kind: 'skipped' };
     }
     const claim: Claim = { name, task: r.task, token };
-    held.set(claim, { ino, text });
+    held.set(claim, { ino, text, gates });
     return { kind: 'claimed', claim };
   };
 
@@ -141,6 +157,10 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     if (m.to === 'queue') view.add(claim.name);
     else view.finished(claim.task.id, m.to as 'done' | 'failed');
     clearCancel(t, claim.task.id, claim.token);
+    // A group slot or named lock is given back now, not at the next claim: an idle worker must not keep it.
+    const gates = held.get(claim)?.gates ?? [];
+    if (gates.length && m.to !== 'queue') o.holder.release();
+    for (const g of gates) view.unblock(g);
     // Back in queue/ the same file can be claimed again: our lock must not make it look held.
     // (A file in done/ or failed/ is never judged; it is released at the next claim.)
     if (m.to === 'queue') o.holder.release();
@@ -179,6 +199,10 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     },
   };
 }
+
+/** The view's gate keys of a task: `group:G`, `lock:L` (issue 18). */
+const gatesOf = (x: { group?: string; lock?: string }): string[] =>
+  [x.group === undefined ? '' : `group:${x.group}`, x.lock === undefined ? '' : `lock:${x.lock}`].filter(Boolean);
 
 let ownStart: string | undefined;
 /** This process's start time: with the pid, what names this worker. Read once. */

@@ -11,7 +11,7 @@ import { dirNames, listNames, nameInfo, readTask, type Tree } from '../queue/tre
 
 /** What the worker should do next. */
 export type Choice =
-  | { kind: 'run'; name: string }
+  | { kind: 'run'; name: string; group?: string; lock?: string }
   | { kind: 'invalid'; name: string; reason: string }
   | { kind: 'doomed'; name: string; task: Task; move: Move }
   | { kind: 'idle'; nextDue?: number; empty: boolean };
@@ -21,6 +21,8 @@ interface Meta {
   after: string[];
   label?: string;
   invalid?: string;
+  group?: string;
+  lock?: string;
 }
 
 export class QueueView {
@@ -29,6 +31,8 @@ export class QueueView {
   private gone = new Set<string>();
   private meta = new Map<string, Meta>();
   private deps: DepIndex;
+  /** Groups and named locks (issue 18) found taken, `group:G` / `lock:L` → until when they are passed over. */
+  private blocked = new Map<string, number>();
   /** When the directory was last read (ms; never: NaN), and how long that took. */
   scannedAt = NaN;
   scanMs = 0;
@@ -106,6 +110,32 @@ export class QueueView {
     }
   }
 
+  /**
+   * A claim found this group full or this lock held: pass over its tasks until `until` (another
+   * worker's release makes no event here, so it is looked at again then), taking others meanwhile.
+   */
+  block(gate: string, until: number): void {
+    this.blocked.set(gate, until);
+  }
+
+  /** This worker gave a slot or lock back: its tasks may be taken at once. */
+  unblock(gate: string): void {
+    this.blocked.delete(gate);
+  }
+
+  /** The gate of `m` that is passed over now, with until when. */
+  private blockedUntil(m: Meta, now: number): number | undefined {
+    if (!this.blocked.size) return undefined;
+    let until: number | undefined;
+    for (const g of [m.group === undefined ? undefined : `group:${m.group}`, m.lock === undefined ? undefined : `lock:${m.lock}`]) {
+      const u = g === undefined ? undefined : this.blocked.get(g);
+      if (u === undefined) continue;
+      if (u <= now) this.blocked.delete(g!);
+      else until = Math.max(until ?? 0, u);
+    }
+    return until;
+  }
+
   /** A task finished here: a task waiting on it may run now, without reading done/ again. */
   finished(id: string, dir: 'done' | 'failed'): void {
     this.deps.finished(id, dir);
@@ -129,6 +159,12 @@ export class QueueView {
       candidates++;
       const r = readiness({ due: m.due, after: m.after } as Task, now, (id) => this.deps.state(id, this.names));
       if (r.kind === 'ready') {
+        // Its group is full or its lock held: take the next one, and look again later (issue 18).
+        const until = this.blockedUntil(m, now);
+        if (until !== undefined) {
+          nextDue = nextDue === undefined ? until : Math.min(nextDue, until);
+          continue;
+        }
         // What the view knew of the file may be from before another worker claimed it (a drain
         // of tasks that waited for their start time: every worker read them all while waiting).
         // A claim that fails throws and takes the kernel's rename locks; a look that finds nothing
@@ -137,7 +173,7 @@ export class QueueView {
           this.drop(name);
           continue;
         }
-        return { kind: 'run', name };
+        return { kind: 'run', name, group: m.group, lock: m.lock };
       }
       if (r.kind === 'later') nextDue = nextDue === undefined ? r.due : Math.min(nextDue, r.due);
       if (r.kind === 'doomed') {
@@ -162,7 +198,7 @@ export class QueueView {
     if (!this.there(name)) return undefined;
     const r = readTask(`${this.t.dir('queue')}/${name}`, name, true);
     if (!r) return undefined;
-    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, label: r.task.label } : { due: 0, after: [], invalid: r.reason };
+    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, label: r.task.label, group: r.task.group, lock: r.task.lock } : { due: 0, after: [], invalid: r.reason };
     this.meta.set(name, m);
     return m;
   }
