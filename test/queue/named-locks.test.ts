@@ -47,7 +47,7 @@ L('a task whose lock a shell holds stays queued (the worker takes other work mea
   assert.is(h.length, 1, JSON.stringify(h));
   assert.is(h[0].name, 'L');
   assert.is(h[0].mode, 'exclusive');
-  assert.ok(children(shell.pid!).some((c) => c.pid === h[0].pid), `the holder is the shell's command: ${JSON.stringify(h)}`);
+  assert.ok(children(shell.pid!).some((c) => c.pid === h[0]!.pid), `the holder is the shell's command: ${JSON.stringify(h)}`);
   fs.writeFileSync(go, '');
   assert.is(await exitOf(shell), 0);
   await until(root, locked, 'done', 20000, () => w.out());
@@ -57,7 +57,7 @@ L('the lock is freed when its holder is SIGKILLed: a shell command, and a task w
   await init(root);
   const shell = lockCmd(root, ['L', '--', 'sleep', '60']);
   const h = await waitTill('L held', async () => (await held(root)).find((x) => x.name === 'L'), 20000, () => shell.out());
-  kill(h.pid, 'SIGKILL');
+  kill(h!.pid, 'SIGKILL');
   assert.is(await exitOf(shell), 137, 'lock exits 128+9 when its command is SIGKILLed');
   let r = await cli(['lock', 'L', '--timeout', '5s', '--', 'true'], { env: env(root) });
   assert.is(r.code, 0, r.stderr);
