@@ -49,7 +49,7 @@ export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs &
       .example('$0 tasks-enqueue -i deploy --after build --retries 3 --timeout 1h30m ./deploy.sh', 'once "build" is done, with retries')
       .example('seq 100 | sed "s/^/echo /" | $0 tasks-enqueue --stdin', 'enqueue 100 tasks in one go (# comments and blank lines skipped)')
       .example('$0 tasks-enqueue --wait --timeout 10s sleep 1', 'block until it ends; exit with its exit code')
-      .example('$0 tasks-enqueue --group gpu --lock db ./train.sh', "at most group gpu's limit at once, holding lock db") as unknown as Argv<
+      .example('$0 tasks-enqueue --lock db make migrate', 'runs while no other task or `tmux-orc lock db` holds lock db (groups: tmux-orc group --help)') as unknown as Argv<
       EnqueueCommandArgs & { cmd?: string[]; '--'?: string[] }
     >,
   handler: async (argv) => {
