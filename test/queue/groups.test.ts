@@ -67,6 +67,7 @@ G('lowering the limit stops no running task, and no new one starts until fewer t
   await orc(root, 'group', 'set', 'g', '--parallel', '1');
   const short: string[] = [];
   for (let i = 0; i < 3; i++) short.push(await enqueue(root, '--group', 'g', '--', counted(gd, 'sleep 0.1')));
+  assert.equal(JSON.parse(await orc(root, 'group', 'list', '--json')), [{ group: 'g', parallel: 1, running: 3, queued: 3 }]);
   for (let i = 0; i < 3; i++) {
     fs.writeFileSync(go(i), '');
     await until(root, long[i], 'done');
