@@ -12,6 +12,7 @@ import { tree } from '../../src/queue/tree.ts';
 import { enqueueMany } from '../../src/queue/enqueue.ts';
 import { setGroup } from '../../src/queue/groups.ts';
 import { OrcError } from '../../src/errors.ts';
+import { queuedState } from '../../src/queue/wait.ts';
 
 // [name, acceptable]
 const names: Array<[string, boolean]> = [
@@ -90,6 +91,13 @@ test('the view passes over the tasks of a blocked group until the block ends, of
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('what a queued task of a group or with a lock waits for, in words', () => {
+  const t = (x: object) => ({ ...parseTask([['ID', 'a'], ['CMD', 'true']]), ...x });
+  assert.is(queuedState(t({ group: 'g' }), () => true, 0), 'queued, waiting for a worker and a slot of group g');
+  assert.is(queuedState(t({ group: 'g', lock: 'L' }), () => true, 0), 'queued, waiting for a worker and a slot of group g and lock L');
+  assert.is(queuedState(t({}), () => true, 0), 'queued, waiting for a worker');
 });
 
 test.run();
