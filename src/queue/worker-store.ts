@@ -123,8 +123,8 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
       return done(`failed ${r.task.id}: ${pick.move.append.find(([k]) => k === 'REASON')?.[1]}`);
     }
     if (r.task.due > now || gatesOf(r.task).join() !== gates.join()) {
-      // (Or its group or lock changed since the view read it: the claim took the wrong ones.)
-      // The view was out of date (the file was requeued with a later DUE): put it back.
+      // The view was out of date (the file was requeued with a later DUE, or its group or lock
+      // changed, so the claim took the wrong ones): put it back.
       moveUnchanged(t, 'running', name, notDue().to);
       view.add(name);
       o.holder.release();
