@@ -14,7 +14,7 @@ import { moveUnchanged, quarantine, settle } from './transitions.js';
 import { ensureTree, logPath, readTaskText, taskFromText, taskPath, tree } from './tree.js';
 import { checkSafe, rootIdentity } from './trust.js';
 import { freeWorkerId, register } from './workers.js';
-import { QueueView, type Choice } from '../worker/queue-view.js';
+import { gatesOf, QueueView, type Choice } from '../worker/queue-view.js';
 import { slotNeed } from './groups.js';
 import { lockNeed } from './named-locks.js';
 import { watchQueue, type Waker } from '../worker/wake.js';
@@ -40,9 +40,6 @@ interface Held {
   /** The group slot and named lock it holds (issue 18), as view gate keys: given back at the settle. */
   gates: string[];
 }
-
-/** How long a worker passes over the tasks of a full group or a held lock before it tries again. */
-const GATE_RETRY_MS = 100;
 
 export interface TreeWorkerStore extends WorkerStore {
   /** Register worker `id` (default: the lowest free number here); returns its heartbeat and its removal. */
@@ -91,12 +88,12 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     view.drop(name);
     sameRoot();
     // Groups and named locks (issue 18): the launcher takes them with the claim, or leaves the task queued.
-    const gates = pick?.kind === 'run' ? gatesOf(pick) : [];
+    const gates = (pick?.kind === 'run' && pick.gates) || [];
     const needs = gates.map((g) => (g.startsWith('group:') ? slotNeed(t, g.slice(6)) : lockNeed(t, g.slice(5))));
     const reply = await o.holder.claim(taskPath(t, 'queue', name), taskPath(t, 'running', name), needs);
     if (reply.kind === 'waiting') {
       view.add(name);
-      view.block(gates[reply.need], now + GATE_RETRY_MS);
+      view.block(gates[reply.need], now);
       return { kind: 'skipped' };
     }
     if (reply.kind === 'gone' || reply.kind === 'busy') return { kind: 'skipped' };
@@ -122,7 +119,7 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
       view.finished(r.task.id, 'failed');
       return done(`failed ${r.task.id}: ${pick.move.append.find(([k]) => k === 'REASON')?.[1]}`);
     }
-    if (r.task.due > now || gatesOf(r.task).join() !== gates.join()) {
+    if (r.task.due > now || (gatesOf(r.task) ?? []).join() !== gates.join()) {
       // The view was out of date (the file was requeued with a later DUE, or its group or lock
       // changed, so the claim took the wrong ones): put it back.
       moveUnchanged(t, 'running', name, notDue().to);
@@ -131,6 +128,7 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
       return { kind: 'skipped' };
     }
     const claim: Claim = { name, task: r.task, token };
+    for (const g of gates) view.unblock(g);
     held.set(claim, { ino, text, gates });
     return { kind: 'claimed', claim };
   };
@@ -199,10 +197,6 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     },
   };
 }
-
-/** The view's gate keys of a task: `group:G`, `lock:L` (issue 18). */
-const gatesOf = (x: { group?: string; lock?: string }): string[] =>
-  [x.group === undefined ? '' : `group:${x.group}`, x.lock === undefined ? '' : `lock:${x.lock}`].filter(Boolean);
 
 let ownStart: string | undefined;
 /** This process's start time: with the pid, what names this worker. Read once. */

@@ -11,7 +11,7 @@ import { dirNames, listNames, nameInfo, readTask, type Tree } from '../queue/tre
 
 /** What the worker should do next. */
 export type Choice =
-  | { kind: 'run'; name: string; group?: string; lock?: string }
+  | { kind: 'run'; name: string; gates?: string[] }
   | { kind: 'invalid'; name: string; reason: string }
   | { kind: 'doomed'; name: string; task: Task; move: Move }
   | { kind: 'idle'; nextDue?: number; empty: boolean };
@@ -21,9 +21,23 @@ interface Meta {
   after: string[];
   label?: string;
   invalid?: string;
-  group?: string;
-  lock?: string;
+  /** Its group and named lock as gate keys (issue 18): `group:G`, `lock:L`. */
+  gates?: string[];
 }
+
+/** The gate keys of a task's group and named lock (issue 18); undefined when it has neither. */
+export function gatesOf(x: { group?: string; lock?: string }): string[] | undefined {
+  if (x.group === undefined && x.lock === undefined) return undefined;
+  return [x.group === undefined ? '' : `group:${x.group}`, x.lock === undefined ? '' : `lock:${x.lock}`].filter(Boolean);
+}
+
+/**
+ * How long a worker passes over the tasks of a full group or a held lock before it tries again:
+ * 0.1 s, doubling while the gate stays shut, up to 1 s, or 20 times as long as its last walk of the
+ * queue took if that is longer. (Another worker's release makes no event here; the back-off keeps
+ * a worker facing a long queue of such tasks from walking it ten times a second.)
+ */
+export const GATE_RETRY_MS = [100, 1000] as const;
 
 export class QueueView {
   private names: string[] = [];
@@ -31,8 +45,10 @@ export class QueueView {
   private gone = new Set<string>();
   private meta = new Map<string, Meta>();
   private deps: DepIndex;
-  /** Groups and named locks (issue 18) found taken, `group:G` / `lock:L` → until when they are passed over. */
-  private blocked = new Map<string, number>();
+  /** Groups and named locks (issue 18) found taken, `group:G` / `lock:L` → until when they are passed over, and how often in a row. */
+  private blocked = new Map<string, { until: number; strikes: number }>();
+  /** How long the last walk of the names that found nothing to run took (ms). */
+  private walkMs = 0;
   /** When the directory was last read (ms; never: NaN), and how long that took. */
   scannedAt = NaN;
   scanMs = 0;
@@ -111,27 +127,26 @@ export class QueueView {
   }
 
   /**
-   * A claim found this group full or this lock held: pass over its tasks until `until` (another
-   * worker's release makes no event here, so it is looked at again then), taking others meanwhile.
+   * A claim found this group full or this lock held: pass over its tasks for a while (GATE_RETRY_MS),
+   * taking others meanwhile.
    */
-  block(gate: string, until: number): void {
-    this.blocked.set(gate, until);
+  block(gate: string, now: number): void {
+    const strikes = (this.blocked.get(gate)?.strikes ?? -1) + 1;
+    const ms = Math.max(Math.min(GATE_RETRY_MS[0] * 2 ** strikes, GATE_RETRY_MS[1]), 20 * this.walkMs);
+    this.blocked.set(gate, { until: now + ms, strikes });
   }
 
-  /** This worker gave a slot or lock back: its tasks may be taken at once. */
+  /** A claim got the gate, or this worker gave it back: its tasks may be taken at once. */
   unblock(gate: string): void {
     this.blocked.delete(gate);
   }
 
-  /** The gate of `m` that is passed over now, with until when. */
-  private blockedUntil(m: Meta, now: number): number | undefined {
-    if (!this.blocked.size) return undefined;
+  /** Until when a gate of `gates` is passed over, if one is now. (Expired blocks keep their strikes until a claim gets the gate.) */
+  private blockedUntil(gates: string[], now: number): number | undefined {
     let until: number | undefined;
-    for (const g of [m.group === undefined ? undefined : `group:${m.group}`, m.lock === undefined ? undefined : `lock:${m.lock}`]) {
-      const u = g === undefined ? undefined : this.blocked.get(g);
-      if (u === undefined) continue;
-      if (u <= now) this.blocked.delete(g!);
-      else until = Math.max(until ?? 0, u);
+    for (const g of gates) {
+      const b = this.blocked.get(g);
+      if (b && b.until > now) until = Math.max(until ?? 0, b.until);
     }
     return until;
   }
@@ -143,6 +158,13 @@ export class QueueView {
 
   /** The first queued task in dispatch order that this worker may act on now. */
   next(now: number): Choice {
+    const began = Date.now();
+    const c = this.walk(now);
+    if (c.kind === 'idle') this.walkMs = Date.now() - began;
+    return c;
+  }
+
+  private walk(now: number): Choice {
     let nextDue: number | undefined;
     let candidates = 0;
     for (let i = this.start; i < this.names.length; i++) {
@@ -157,10 +179,19 @@ export class QueueView {
       if (m.invalid) return { kind: 'invalid', name, reason: m.invalid };
       if (this.label !== undefined && m.label !== this.label) continue;
       candidates++;
+      // A task of a full group or a held lock that would otherwise run now (issue 18): passed over
+      // before anything else is worked out, as a long queue of them is walked at every look.
+      if (m.gates && this.blocked.size && m.after.length === 0 && m.due <= now) {
+        const until = this.blockedUntil(m.gates, now);
+        if (until !== undefined) {
+          nextDue = nextDue === undefined ? until : Math.min(nextDue, until);
+          continue;
+        }
+      }
       const r = readiness({ due: m.due, after: m.after } as Task, now, (id) => this.deps.state(id, this.names));
       if (r.kind === 'ready') {
-        // Its group is full or its lock held: take the next one, and look again later (issue 18).
-        const until = this.blockedUntil(m, now);
+        // (One that had to wait for its time or its dependencies first: the same.)
+        const until = m.gates && this.blocked.size ? this.blockedUntil(m.gates, now) : undefined;
         if (until !== undefined) {
           nextDue = nextDue === undefined ? until : Math.min(nextDue, until);
           continue;
@@ -173,7 +204,7 @@ export class QueueView {
           this.drop(name);
           continue;
         }
-        return { kind: 'run', name, group: m.group, lock: m.lock };
+        return { kind: 'run', name, gates: m.gates };
       }
       if (r.kind === 'later') nextDue = nextDue === undefined ? r.due : Math.min(nextDue, r.due);
       if (r.kind === 'doomed') {
@@ -198,7 +229,7 @@ export class QueueView {
     if (!this.there(name)) return undefined;
     const r = readTask(`${this.t.dir('queue')}/${name}`, name, true);
     if (!r) return undefined;
-    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, label: r.task.label, group: r.task.group, lock: r.task.lock } : { due: 0, after: [], invalid: r.reason };
+    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, label: r.task.label, gates: gatesOf(r.task) } : { due: 0, after: [], invalid: r.reason };
     this.meta.set(name, m);
     return m;
   }

@@ -60,7 +60,7 @@ const holders: Array<[string, { dev: number; ino: number }, Array<{ pid: number;
 for (const [what, st, held, waiting] of holders) test(`holders: ${what}`, () => assert.equal(lockHolders(LOCKS)(st), { held, waiting }));
 test('holders: /proc/locks unreadable lists none', () => assert.equal(lockHolders(null)({ dev: 1, ino: 1 }), { held: [], waiting: 0 }));
 
-test('the view passes over the tasks of a blocked group until the block ends, offering the others meanwhile', () => {
+test('the view passes over the tasks of a blocked group or lock for 0.1 s, doubling while it stays shut, offering the others meanwhile', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-gates-'));
   try {
     const t = tree(path.join(dir, 'tasks'));
@@ -73,21 +73,29 @@ test('the view passes over the tasks of a blocked group until the block ends, of
     const v = new QueueView(t);
     v.rescan();
     const first = v.next(now);
-    assert.ok(first.kind === 'run' && first.group === undefined, 'the task enqueued first, ungrouped');
+    assert.ok(first.kind === 'run' && first.gates === undefined, 'the task enqueued first, ungrouped');
     v.drop((first as { name: string }).name);
     const g = v.next(now);
-    assert.ok(g.kind === 'run' && g.group === 'g', JSON.stringify(g));
-    v.block('group:g', now + 100);
+    assert.ok(g.kind === 'run' && g.gates?.join() === 'group:g', JSON.stringify(g));
+    v.block('group:g', now);
     const plain = v.next(now);
-    assert.ok(plain.kind === 'run' && plain.group === undefined && plain.lock === undefined, `a group task is passed over: ${JSON.stringify(plain)}`);
+    assert.ok(plain.kind === 'run' && plain.gates === undefined, `a group task is passed over: ${JSON.stringify(plain)}`);
     v.drop((plain as { name: string }).name);
     v.block('lock:L', now + 50);
-    const idle = v.next(now);
-    assert.equal(idle, { kind: 'idle', nextDue: now + 50, empty: false }, 'all blocked: idle until the first block ends, not empty');
-    assert.ok(v.next(now + 60).kind === 'run', 'the lock block ended');
+    assert.equal(v.next(now), { kind: 'idle', nextDue: now + 100, empty: false }, 'all blocked: idle until the first block ends, not empty');
+    const lockFirst = v.next(now + 120);
+    assert.ok(lockFirst.kind === 'run' && lockFirst.gates?.join() === 'group:g', 'the group block ended first');
+    v.block('group:g', now + 120);
+    assert.equal(v.next(now + 120), { kind: 'idle', nextDue: now + 150, empty: false }, 'the lock block (0.1 s from +50) ends first');
+    assert.equal(v.next(now + 160).kind === 'run' && (v.next(now + 160) as { gates?: string[] }).gates, ['lock:L']);
+    const at = (ms: number) => (v.next(now + ms) as { gates?: string[] }).gates;
+    assert.equal(at(310), ['lock:L'], 'the second block of g lasts 0.2 s: still shut at +310');
+    assert.equal(at(330), ['group:g'], '… and open at +330');
+    v.block('group:g', now + 330);
+    assert.equal(at(330), ['lock:L']);
     v.unblock('group:g');
-    const again = v.next(now);
-    assert.ok(again.kind === 'run' && again.group === 'g', 'unblocked at once when this worker gave a slot back');
+    const again = v.next(now + 330);
+    assert.ok(again.kind === 'run' && again.gates?.join() === 'group:g', 'unblocked at once when this worker gave a slot back');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
