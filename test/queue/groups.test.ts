@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { cli } from '../helpers.ts';
-import { assertOneCleanLine, assertWhole, children, enqueue, env, faultSuite, init, kill, ls, STATES, until, waitTill, worker, type Tracked } from '../faults/harness.ts';
+import { assertOneCleanLine, assertWhole, children, dropTask, enqueue, env, faultSuite, init, kill, ls, STATES, until, waitTill, worker, type Tracked } from '../faults/harness.ts';
 import { counted, most, seen } from './gates-fixture.ts';
 
 const G = faultSuite('queue: groups');
@@ -120,7 +120,7 @@ G('a worker SIGKILLed while its task holds the only slot: the slot stays held un
   assert.match(fs.readFileSync(path.join(root, 'done', ls(root, 'done').find((n) => n.endsWith('-b.task'))!), 'utf8'), /ATTEMPT=2/, 'b was requeued by recovery and ran again');
 });
 
-G('group commands: unknown group refused at enqueue (3), bad names and limits (2), rm refused while tasks are queued (4), then removed', async ({ root }) => {
+G('group commands: unknown group refused at enqueue (3), bad names and limits (2), rm refused while tasks are queued (4), then removed; a hand-written task of an unknown group runs in one made for it', async ({ root }) => {
   await init(root);
   let r = await cli(['tasks-enqueue', '--group', 'nope', '--', 'true'], { env: env(root) });
   assert.is(r.code, 3, r.stderr);
@@ -143,6 +143,13 @@ G('group commands: unknown group refused at enqueue (3), bad names and limits (2
   r = await cli(['group', 'rm', 'g'], { env: env(root) });
   assert.is(r.code, 3, r.stderr);
   assert.equal(JSON.parse(await orc(root, 'group', 'list', '--json')), []);
+
+  // A hand-written task naming a group nobody set runs, in a group of limit 1 made for it.
+  const hand = 'handmade';
+  dropTask(root, hand, `ID=${hand}\nCMD=true\nGROUP=adhoc\n`);
+  const w = worker(root, ['--id', '0', '--until-empty']);
+  await until(root, hand, 'done', 20000, () => w.out());
+  assert.equal(JSON.parse(await orc(root, 'group', 'list', '--json')), [{ group: 'adhoc', parallel: 1, running: 0, queued: 0 }]);
 });
 
 G.run();
