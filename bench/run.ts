@@ -3,7 +3,7 @@
  * on this machine, in one run. Prints one markdown table of medians with our/peer ratios and the
  * targets of issue #5, and writes the same to bench/results/latest.md (and a timestamped copy).
  *
- * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone),
+ * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": a group's cost),
  * BENCH_SCALE (queued tasks in scenario 5, default 100000), BENCH_WINDOW_MS (drain window, 20000).
  */
 import fs from 'node:fs';
@@ -19,7 +19,8 @@ import { ensureTree, tree } from '../src/queue/tree.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
 const DRAIN_RUNS = Math.max(RUNS, 5);
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+const ALL = '1,2,3,4,5,6,7';
+const ONLY = new Set((process.env.BENCH_ONLY ?? ALL).split(',').map((s) => s.trim()));
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
 const N = 1000;
@@ -225,6 +226,23 @@ async function main(): Promise<void> {
     }
   }
 
+  if (ONLY.has('7')) {
+    // Issue 18: a group whose limit is the number of workers costs each claim a slot (a flock in
+    // the launcher) and each settle a release; the rounds alternate so drift hits both alike.
+    log(`7. drain ${N.toLocaleString('en-US')} \`true\`, ${WORKERS} workers: in a group of --parallel ${WORKERS} vs ungrouped`);
+    const plain: number[] = [];
+    const grouped: number[] = [];
+    for (let r = 0; r < DRAIN_RUNS; r++) {
+      plain.push(await drain(N, 'true', WORKERS));
+      grouped.push(await drain(N, 'true', WORKERS, WORKERS));
+      log(`  run ${r + 1}/${DRAIN_RUNS}: ungrouped ${plain.at(-1)!.toFixed(1)}, grouped ${grouped.at(-1)!.toFixed(1)} tasks/s`);
+    }
+    const [p, g] = [median(plain), median(grouped)];
+    rows.push({ scenario: `7a. drain ${N.toLocaleString('en-US')} \`true\`, ${WORKERS} workers, ungrouped`, ours: per('tasks/s', p), peers: {} });
+    rows.push({ scenario: `7b. … all in one group of --parallel ${WORKERS}`, ours: per('tasks/s', g), peers: {} });
+    targets.push({ target: 'issue 18: a group limit equal to the worker count drains within 10% of ungrouped', measured: `${fmt(g, 'tasks/s')} = ${((100 * g) / p).toFixed(0)}% of ${fmt(p, 'tasks/s')}`, met: g >= 0.9 * p });
+  }
+
   const md = [
     '# tmux-orc benchmark',
     '',
@@ -241,7 +259,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${md}\n`);
   const dir = path.join(REPO, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  if (ONLY.size === 6 || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
+  if (ONLY.size === ALL.split(',').length || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
   fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.md`), md);
 }
 

@@ -11,6 +11,7 @@ import { writeAtomic } from '../persist/atomic.js';
 import { fail } from '../errors.js';
 import { withLock } from '../persist/lock.js';
 import { checkUnique, releaseKey, takeKey } from './unique.js';
+import { groupLimit } from './groups.js';
 
 const suffix = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 4);
 
@@ -47,6 +48,10 @@ function checkOptions(t: Tree, spec: Omit<NewTask, 'cmd'>): void {
   }
   checkUnique(spec.unique);
   if (spec.onFinish !== undefined && spec.onFinish.trim() === '') throw fail('usage', '--on-finish: give a command');
+  // A typo must not make a new group quietly (issue 18): groups are made by `group set`.
+  if (spec.group !== undefined && groupLimit(t, spec.group) === undefined) {
+    throw fail('not-found', `--group: no group ${spec.group} in ${t.root}; create it first: tmux-orc group set ${spec.group} --parallel N`);
+  }
 }
 
 /**

@@ -76,6 +76,9 @@ export function queuedState(task: Task, done: (id: string) => boolean, now = Dat
   if (task.due > now) return `delayed until ${iso(task.due)} (in ${formatAge(task.due - now)})`;
   const deps = task.after.filter((d) => !done(d));
   if (deps.length) return `waiting for ${deps.join(', ')} to finish`;
+  // Groups and named locks (issue 18): whether one is full or held now is for a worker's claim to find.
+  const gates = [task.group && `a slot of group ${task.group}`, task.lock && `lock ${task.lock}`].filter(Boolean);
+  if (gates.length) return `queued, waiting for a worker and ${gates.join(' and ')}`;
   return 'queued, waiting for a worker';
 }
 

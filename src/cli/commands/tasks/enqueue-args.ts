@@ -4,6 +4,7 @@ import type { NewTask } from '../../../queue/enqueue.js';
 import { shellQuote } from '../../../self.js';
 import { MAX_DURATION_MS, parseDuration, parseTime } from '../../../time.js';
 import { fail } from '../../../errors.js';
+import { gateNameProblem } from '../../../queue/task.js';
 
 export interface EnqueueArgs {
   cwd?: string;
@@ -22,6 +23,8 @@ export interface EnqueueArgs {
   hold?: boolean;
   unique?: string;
   onFinish?: string;
+  group?: string;
+  lock?: string;
 }
 
 /**
@@ -61,6 +64,10 @@ export function specFromArgs(a: EnqueueArgs, cmd: string, cwd: string, now: numb
   }
   if (a.priority !== undefined && !Number.isInteger(a.priority)) throw fail('usage', '--priority must be a whole number');
   if (a.label !== undefined && /[\n\r]/.test(a.label)) throw fail('usage', '--label must be one line');
+  for (const k of ['group', 'lock'] as const) {
+    const bad = a[k] === undefined ? undefined : gateNameProblem(k, String(a[k]));
+    if (bad) throw fail('usage', `--${k}: ${bad}`);
+  }
   return {
     id: a.id,
     cmd,
@@ -78,5 +85,7 @@ export function specFromArgs(a: EnqueueArgs, cmd: string, cwd: string, now: numb
     hold: a.hold,
     unique: a.unique,
     onFinish: a.onFinish,
+    group: a.group,
+    lock: a.lock,
   };
 }

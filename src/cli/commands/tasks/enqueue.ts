@@ -32,6 +32,8 @@ export const ENQUEUE_OPTIONS = {
   backoff: { type: 'string', describe: 'first retry delay, doubling each attempt (default 1s)' },
   label: { alias: 'l', type: 'string', describe: 'free-form label (workers can be limited to one)' },
   every: { type: 'string', describe: 'recur: after each run, queue it again one period later' },
+  group: { type: 'string', describe: 'run in group G: at most its limit at once across all workers (tmux-orc group set G --parallel N)' },
+  lock: { type: 'string', describe: 'hold the named lock while it runs (shared with tmux-orc lock NAME and other tasks)' },
   wait: { alias: 'w', type: 'boolean', describe: 'block until the task ends; exit with its exit code' },
   stdin: { type: 'boolean', describe: 'bulk: one command per input line, one ID per output line' },
   'after-any': { type: 'string', array: true, describe: 'wait until these task IDs have ended, whatever their result (comma-separated)' },
@@ -52,7 +54,8 @@ export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs &
       .example('$0 tasks-enqueue -i deploy --after build --retries 3 --timeout 1h30m ./deploy.sh', 'once "build" is done, with retries')
       .example('seq 100 | sed "s/^/echo /" | $0 tasks-enqueue --stdin', 'enqueue 100 tasks in one go (# comments and blank lines skipped)')
       .example('$0 tasks-enqueue --wait --timeout 10s sleep 1', 'block until it ends; exit with its exit code')
-      .example('$0 tasks-enqueue --unique nightly ./backup.sh', 'refused (exit 4) while another "nightly" task is queued, held or running') as unknown as Argv<
+      .example('$0 tasks-enqueue --unique nightly ./backup.sh', 'refused (exit 4) while another "nightly" task is queued, held or running')
+      .example('$0 tasks-enqueue --lock db make migrate', 'runs while no other task or `tmux-orc lock db` holds lock db (groups: tmux-orc group --help)') as unknown as Argv<
       EnqueueCommandArgs & { cmd?: string[]; '--'?: string[] }
     >,
   handler: async (argv) => {

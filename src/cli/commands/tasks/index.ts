@@ -16,9 +16,12 @@ import { tasksEdit } from './edit.js';
 import { tasksMove } from './move.js';
 import { tasksWait } from './wait.js';
 import { tasksRm } from './rm.js';
+import { group } from './group.js';
+import { lock, locks } from './lock.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const taskCommands: CommandModule<any, any>[] = [
   tasksInit, tasksEnqueue, tasksList, tasksTail, tasksCancel, tasksRetry, tasksPaths, tasksHealth, tasksClean, worker,
   tasksPause, tasksResume, tasksHold, tasksRelease, tasksEdit, tasksMove, tasksWait, tasksRm,
+  group, lock, locks, // issue 18: groups and named locks
 ];
