@@ -1,0 +1,6 @@
+/** The day-two operations group (config, doctor, logs search, completion), listed by the CLI root. */
+import type { CommandModule } from 'yargs';
+import { configCommand } from './config.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const opsCommands: CommandModule<any, any>[] = [configCommand];
