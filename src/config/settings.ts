@@ -5,20 +5,9 @@
  */
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../time.js';
+import { formatSize, parseSize } from './size.js';
 
-/** `64MiB`, `512k`, `1g`, `1048576` (bytes): binary units, case-insensitive, an optional `B`/`iB`. */
-export function parseSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(i?b)?$/i.exec(text.trim());
-  if (!m) throw new Error(`not a size: ${JSON.stringify(text)} (try 64MiB, 512k, 1g or a number of bytes)`);
-  const n = Number(m[1]) * 1024 ** ' kmg'.indexOf(m[2].toLowerCase() || ' ');
-  return Math.round(n);
-}
-
-/** The shortest exact spelling of a size: 67108864 → `64MiB`. */
-export function formatSize(n: number): string {
-  for (const [u, f] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (n >= f && n % f === 0) return `${n / f}${u}`;
-  return String(n);
-}
+export { formatSize, parseSize };
 
 // Values come as YAML scalars (strings, numbers, booleans) or environment strings.
 const text = z.union([z.string(), z.number()]).transform(String);
