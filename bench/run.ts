@@ -3,7 +3,7 @@
  * on this machine, in one run. Prints one markdown table of medians with our/peer ratios and the
  * targets of issue #5, and writes the same to bench/results/latest.md (and a timestamped copy).
  *
- * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone),
+ * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": logs search alone),
  * BENCH_SCALE (queued tasks in scenario 5, default 100000), BENCH_WINDOW_MS (drain window, 20000).
  */
 import fs from 'node:fs';
@@ -15,11 +15,12 @@ import { bulkEnqueue, cliArgs, drain, frontEnqueues, latency, nodeRun, scale, si
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
 import { ensureTree, tree } from '../src/queue/tree.js';
+import { makeLogs, searchRun } from './search.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
 const DRAIN_RUNS = Math.max(RUNS, 5);
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
 const N = 1000;
@@ -225,6 +226,22 @@ async function main(): Promise<void> {
     }
   }
 
+  if (ONLY.has('7')) {
+    log('7. logs search over 10,000 task logs of 100 KB (page-cached)');
+    const root = makeLogs(10_000, 100 * 1024);
+    for (const [what, args] of [['a fixed string', ['-F', 'needle-4711']], ['a regular expression', ['linker needle-[0-9]+ not']]] as const) {
+      const samples = [];
+      for (let i = 0; i < RUNS; i++) {
+        const r = await searchRun(root, [...args]);
+        if (r.matches !== 10) throw new Error(`logs search found ${r.matches} lines, not 10`);
+        samples.push(r);
+        log(`  ${what} run ${i + 1}/${RUNS}: ${r.seconds.toFixed(2)} s, peak RSS ${r.peakMb.toFixed(1)} MB`);
+      }
+      rows.push({ scenario: `7${what.startsWith('a fixed') ? 'a' : 'b'}. \`logs search\` 10,000 logs × 100 KB, ${what}: time`, ours: per('s', median(samples.map((x) => x.seconds))), peers: {} });
+      rows.push({ scenario: `7${what.startsWith('a fixed') ? 'a' : 'b'}. … peak RSS`, ours: per('MB', median(samples.map((x) => x.peakMb))), peers: {} });
+    }
+  }
+
   const md = [
     '# tmux-orc benchmark',
     '',
@@ -241,7 +258,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${md}\n`);
   const dir = path.join(REPO, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  if (ONLY.size === 6 || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
+  if (ONLY.size === 7 || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
   fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.md`), md);
 }
 

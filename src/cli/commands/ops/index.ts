@@ -1,6 +1,7 @@
 /** The day-two operations group (config, doctor, logs search, completion), listed by the CLI root. */
 import type { CommandModule } from 'yargs';
 import { configCommand } from './config.js';
+import { logsCommand } from './logs.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const opsCommands: CommandModule<any, any>[] = [configCommand];
+export const opsCommands: CommandModule<any, any>[] = [configCommand, logsCommand];
