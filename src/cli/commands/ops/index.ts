@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { configCommand } from './config.js';
 import { logsCommand } from './logs.js';
+import { doctorCommand } from './doctor.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const opsCommands: CommandModule<any, any>[] = [configCommand, logsCommand];
+export const opsCommands: CommandModule<any, any>[] = [configCommand, doctorCommand, logsCommand];
