@@ -12,6 +12,7 @@ import { agentCommands } from './commands/agents/index.js';
 import { opsCommands } from './commands/ops/index.js';
 import { normalise } from './split.js';
 import { COMMAND_LINES } from './command-lines.js';
+import { complete } from './completion.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
@@ -34,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
       global: true,
       describe: 'task tree (default, see README "Finding the tree": $TASK_ROOT, then this pane\'s session\'s, then var/tmux/<session>/tasks found walking up)',
     })
+    // `tmux-orc completion`: yargs' bash/zsh script; task IDs and agent names from the tree.
+    .completion('completion', 'print a bash/zsh completion script: source <(tmux-orc completion)', complete)
     .demandCommand(1, 'name a command (tmux-orc --help lists them)')
     .recommendCommands()
     .strict()
