@@ -4,6 +4,7 @@
  * take an agent, read from the tree this shell would use. Never fails: no tree, no extra words.
  */
 import fs from 'node:fs';
+import yargs, { type CommandModule } from 'yargs';
 import { resolveRoot } from '../root.js';
 import { nameInfo, STATE_DIRS, tree } from '../queue/tree.js';
 import { listAgents } from '../agents/registry.js';
@@ -52,3 +53,15 @@ export function complete(current: string, argv: { _: Array<string | number>; roo
   }
   fallback((_err, list) => done(list ?? []));
 }
+
+/** `completion`: prints the script (yargs makes it; bash, or zsh when $SHELL is zsh). */
+export const completionCommand: CommandModule = {
+  command: 'completion',
+  describe: 'print a bash/zsh completion script (commands, options, task IDs, agent names)',
+  builder: (y) =>
+    y
+      .example('$0 completion > ~/.local/share/bash-completion/completions/tmux-orc', 'for every new bash (or: source <(tmux-orc completion) in ~/.bashrc)'),
+  handler: () => {
+    yargs([]).scriptName('tmux-orc').showCompletionScript();
+  },
+};

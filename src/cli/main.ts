@@ -35,8 +35,8 @@ export async function main(argv: string[]): Promise<number> {
       global: true,
       describe: 'task tree (default, see README "Finding the tree": $TASK_ROOT, then this pane\'s session\'s, then var/tmux/<session>/tasks found walking up)',
     })
-    // `tmux-orc completion`: yargs' bash/zsh script; task IDs and agent names from the tree.
-    .completion('completion', 'print a bash/zsh completion script: source <(tmux-orc completion)', complete)
+    // The script's callback (--get-yargs-completions); `completion` prints the script (src/cli/completion.ts).
+    .completion('__completion', false, complete)
     .demandCommand(1, 'name a command (tmux-orc --help lists them)')
     .recommendCommands()
     .strict()

@@ -25,12 +25,21 @@ export function findConfigFile(env: NodeJS.ProcessEnv = process.env, cwd = proce
   }
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     const file = path.join(dir, FILE_NAME);
-    if (fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return { file, how: 'ancestor' };
+    if (isFile(file)) return { file, how: 'ancestor' };
     if (dir === path.dirname(dir)) break;
   }
   const xdg = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
   const file = path.join(xdg, 'tmux-orc', 'config.yaml');
-  if (fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return { file, how: 'xdg' };
+  if (isFile(file)) return { file, how: 'xdg' };
   return undefined;
+}
+
+/** A file there; a place we may not look into (another user's HOME) holds none for us. */
+function isFile(file: string): boolean {
+  try {
+    return !!fs.statSync(file, { throwIfNoEntry: false })?.isFile();
+  } catch {
+    return false;
+  }
 }
 

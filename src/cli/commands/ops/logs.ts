@@ -84,6 +84,10 @@ const searchCommand: CommandModule<object, Args> = {
 export const logsCommand: CommandModule<object, object> = {
   command: 'logs <command>',
   describe: 'search every log: logs search PATTERN (see logs search --help)',
-  builder: (y) => y.command(searchCommand as unknown as CommandModule<object, object>).demandCommand(1, 'name a logs command: search'),
+  builder: (y) =>
+    y
+      .command(searchCommand as unknown as CommandModule<object, object>)
+      .demandCommand(1, 'name a logs command: search')
+      .example('$0 logs search -F "out of memory" --since 1d', 'in every log written today'),
   handler: () => {},
 };
