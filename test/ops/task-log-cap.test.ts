@@ -80,4 +80,27 @@ test('under the cap nothing changes; a retry appends to a capped log and keeps c
   assert.ok(twice.endsWith(tail) && twice.startsWith(head));
 });
 
+test('tasks-tail -f follows a log through its cuts: everything it prints is the output in order, with a note at each gap', async () => {
+  const root = path.join(dir, 'tasks');
+  const env = testEnv(root, { TMUX_ORC_TASK_LOG_MAX: '256k' });
+  assert.is((await cli(['tasks-init'], { env })).code, 0);
+  const id = (await cli(['tasks-enqueue', '--', 'for i in $(seq 1 30); do seq 1 20000; sleep 0.02; done; echo END'], { env })).stdout.trim();
+  const worker = cli(['worker', '--until-empty'], { env });
+  const f = await cli(['tasks-tail', '-f', id, '-n', '0'], { env, timeoutMs: 60_000 });
+  assert.is(f.code, 0, f.stderr);
+  assert.is((await worker).code, 0);
+  const parts = f.stdout.split(/\n?\[tmux-orc: \d+ (?:more )?bytes dropped here[^\n]*\]\n/);
+  assert.ok(parts.length > 2, `cut ${parts.length - 1} times while followed`);
+  let full = '';
+  for (let i = 0; i < 30; i++) full += expected(20000).replace('END-OF-BUILD\n', '');
+  full += 'END\n';
+  let at = 0;
+  for (const p of parts.filter(Boolean)) {
+    const i = full.indexOf(p, at);
+    assert.ok(i >= 0, `printed text that is not the next part of the output: ${JSON.stringify(p.slice(0, 40))}`);
+    at = i + p.length;
+  }
+  assert.ok(f.stdout.endsWith('END\n'));
+});
+
 test.run();
