@@ -63,7 +63,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'history_limit', env: 'TMUX_HISTORY_LIMIT', default: '50000', schema: whole(0, 100_000_000), describe: 'scrollback lines per pane' },
   { key: 'remain_on_exit', env: 'TMUX_REMAIN_ON_EXIT', default: 'on', schema: onOff('on', 'off', 'failed'), describe: 'keep a pane whose program exited' },
   { key: 'allow_rename', env: 'TMUX_ALLOW_RENAME', default: 'off', schema: onOff('on', 'off'), describe: 'let programs rename windows' },
-  { key: 'worker_layout', env: 'WORKER_LAYOUT', default: 'tiled', schema: text.pipe(z.enum(['tiled', 'even-horizontal', 'even-vertical', 'main-horizontal', 'main-vertical'], { error: 'must be tiled, even-horizontal, even-vertical, main-horizontal or main-vertical' })), describe: 'tmux layout of the workers window' },
+  { key: 'worker_layout', env: 'WORKER_LAYOUT', default: 'tiled', schema: text.pipe(z.string().regex(/^(tiled|even-horizontal|even-vertical|main-horizontal|main-vertical|[0-9a-f]{4},\S+)$/, 'must be tiled, even-horizontal, even-vertical, main-horizontal, main-vertical or a tmux layout string')), describe: 'tmux layout of the workers window' },
   { key: 'base_index', env: 'TMUX_BASE_INDEX', default: '1', schema: whole(0, 999), describe: 'first window index' },
   { key: 'pane_base_index', env: 'TMUX_PANE_BASE_INDEX', default: '1', schema: whole(0, 999), describe: 'first pane index' },
   { key: 'task_root', env: 'TASK_ROOT', default: '', schema: text, path: true, describe: 'the task tree (empty: found as README "Finding the tree" says)' },
