@@ -3,7 +3,7 @@
  * on this machine, in one run. Prints one markdown table of medians with our/peer ratios and the
  * targets of issue #5, and writes the same to bench/results/latest.md (and a timestamped copy).
  *
- * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": a group's cost),
+ * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": a group's cost; "8": logs search alone),
  * BENCH_SCALE (queued tasks in scenario 5, default 100000), BENCH_WINDOW_MS (drain window, 20000).
  */
 import fs from 'node:fs';
@@ -15,11 +15,12 @@ import { bulkEnqueue, cliArgs, drain, frontEnqueues, latency, nodeRun, scale, si
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
 import { ensureTree, tree } from '../src/queue/tree.js';
+import { makeLogs, searchRun } from './search.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
 const DRAIN_RUNS = Math.max(RUNS, 5);
-const ALL = '1,2,3,4,5,6,7';
+const ALL = '1,2,3,4,5,6,7,8';
 const ONLY = new Set((process.env.BENCH_ONLY ?? ALL).split(',').map((s) => s.trim()));
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
@@ -241,6 +242,26 @@ async function main(): Promise<void> {
     rows.push({ scenario: `7a. drain ${N.toLocaleString('en-US')} \`true\`, ${WORKERS} workers, ungrouped`, ours: per('tasks/s', p), peers: {} });
     rows.push({ scenario: `7b. … all in one group of --parallel ${WORKERS}`, ours: per('tasks/s', g), peers: {} });
     targets.push({ target: 'issue 18: a group limit equal to the worker count drains within 10% of ungrouped', measured: `${fmt(g, 'tasks/s')} = ${((100 * g) / p).toFixed(0)}% of ${fmt(p, 'tasks/s')}`, met: g >= 0.9 * p });
+  }
+  if (ONLY.has('8')) {
+    log('8. logs search over 10,000 task logs of 100 KB (page-cached)');
+    const root = makeLogs(10_000, 100 * 1024);
+    execFileSync('sync'); // the logs' writeback must not be timed as the search's reads
+    const kinds = [['a', 'a fixed string', ['-F', 'needle-4711']], ['b', 'a regular expression', ['linker needle-[0-9]+ not']]] as const;
+    const samples: Record<string, Array<{ seconds: number; peakMb: number }>> = { a: [], b: [] };
+    // In turn, round by round, so drift in machine load hits both alike.
+    for (let i = 0; i < RUNS; i++) {
+      for (const [k, what, args] of kinds) {
+        const r = await searchRun(root, [...args]);
+        if (r.matches !== 10) throw new Error(`logs search found ${r.matches} lines, not 10`);
+        samples[k].push(r);
+        log(`  ${what} run ${i + 1}/${RUNS}: ${r.seconds.toFixed(2)} s, peak RSS ${r.peakMb.toFixed(1)} MB`);
+      }
+    }
+    for (const [k, what] of kinds) {
+      rows.push({ scenario: `8${k}. \`logs search\` 10,000 logs × 100 KB, ${what}: time`, ours: per('s', median(samples[k].map((x) => x.seconds))), peers: {} });
+      rows.push({ scenario: `8${k}. … peak RSS`, ours: per('MB', median(samples[k].map((x) => x.peakMb))), peers: {} });
+    }
   }
 
   const md = [

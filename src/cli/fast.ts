@@ -72,8 +72,8 @@ async function worker(args: string[]): Promise<number | undefined> {
   const { WORKER_OPTIONS, runWorkerCommand } = await import('./commands/tasks/worker.js');
   const parsed = parse(args, WORKER_OPTIONS);
   if (!parsed || parsed.positionals.length) return undefined;
-  const { 'until-empty': untilEmpty, ...v } = parsed.values as WorkerCommandArgs & { 'until-empty'?: boolean };
-  await runWorkerCommand({ ...v, untilEmpty });
+  const { 'until-empty': untilEmpty, 'log-format': logFormat, ...v } = parsed.values as WorkerCommandArgs & { 'until-empty'?: boolean; 'log-format'?: string };
+  await runWorkerCommand({ ...v, untilEmpty, logFormat });
   return Number(process.exitCode ?? 0);
 }
 

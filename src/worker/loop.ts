@@ -12,6 +12,7 @@ import { describe, isErrno, OrcError } from '../errors.js';
 import { formatDuration } from '../time.js';
 import type { Claim, Settled, Taken, WorkerStore } from '../store/worker-store.js';
 import type { Launcher } from './launcher.js';
+import type { LogFormat } from '../log/logger.js';
 import { oneLine, paneWriter, type PaneWriter, type Say } from './pane.js';
 import { runTask, type Outcome } from './runner.js';
 
@@ -50,6 +51,8 @@ export interface WorkerOptions {
   untilEmpty?: boolean;
   /** Heartbeat period. */
   heartbeatMs: number;
+  /** The pane lines: readable (default) or one JSON object per event (src/log/logger.ts). */
+  logFormat?: LogFormat;
 }
 
 /** A unique claim token: this worker, this process, a counter. */
@@ -59,7 +62,7 @@ const newToken = (worker: string, now: number) => `${worker}.${process.pid}.${no
 export async function runWorker(d: WorkerDeps, o: WorkerOptions): Promise<void> {
   const { store, launcher, clock } = d;
   let id = o.id ?? '?';
-  const pane = paneWriter(d.pane.out, () => id, () => clock.now());
+  const pane = paneWriter(d.pane.out, () => id, () => clock.now(), o.logFormat, o.label === 'checkin' ? 'scheduler' : 'worker');
   const { say, flush } = pane;
   store.check();
   const reg = store.register(o.id);

@@ -11,6 +11,7 @@ export interface WorkerCommandArgs {
   label?: string;
   poll?: boolean;
   untilEmpty?: boolean;
+  logFormat?: string;
 }
 
 /** The one table of `worker` options: yargs builds its parser and help from it, the fast path too. */
@@ -19,6 +20,7 @@ export const WORKER_OPTIONS = {
   label: { type: 'string', describe: 'claim only tasks with this label' },
   poll: { type: 'boolean', describe: 'no file watcher: rescan every 0.5 s (network filesystems)' },
   'until-empty': { type: 'boolean', describe: 'exit once nothing is queued for this worker' },
+  'log-format': { type: 'string', describe: 'its lines: text (default; log_format) or json, one object per event' },
 } as const;
 
 export const worker: CommandModule<{ root?: string }, WorkerCommandArgs> = {
@@ -38,5 +40,5 @@ export async function runWorkerCommand(a: WorkerCommandArgs): Promise<void> {
     throw fail('usage', `--id ${JSON.stringify(a.id)}: use letters, digits, _ and -`);
   }
   leanHeap();
-  await startWorker({ root: treeFrom(a).root, id: a.id === undefined ? undefined : String(a.id), label: a.label, poll: a.poll, untilEmpty: a.untilEmpty });
+  await startWorker({ root: treeFrom(a).root, id: a.id === undefined ? undefined : String(a.id), label: a.label, poll: a.poll, untilEmpty: a.untilEmpty, logFormat: a.logFormat });
 }
