@@ -11,6 +11,15 @@ import { commandFirst } from './cli/split.js';
 
 async function run(argv: string[]): Promise<number> {
   try {
+    return await runCommand(argv);
+  } finally {
+    // A backend's connections would keep the process alive after the command is done.
+    if (process.env.TASK_BACKEND || argv.some((a) => a === '--backend' || a.startsWith('--backend='))) await (await import('./cli/context.js')).closeStores();
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
+  try {
     const fast = await fastPath(argv);
     if (fast !== undefined) return fast;
     // Built, the full CLI is dist/main.js next to this file; run from source (tsx), src/cli/main.ts.

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'timeout' // a wait ran out of time
   | 'unhealthy' // tasks-health found a problem
   | 'undelivered' // a message could not be confirmed, or its target is dead
+  | 'unreachable' // the backend (Redis) could not be reached
   | 'failed'; // anything else that went wrong on purpose
 
 /** The documented exit codes (README "Exit codes"). */
@@ -27,6 +28,7 @@ export const EXIT: Record<ErrorCode, number> = {
   timeout: 7,
   unhealthy: 8,
   undelivered: 9,
+  unreachable: 10,
 };
 
 export class OrcError extends Error {

@@ -11,6 +11,7 @@ import { sessionCommands } from './commands/session/index.js';
 import { agentCommands } from './commands/agents/index.js';
 import { normalise } from './split.js';
 import { COMMAND_LINES } from './command-lines.js';
+import { closeStores } from './context.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
@@ -32,6 +33,11 @@ export async function main(argv: string[]): Promise<number> {
       type: 'string',
       global: true,
       describe: 'task tree (default, see README "Finding the tree": $TASK_ROOT, then this pane\'s session\'s, then var/tmux/<session>/tasks found walking up)',
+    })
+    .option('backend', {
+      type: 'string',
+      global: true,
+      describe: 'keep tasks in Redis instead of the tree: redis://host:port[/db][?queue=NAME] (default $TASK_BACKEND; README "Backends")',
     })
     .demandCommand(1, 'name a command (tmux-orc --help lists them)')
     .recommendCommands()
@@ -63,6 +69,8 @@ export async function main(argv: string[]): Promise<number> {
     await cli.parseAsync();
   } catch (err) {
     code = report(err, argv);
+  } finally {
+    await closeStores();
   }
   return code || Number(process.exitCode ?? 0);
 }

@@ -1,0 +1,86 @@
+/**
+ * The Redis backend's shared parts: one BullMQ queue per backend (its `queue=` name), the task
+ * as a job, and the few keys of our own next to BullMQ's.
+ *
+ * A task is a job whose ID is `=` + the task ID (BullMQ refuses integer-looking and `:` IDs; `=`
+ * is in no task ID) and whose data is the task file's text, the same key=value text the tree
+ * keeps, so the task model, its validation and the lifecycle decisions are the tree's own.
+ * States map as: waiting, prioritized and delayed → queue; active → running; completed → done;
+ * failed → failed. Tasks that ended without being run by a worker (cancelled while queued) are
+ * kept in a hash of our own, `<prefix>:ended`, and listed as failed.
+ *
+ * Priorities: BullMQ runs its lowest number first and FIFO within one, so our -1000..1000 (higher
+ * first) is kept as 1001 - priority, always set, so that every job is in one ordered set.
+ */
+import type { Redis } from 'ioredis';
+import { Queue, type Job } from 'bullmq';
+import { connect, type Backend } from './connect.js';
+import { PRIORITY_RANGE, type Task } from '../queue/task.js';
+import { taskFromText, type Read } from '../queue/tree.js';
+import type { Dir } from '../queue/lifecycle.js';
+
+/** What the Redis backend keeps for each task. */
+export interface JobData {
+  text: string;
+}
+
+export const jobId = (id: string): string => `=${id}`;
+export const taskId = (jobId: string): string => jobId.replace(/^=/, '');
+export const bullPriority = (priority: number): number => PRIORITY_RANGE + 1 - priority;
+
+/** BullMQ's job states, by ours. */
+export const BULL_STATES: Record<Dir, Array<'wait' | 'prioritized' | 'delayed' | 'active' | 'completed' | 'failed' | 'waiting-children'>> = {
+  queue: ['prioritized', 'wait', 'delayed', 'waiting-children'],
+  running: ['active'],
+  done: ['completed'],
+  failed: ['failed'],
+};
+
+export function dirOf(state: string): Dir | undefined {
+  for (const [dir, states] of Object.entries(BULL_STATES)) if ((states as string[]).includes(state)) return dir as Dir;
+  return undefined;
+}
+
+/** A connected backend: the BullMQ queue and our keys. */
+export interface Conn {
+  backend: Backend;
+  client: Redis;
+  queue: Queue<JobData>;
+  /** Our own keys: `<prefix>:<name>`. */
+  key(name: string): string;
+  /** BullMQ's key for a job's lock (the fence a settle checks; see worker-store.ts). */
+  lockKey(jobId: string): string;
+  jobKey(jobId: string): string;
+  close(): Promise<void>;
+}
+
+export const PREFIX = 'orc';
+
+export async function open(backend: Backend): Promise<Conn> {
+  const client = await connect(backend);
+  const queue = new Queue<JobData>(backend.queue, { connection: client, prefix: PREFIX });
+  queue.on('error', () => {}); // reconnects are ioredis's; a command that fails reports itself
+  const base = `${PREFIX}:${backend.queue}`;
+  return {
+    backend,
+    client,
+    queue,
+    key: (name) => `${base}:orc:${name}`,
+    lockKey: (id) => `${base}:${id}:lock`,
+    jobKey: (id) => `${base}:${id}`,
+    close: async () => {
+      await queue.close().catch(() => {});
+      client.disconnect();
+    },
+  };
+}
+
+/** A job's task, parsed as the tree parses a file. */
+export function readJob(job: Job<JobData>): Read {
+  return taskFromText(job.data?.text ?? { invalid: 'no task text' }, taskId(job.id ?? ''));
+}
+
+export function taskOf(job: Job<JobData>): Task | undefined {
+  const r = readJob(job);
+  return r.ok ? r.task : undefined;
+}
