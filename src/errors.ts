@@ -31,12 +31,21 @@ export const EXIT: Record<ErrorCode, number> = {
   unreachable: 10,
 };
 
+const BRAND = Symbol.for('tmux-orc.OrcError');
+
 export class OrcError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'OrcError';
     this.code = code;
+    (this as unknown as Record<symbol, boolean>)[BRAND] = true;
+  }
+
+  // The fast CommonJS entry and the ES module build (with the Redis backend in its own file) each
+  // hold a copy of this class: an OrcError thrown by one is an OrcError to the other.
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

@@ -53,8 +53,9 @@ export async function connect(b: Backend, timeoutMs = 3000): Promise<Redis> {
   const client = new Redis({ ...b.options, retryStrategy: (times) => Math.min(times * 200, 2000) });
   // Until the first connection, errors are this function's to report; after it, ioredis
   // reconnects on its own and commands wait (maxRetriesPerRequest: null).
-  const quiet = () => {};
-  client.on('error', quiet);
+  let last: Error | undefined;
+  const note = (err: Error) => (last = err);
+  client.on('error', note);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -63,9 +64,13 @@ export async function connect(b: Backend, timeoutMs = 3000): Promise<Redis> {
     ]);
   } catch (err) {
     client.disconnect();
-    throw fail('unreachable', `cannot reach Redis at ${b.where}: ${(err as Error).message}`);
+    const why = last ?? (err as Error);
+    const code = (why as NodeJS.ErrnoException).code;
+    throw fail('unreachable', `cannot reach Redis at ${b.where}: ${code === 'ECONNREFUSED' ? 'connection refused (is redis-server running there?)' : why.message}`);
   } finally {
     clearTimeout(timer);
   }
+  client.off('error', note);
+  client.on('error', () => {}); // later errors: ioredis reconnects, and commands wait for it
   return client;
 }

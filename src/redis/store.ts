@@ -218,7 +218,8 @@ export function redisStore(url: string | Backend): RedisStore {
     waitForAll: async (ids, hooks) => waitAll(ids, hooks ?? {}),
     tail: async (id, o) => tailTask(id, o),
     close: async () => {
-      if (conn) await (await conn).close();
+      const k = await conn?.catch(() => undefined);
+      await k?.close();
     },
   };
 
@@ -318,7 +319,8 @@ function lastLinesOf(text: string, n: number): string {
 /** Dispatch order for the queue (priority, then enqueue time); finish order for the rest. */
 function order(dir: Dir, rows: TaskRow[]): TaskRow[] {
   const t = (s?: string) => (s ? Date.parse(s) : 0);
-  if (dir === 'queue') return rows.sort((a, b) => b.priority - a.priority || t(a.enqueued) - t(b.enqueued));
+  // (Generated IDs sort by creation time, to the microsecond: a bulk enqueue's tasks share a millisecond.)
+  if (dir === 'queue') return rows.sort((a, b) => b.priority - a.priority || t(a.enqueued) - t(b.enqueued) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (dir === 'running') return rows.sort((a, b) => t(a.started) - t(b.started));
   return rows.sort((a, b) => t(a.finished) - t(b.finished));
 }

@@ -58,7 +58,10 @@ interface Held {
   copied: string;
   lost?: string;
   renew: NodeJS.Timeout;
+  renewedAt: number;
   lockedUntil: number;
+  /** A tick is under way (ticks never overlap). */
+  busy?: boolean;
   shipper?: Shipper;
 }
 
@@ -132,21 +135,31 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     if (pg !== undefined) signalGroup(pg, 'SIGKILL');
   };
 
-  /** Every lockMs/4: renew the lock, copy new records, look for a cancel. */
+  /**
+   * Every quarter second: copy what the launcher recorded (the claim, the process group, the exit)
+   * to the job, so listings and recovery see it. Every lockMs/4: renew the lock, or kill the task
+   * once it can no longer be renewed in time; and look for a cancel the pub/sub message missed.
+   */
   const tick = async (claim: Claim, h: Held) => {
-    if (h.lost) return;
-    if (Date.now() > h.lockedUntil - o.lockMs / 4) return lose(claim, h, 'its lock could not be renewed in time (Redis unreachable?)');
+    if (h.lost || h.busy) return;
+    h.busy = true;
     try {
-      const renewed = await h.job.extendLock(h.lock, o.lockMs);
-      if (!renewed) return lose(claim, h, 'its lock was taken (the job stalled and went to another worker)');
-      h.lockedUntil = Date.now() + o.lockMs;
+      if (Date.now() > h.lockedUntil - o.lockMs / 4) return lose(claim, h, 'its lock could not be renewed in time (Redis unreachable?)');
+      if (Date.now() - h.renewedAt >= o.lockMs / 4) {
+        const renewed = await h.job.extendLock(h.lock, o.lockMs);
+        if (!renewed) return lose(claim, h, 'its lock was taken (the job stalled and went to another worker)');
+        h.renewedAt = Date.now();
+        h.lockedUntil = h.renewedAt + o.lockMs;
+        if (await k.client.hexists(k.key('cancel'), claim.task.id)) void stopGroup(claim, o.killGraceMs);
+      }
       const pg = pgidOf(claim);
       if (pg !== undefined) deadman.watch(pg);
       const text = localText(claim);
       if (text !== undefined) await copy(h, text);
-      if (await k.client.hexists(k.key('cancel'), claim.task.id)) void stopGroup(claim, o.killGraceMs);
     } catch {
       // unreachable for now: the next tick tries again, and gives up once the lock is near its end
+    } finally {
+      h.busy = false;
     }
   };
 
@@ -165,7 +178,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
 
   /** Settle a job that is not to run (its result was recorded already, or a dependency failed). */
   const settleUnrun = async (job: Job<JobData>, lock: string, task: Task, text: string, m: Move): Promise<void> => {
-    const h: Held = { job, lock, copied: '', renew: setInterval(() => {}, 1 << 30), lockedUntil: Date.now() + o.lockMs };
+    const h: Held = { job, lock, copied: '', renew: setInterval(() => {}, 1 << 30), renewedAt: Date.now(), lockedUntil: Date.now() + o.lockMs };
     try {
       await moveJob(h, task, text, m);
     } finally {
@@ -249,7 +262,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       return { kind: 'skipped', note: `could not hold ${name} locally: ${'reason' in reply ? reply.reason : reply.kind}` };
     }
     const claim: Claim = { name, task, token };
-    const h: Held = { job, lock, copied: text, lockedUntil: now + o.lockMs, renew: setInterval(() => void tick(claim, h), Math.max(100, o.lockMs / 4)) };
+    const h: Held = { job, lock, copied: text, renewedAt: now, lockedUntil: now + o.lockMs, renew: setInterval(() => void tick(claim, h), 250) };
     h.shipper = new Shipper(k, task.id, { out: logPath(spool, task.id, 'out'), err: logPath(spool, task.id, 'err') });
     held.set(claim, h);
     current = claim;
@@ -282,6 +295,9 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     try {
       if (!h) return { kind: 'lost', why: `${claim.task.id} is no longer held under this claim` };
       if (h.lost) return { kind: 'lost', why: `${claim.task.id}: ${h.lost}; its process group was killed and nothing was recorded` };
+      // No tick may copy an older text over the final one.
+      clearInterval(h.renew);
+      while (h.busy) await pause(5);
       const text = localText(claim);
       const task = reread(claim);
       if (text === undefined || !task) return { kind: 'lost', why: `${claim.task.id}: its local record is gone` };
