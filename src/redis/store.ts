@@ -90,7 +90,7 @@ export function redisStore(url: string | Backend): RedisStore {
     const out: TaskRow[] = [];
     for (const dir of which === 'all' ? (['queue', 'running', 'done', 'failed'] as Dir[]) : [which]) {
       const jobs = (await k.queue.getJobs(BULL_STATES[dir])).filter(Boolean);
-      const mine = jobs.map((j) => rowFor(dir, `${backend.where}#${taskId(j.id ?? '')}`, readJob(j), now));
+      const mine = jobs.map((j) => withHost(rowFor(dir, `${backend.where}#${taskId(j.id ?? '')}`, readJob(j), now), j.data?.text));
       if (dir === 'failed') {
         for (const [id, text] of Object.entries(await k.client.hgetall(k.key('ended')))) mine.push(rowFor('failed', `${backend.where}#${id}`, taskFromText(text, id), now));
       }
@@ -301,6 +301,13 @@ export function redisStore(url: string | Backend): RedisStore {
   }
 
   return store;
+}
+
+/** Workers are on many hosts: a row names its worker `<host>.<id>`. */
+function withHost(row: TaskRow, text: string | undefined): TaskRow {
+  if (row.worker === undefined || text === undefined) return row;
+  const host = /(?:^|\n)HOST=([^\n]*)\n(?![\s\S]*\nHOST=)/.exec(text)?.[1];
+  return host ? { ...row, worker: `${host}.${row.worker}` } : row;
 }
 
 function outcome(id: string, dir: 'done' | 'failed', text: string): Outcome {
