@@ -41,35 +41,72 @@ export function dirOf(state: string): Dir | undefined {
   return undefined;
 }
 
-/** A connected backend: the BullMQ queue and our keys. */
+/** A connected backend: its BullMQ queues and our keys. */
 export interface Conn {
   backend: Backend;
   client: Redis;
-  queue: Queue<JobData>;
+  /**
+   * The queue of a label's tasks (a worker with `--label L` takes from L's queue alone), or of
+   * unlabelled ones. Labels are free text: a queue's name holds the label in base64url.
+   */
+  queue(label?: string): Queue<JobData>;
+  /** Every queue there is: the unlabelled one and each label's. */
+  queues(): Promise<Array<Queue<JobData>>>;
+  /** Where a task's job is, in whichever queue. */
+  getJob(id: string): Promise<Job<JobData> | undefined>;
+  getJobs(states: string[]): Promise<Array<Job<JobData>>>;
+  counts(states: string[]): Promise<Record<string, number>>;
   /** Our own keys: `<prefix>:<name>`. */
   key(name: string): string;
-  /** BullMQ's key for a job's lock (the fence a settle checks; see worker-store.ts). */
-  lockKey(jobId: string): string;
-  jobKey(jobId: string): string;
+  /** BullMQ's key for a job's lock (the fence a settle checks; see worker-store.ts), and the job's hash. */
+  lockKey(job: Job<JobData>): string;
+  jobKey(job: Job<JobData>): string;
   close(): Promise<void>;
 }
 
 export const PREFIX = 'orc';
 
+export const queueName = (backend: Backend, label?: string): string =>
+  label === undefined ? backend.queue : `${backend.queue}.label.${Buffer.from(label).toString('base64url')}`;
+
 export async function open(backend: Backend): Promise<Conn> {
   const client = await connect(backend);
-  const queue = new Queue<JobData>(backend.queue, { connection: client, prefix: PREFIX });
-  queue.on('error', () => {}); // reconnects are ioredis's; a command that fails reports itself
-  const base = `${PREFIX}:${backend.queue}`;
+  const made = new Map<string, Queue<JobData>>();
+  const key = (name: string) => `${PREFIX}:${backend.queue}:orc:${name}`;
+  const queue = (label?: string) => {
+    const name = queueName(backend, label);
+    let q = made.get(name);
+    if (!q) {
+      q = new Queue<JobData>(name, { connection: client, prefix: PREFIX });
+      q.on('error', () => {}); // reconnects are ioredis's; a command that fails reports itself
+      made.set(name, q);
+    }
+    return q;
+  };
+  const queues = async () => [queue(), ...(await client.smembers(key('labels'))).sort().map((l) => queue(l))];
   return {
     backend,
     client,
     queue,
-    key: (name) => `${base}:orc:${name}`,
-    lockKey: (id) => `${base}:${id}:lock`,
-    jobKey: (id) => `${base}:${id}`,
+    queues,
+    getJob: async (id) => {
+      for (const q of await queues()) {
+        const job = await q.getJob(jobId(id));
+        if (job) return job;
+      }
+      return undefined;
+    },
+    getJobs: async (states) => (await Promise.all((await queues()).map((q) => q.getJobs(states as never)))).flat().filter(Boolean),
+    counts: async (states) => {
+      const sum: Record<string, number> = {};
+      for (const q of await queues()) for (const [s, n] of Object.entries(await q.getJobCounts(...(states as never[])))) sum[s] = (sum[s] ?? 0) + n;
+      return sum;
+    },
+    key,
+    lockKey: (job) => `${PREFIX}:${job.queueName}:${job.id}:lock`,
+    jobKey: (job) => `${PREFIX}:${job.queueName}:${job.id}`,
     close: async () => {
-      await queue.close().catch(() => {});
+      await Promise.all([...made.values()].map((q) => q.close().catch(() => {})));
       client.disconnect();
     },
   };

@@ -36,7 +36,7 @@ export function redisStore(url: string | Backend): RedisStore {
   /** Where a task is: a job's state, or our hash of tasks that ended without a worker. */
   const locate = async (id: string): Promise<{ dir: Dir; text: string; job?: Job<JobData> } | undefined> => {
     const k = await c();
-    const job = await k.queue.getJob(jobId(id));
+    const job = await k.getJob(id);
     if (job) {
       const dir = dirOf(await job.getState());
       if (dir) return { dir, text: job.data.text, job };
@@ -45,8 +45,9 @@ export function redisStore(url: string | Backend): RedisStore {
     return text === null ? undefined : { dir: 'failed', text };
   };
 
-  const add = async (k: Conn, id: string, text: string, task: { priority: number; due: number }, now: number) => {
-    await k.queue.add(id, { text }, {
+  const add = async (k: Conn, id: string, text: string, task: { priority: number; due: number; label?: string }, now: number) => {
+    if (task.label !== undefined) await k.client.sadd(k.key('labels'), task.label);
+    await k.queue(task.label).add(id, { text }, {
       jobId: jobId(id),
       priority: bullPriority(task.priority),
       delay: Math.max(0, task.due - now),
@@ -56,7 +57,7 @@ export function redisStore(url: string | Backend): RedisStore {
     });
   };
 
-  const checkSpec = async (k: Conn, spec: Omit<NewTask, 'cmd'>) => {
+  const checkSpec = async (_k: Conn, spec: Omit<NewTask, 'cmd'>) => {
     if (spec.id !== undefined) {
       const bad = idProblem(spec.id);
       if (bad) throw fail('usage', bad);
@@ -70,7 +71,6 @@ export function redisStore(url: string | Backend): RedisStore {
       if (dep === spec.id) throw fail('usage', `--after names the task itself (${dep})`);
       if (!(await locate(dep))) throw fail('not-found', `--after: no task ${dep} in ${backend.where}`);
     }
-    void k;
   };
 
   const enqueueOne = async (spec: NewTask, now: number): Promise<string> => {
@@ -80,7 +80,7 @@ export function redisStore(url: string | Backend): RedisStore {
     const id = spec.id ?? newId(stamp(now));
     const text = encode(specFields({ ...spec, id }, now));
     if (spec.id !== undefined && (await locate(id))) throw fail('conflict', `task ID ${id} already exists`);
-    await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0 }, now);
+    await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0, label: spec.label }, now);
     return id;
   };
 
@@ -89,7 +89,7 @@ export function redisStore(url: string | Backend): RedisStore {
     const now = Date.now();
     const out: TaskRow[] = [];
     for (const dir of which === 'all' ? (['queue', 'running', 'done', 'failed'] as Dir[]) : [which]) {
-      const jobs = (await k.queue.getJobs(BULL_STATES[dir])).filter(Boolean);
+      const jobs = await k.getJobs(BULL_STATES[dir]);
       const mine = jobs.map((j) => withHost(rowFor(dir, `${backend.where}#${taskId(j.id ?? '')}`, readJob(j), now), j.data?.text));
       if (dir === 'failed') {
         for (const [id, text] of Object.entries(await k.client.hgetall(k.key('ended')))) mine.push(rowFor('failed', `${backend.where}#${id}`, taskFromText(text, id), now));
@@ -109,13 +109,14 @@ export function redisStore(url: string | Backend): RedisStore {
       await checkSpec(k, spec);
       const ids: string[] = [];
       const batch = 500;
+      if (spec.label !== undefined) await k.client.sadd(k.key('labels'), spec.label);
       for (let i = 0; i < cmds.length; i += batch) {
         const chunk = cmds.slice(i, i + batch).map((cmd) => {
           const id = newId(stamp(now));
           return { id, cmd };
         });
         try {
-          await k.queue.addBulk(chunk.map(({ id, cmd }) => ({
+          await k.queue(spec.label).addBulk(chunk.map(({ id, cmd }) => ({
             name: id,
             data: { text: encode(specFields({ ...spec, id, cmd }, now)) },
             opts: { jobId: jobId(id), priority: bullPriority(spec.priority ?? 0), delay: Math.max(0, (spec.at ?? 0) - now), attempts: 1 },
@@ -182,7 +183,7 @@ export function redisStore(url: string | Backend): RedisStore {
     retryAllFailed: async () => {
       const k = await c();
       const ids: string[] = [];
-      for (const job of await k.queue.getJobs(['failed'])) {
+      for (const job of await k.getJobs(['failed'])) {
         const id = taskId(job.id ?? '');
         if (job && taskOf(job) && (await retryOne(k, id, { dir: 'failed', text: job.data.text, job }))) ids.push(id);
       }
@@ -194,7 +195,7 @@ export function redisStore(url: string | Backend): RedisStore {
     recover: async () => [],
     health: async () => {
       const k = await c();
-      const counts = await k.queue.getJobCounts(...BULL_STATES.queue, 'active', 'completed', 'failed');
+      const counts = await k.counts([...BULL_STATES.queue, 'active', 'completed', 'failed']);
       const ended = await k.client.hlen(k.key('ended'));
       const q = BULL_STATES.queue.reduce((n, s) => n + (counts[s] ?? 0), 0);
       const workers = await listWorkers(k);
@@ -226,7 +227,7 @@ export function redisStore(url: string | Backend): RedisStore {
   async function tasksIn(state: Dir): Promise<Task[]> {
     const k = await c();
     const out: Task[] = [];
-    for (const job of await k.queue.getJobs(BULL_STATES[state])) {
+    for (const job of await k.getJobs(BULL_STATES[state])) {
       const t = job && taskOf(job);
       if (t) out.push(t);
     }
@@ -243,7 +244,7 @@ export function redisStore(url: string | Backend): RedisStore {
     }
     // Ended without a worker (cancelled while queued): queued again as a new job of the same ID.
     if ((await k.client.hdel(k.key('ended'), id)) === 0) return false;
-    await add(k, id, text, { priority: r.task.priority, due: 0 }, Date.now());
+    await add(k, id, text, { priority: r.task.priority, due: 0, label: r.task.label }, Date.now());
     return true;
   }
 
@@ -334,7 +335,7 @@ function order(dir: Dir, rows: TaskRow[]): TaskRow[] {
 
 async function oldestQueued(k: Conn): Promise<number | undefined> {
   let oldest: number | undefined;
-  for (const job of await k.queue.getJobs(BULL_STATES.queue)) {
+  for (const job of await k.getJobs(BULL_STATES.queue)) {
     const t = job && taskOf(job);
     if (t && t.due <= Date.now() && t.enqueuedAt !== undefined) oldest = Math.min(oldest ?? Infinity, t.enqueuedAt);
   }
@@ -346,7 +347,7 @@ async function cleanFinished(k: Conn, o: CleanOptions): Promise<Cleaned[]> {
   const removed: Cleaned[] = [];
   for (const dir of ['done', 'failed'] as const) {
     const entries: Array<{ id: string; finished: number; job?: Job<JobData> }> = [];
-    for (const job of await k.queue.getJobs(BULL_STATES[dir])) {
+    for (const job of await k.getJobs(BULL_STATES[dir])) {
       if (!job) continue;
       entries.push({ id: taskId(job.id ?? ''), finished: taskOf(job)?.finished ?? job.finishedOn ?? 0, job });
     }

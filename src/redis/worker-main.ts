@@ -9,6 +9,7 @@ import { redisWorkerStore } from './worker-store.js';
 export interface RedisWorkerStart {
   url: string;
   id?: string;
+  label?: string;
   untilEmpty?: boolean;
   env?: NodeJS.ProcessEnv;
 }
@@ -25,9 +26,9 @@ export async function startRedisWorker(o: RedisWorkerStart): Promise<void> {
   process.stderr.on('error', () => {});
   const launcher = new PerlLauncher({ ...chooseLauncher(env), paneFds: [1, 2], leaseMs: leaseMs(env) });
   const killGraceMs = 5000;
-  const store = await redisWorkerStore({ backend: parseBackend(o.url), holder: launcher, lockMs: lockMs(env), killGraceMs });
+  const store = await redisWorkerStore({ backend: parseBackend(o.url), label: o.label, holder: launcher, lockMs: lockMs(env), killGraceMs });
   await runWorker(
     { store, launcher, clock: { now: Date.now }, pane: { out: process.stdout }, signals: process },
-    { id: o.id, untilEmpty: o.untilEmpty, rescanMs: 2000, staleCheckMs: lockMs(env), killGraceMs, noSpaceRetryMs: 1000, heartbeatMs: HEARTBEAT_MS },
+    { id: o.id, label: o.label, untilEmpty: o.untilEmpty, rescanMs: 2000, staleCheckMs: lockMs(env), killGraceMs, noSpaceRetryMs: 1000, heartbeatMs: HEARTBEAT_MS },
   );
 }

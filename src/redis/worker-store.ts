@@ -30,13 +30,15 @@ import { checkSafe } from '../queue/trust.js';
 import type { Holder } from '../worker/launcher.js';
 import type { Claim, Next, Settled, Taken, WorkerStore } from '../store/worker-store.js';
 import type { Backend } from './connect.js';
-import { BULL_STATES, jobId, open, PREFIX, taskId, type Conn, type JobData } from './queue.js';
+import { BULL_STATES, open, PREFIX, queueName, taskId, type Conn, type JobData } from './queue.js';
 import { hostName, register } from './workers.js';
 import { Shipper } from './logs.js';
 import { Deadman } from './deadman.js';
 
 export interface RedisWorkerOptions {
   backend: Backend;
+  /** Take only tasks with this label (its own queue); without one, only unlabelled tasks. */
+  label?: string;
   holder: Holder;
   /** The lock's duration: a task outlives a silent worker by less than this. */
   lockMs: number;
@@ -76,7 +78,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   const spool = tree(o.spool ?? path.join(os.tmpdir(), `tmux-orc-${process.getuid?.() ?? 'u'}`, 'spool', `${o.backend.queue}.${hostName()}.${process.pid}`));
   fs.mkdirSync(path.dirname(spool.root), { recursive: true, mode: 0o700 });
   createTree(spool);
-  const worker = new Worker<JobData>(o.backend.queue, null, {
+  const worker = new Worker<JobData>(queueName(o.backend, o.label), null, {
     connection: k.client,
     prefix: PREFIX,
     autorun: false,
@@ -109,7 +111,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   /** Copy the local record to the job, only under our lock; false when the lock is gone. */
   const copy = async (h: Held, text: string): Promise<boolean> => {
     if (text === h.copied) return true;
-    const ok = await k.client.eval(FENCED_UPDATE, 2, k.lockKey(h.job.id!), k.jobKey(h.job.id!), h.lock, JSON.stringify({ text }));
+    const ok = await k.client.eval(FENCED_UPDATE, 2, k.lockKey(h.job), k.jobKey(h.job), h.lock, JSON.stringify({ text }));
     if (ok === 1) h.copied = text;
     return ok === 1;
   };
@@ -214,7 +216,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       stash = { job, lock };
       return { kind: 'task', name: taskId(job.id!) };
     }
-    const counts = await k.queue.getJobCounts(...BULL_STATES.queue).catch(() => ({}) as Record<string, number>);
+    const counts = await k.queue(o.label).getJobCounts(...BULL_STATES.queue).catch(() => ({}) as Record<string, number>);
     const queued = Object.values(counts).reduce((a, b) => a + b, 0);
     return { kind: 'idle', empty: queued === 0, nextDue: now + 200 };
   };
@@ -273,7 +275,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   const dependencies = async (task: Task): Promise<Map<string, DepState>> => {
     const states = new Map<string, DepState>();
     for (const id of task.after) {
-      const dj = await k.queue.getJob(jobId(id));
+      const dj = await k.getJob(id);
       const state = dj ? await dj.getState() : (await k.client.hexists(k.key('ended'), id)) ? 'failed' : 'missing';
       states.set(id, state === 'completed' ? 'done' : state === 'failed' ? 'failed' : state === 'missing' || state === 'unknown' ? 'missing' : 'pending');
     }

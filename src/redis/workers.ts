@@ -60,7 +60,7 @@ async function entries(k: Conn): Promise<Entry[]> {
 export async function listWorkers(k: Conn): Promise<WorkerInfo[]> {
   const now = Date.now();
   const running = new Map<string, WorkerInfo['task']>();
-  for (const job of await k.queue.getJobs(BULL_STATES.running)) {
+  for (const job of await k.getJobs(BULL_STATES.running)) {
     const t = job && taskOf(job);
     if (t?.owner) running.set(`${t.owner.host}.${t.owner.worker}`, { id: t.id, started: t.owner.started, cmd: t.cmd, attempt: t.attempt });
   }

@@ -147,6 +147,33 @@ const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
     assert.is(bad.code, 2);
     assert.is(bad.stderr.trim().split('\n').length, 1);
   }],
+  ['a worker with --label takes only that label\'s tasks', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'gpu-job', '-l', 'gpu: big', '--', 'true');
+    await b.orc('tasks-enqueue', '-i', 'plain', '--in', '1h', '--', 'true');
+    const r = await b.drain('--label', 'gpu: big');
+    assert.is(r.code, 0, r.stderr);
+    assert.is((await rowOf(b, 'gpu-job'))?.state, 'done');
+    assert.is((await rowOf(b, 'plain'))?.state, 'queue');
+  }],
+  ['a recurring task goes back to the queue after each run, due one period later', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'tick', '--every', '1h', '--', 'echo tick');
+    await b.orc('tasks-enqueue', '-i', 'marker', '-p', '-1', '--', 'true');
+    const w = b.worker();
+    await until('the task after it to run', async () => (await rowOf(b, 'marker'))?.state === 'done');
+    w.kill('SIGTERM');
+    const row = await rowOf(b, 'tick');
+    assert.is(row?.state, 'queue');
+    assert.is(row?.status, 'delayed');
+    assert.is((await b.orc('tasks-tail', 'tick')).stdout, 'tick\n');
+  }],
+  ['tasks-tail -f follows a running task to its end and exits with its code', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'talk', '--', 'echo one; sleep 0.5; echo two; exit 5');
+    const w = b.worker();
+    const r = await b.orc('tasks-tail', '-f', 'talk');
+    w.kill('SIGTERM');
+    assert.is(r.code, 5, r.stderr);
+    assert.match(r.stdout, /one\ntwo\n/);
+  }],
   ['bulk enqueue from stdin queues every line, in order', async (b) => {
     const r = await cli(['tasks-enqueue', '--stdin'], { env: b.env, input: 'echo 1\necho 2\n# skipped\necho 3\n' });
     assert.is(r.code, 0, r.stderr);

@@ -41,9 +41,9 @@ export async function runWorkerCommand(a: WorkerCommandArgs): Promise<void> {
   leanHeap();
   const url = backendFrom(a);
   if (url !== undefined) {
-    if (a.label !== undefined || a.poll) throw fail('usage', `${a.label !== undefined ? '--label' : '--poll'} is for the tree; the Redis backend does not have it (README "Backends")`);
+    if (a.poll) throw fail('usage', '--poll is for a tree on a network filesystem; the Redis backend has no files to watch');
     const { startRedisWorker } = await loadRedis();
-    return startRedisWorker({ url, id: a.id === undefined ? undefined : String(a.id), untilEmpty: a.untilEmpty });
+    return startRedisWorker({ url, id: a.id === undefined ? undefined : String(a.id), label: a.label, untilEmpty: a.untilEmpty });
   }
   await startWorker({ root: treeFrom(a).root, id: a.id === undefined ? undefined : String(a.id), label: a.label, poll: a.poll, untilEmpty: a.untilEmpty });
 }
