@@ -71,6 +71,8 @@ interface Held {
 // job never writes into it.
 const FENCED_UPDATE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('HSET', KEYS[2], 'data', ARGV[2]) return 1 end return 0`;
 
+type Fenced = { orcFencedUpdate(lockKey: string, jobKey: string, lock: string, data: string): Promise<number> };
+
 let tokens = 0;
 
 export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWorkerStore> {
@@ -88,6 +90,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     drainDelay: 1,
   });
   worker.on('error', () => {});
+  k.client.defineCommand('orcFencedUpdate', { numberOfKeys: 2, lua: FENCED_UPDATE }); // sent by its SHA after the first time
   // Stalled jobs (their worker died or froze) go back to the queue: BullMQ's own check, run by
   // every worker every lockMs.
   void worker.startStalledCheckTimer().catch(() => {});
@@ -111,7 +114,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   /** Copy the local record to the job, only under our lock; false when the lock is gone. */
   const copy = async (h: Held, text: string): Promise<boolean> => {
     if (text === h.copied) return true;
-    const ok = await k.client.eval(FENCED_UPDATE, 2, k.lockKey(h.job), k.jobKey(h.job), h.lock, JSON.stringify({ text }));
+    const ok = await (k.client as unknown as Fenced).orcFencedUpdate(k.lockKey(h.job), k.jobKey(h.job), h.lock, JSON.stringify({ text }));
     if (ok === 1) h.copied = text;
     return ok === 1;
   };
@@ -306,7 +309,8 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       await h.shipper?.end();
       const out = await moveJob(h, task, text, m);
       if (out === 'lost') return { kind: 'lost', why: `${claim.task.id}: its lock was taken before it could be settled` };
-      await k.client.hdel(k.key('cancel'), claim.task.id).catch(() => {});
+      // Not waited for: sent on the same connection after the move, in order.
+      void k.client.hdel(k.key('cancel'), claim.task.id).catch(() => {});
       return { kind: 'moved', to: m.to };
     } finally {
       finish(claim);
