@@ -14,13 +14,14 @@ import { cleanupAll, cleanupOnExit, keepDirsUntilExit, median, REPO } from './me
 import { bulkEnqueue, cliArgs, drain, frontEnqueues, latency, nodeRun, scale, singleEnqueues } from './ours.js';
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
+import { redisBench } from './redis.js';
 import { ensureTree, tree } from '../src/queue/tree.js';
 import { makeLogs, searchRun } from './search.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
 const DRAIN_RUNS = Math.max(RUNS, 5);
-const ALL = '1,2,3,4,5,6,7,8';
+const ALL = '1,2,3,4,5,6,7,8,redis';
 const ONLY = new Set((process.env.BENCH_ONLY ?? ALL).split(',').map((s) => s.trim()));
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
@@ -226,6 +227,24 @@ async function main(): Promise<void> {
       removeDir(dir);
     }
   }
+  if (ONLY.has('redis')) {
+    log('R. the Redis backend side by side with the tree');
+    const r = await redisBench(RUNS, log);
+    if ('skipped' in r) rows.push({ scenario: 'R. Redis backend', ours: { skipped: r.skipped }, peers: {} });
+    else {
+      rows.push({ scenario: 'R1. drain 1,000 `true`, 4 workers: tree', ours: per('tasks/s', r.treeDrain), peers: {} });
+      rows.push({ scenario: 'R2. … the same on Redis', ours: per('tasks/s', r.redisDrain), peers: {} });
+      rows.push({ scenario: 'R3. bulk enqueue 10,000: tree', ours: per('tasks/s', r.treeBulk), peers: {} });
+      rows.push({ scenario: 'R4. … the same on Redis', ours: per('tasks/s', r.redisBulk), peers: {} });
+      rows.push({ scenario: 'R5. Redis: enqueue → start p50 (idle worker)', ours: per('ms', r.p50), peers: {} });
+      rows.push({ scenario: 'R6. Redis: enqueue → start p95', ours: per('ms', r.p95), peers: {} });
+      rows.push({ scenario: `R7. Redis: drain 1,000 \`true\`, 2 hosts × 4 workers (${r.hostsHow})`, ours: per('tasks/s', r.hostsDrain), peers: {} });
+      targets.push({ target: 'issue 20: Redis drain ≥ 80% of the tree\'s, same workers', measured: `${fmt(r.redisDrain, 'tasks/s')} = ${((100 * r.redisDrain) / r.treeDrain).toFixed(0)}% of ${fmt(r.treeDrain, 'tasks/s')}`, met: r.redisDrain >= 0.8 * r.treeDrain });
+      targets.push({ target: 'issue 20: Redis bulk enqueue ≥ 5,000 tasks/s', measured: fmt(r.redisBulk, 'tasks/s'), met: r.redisBulk >= 5000 });
+      targets.push({ target: 'issue 20: Redis enqueue → start p50 ≤ 10 ms', measured: fmt(r.p50, 'ms'), met: r.p50 <= 10 });
+    }
+  }
+
 
   if (ONLY.has('7')) {
     // Issue 18: a group whose limit is the number of workers costs each claim a slot (a flock in

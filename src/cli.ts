@@ -9,7 +9,6 @@ import { fastPath } from './cli/fast.js';
 import { report } from './cli/report.js';
 import { commandFirst } from './cli/split.js';
 import { findConfigFile } from './config/find.js';
-import { OrcError, type ErrorCode } from './errors.js';
 
 /**
  * Settings from a config file and `--set KEY=VALUE` flags before the command (src/config/): the
@@ -25,14 +24,21 @@ async function settings(argv: string[]): Promise<string[]> {
   try {
     applyConfig(process.env, process.cwd(), flags);
   } catch (err) {
-    // The built reader is another bundle with its own OrcError class: carry the code over.
-    const e = err as { name?: string; code: ErrorCode; message: string };
-    if (argv[0] !== 'doctor') throw e?.name === 'OrcError' && !(err instanceof OrcError) ? new OrcError(e.code, e.message) : err;
+    if (argv[0] !== 'doctor') throw err;
   }
   return commandFirst(argv);
 }
 
 async function run(argv: string[]): Promise<number> {
+  try {
+    return await runCommand(argv);
+  } finally {
+    // A backend's connections would keep the process alive after the command is done.
+    if (process.env.TASK_BACKEND || argv.some((a) => a === '--backend' || a.startsWith('--backend='))) await (await import('./cli/context.js')).closeStores();
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   try {
     argv = await settings(argv);
     const fast = await fastPath(argv);

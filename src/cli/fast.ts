@@ -19,7 +19,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 type Table = Record<string, { type: string; alias?: string; array?: boolean }>;
 
 function parseArgsOptions(table: Table): Options {
-  const out: Options = { root: { type: 'string' } };
+  const out: Options = { root: { type: 'string' }, backend: { type: 'string' } };
   for (const [name, o] of Object.entries(table)) {
     out[name] = { type: o.type === 'boolean' ? 'boolean' : 'string', multiple: !!o.array, ...(o.alias ? { short: o.alias } : {}) };
   }

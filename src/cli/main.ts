@@ -13,6 +13,7 @@ import { opsCommands } from './commands/ops/index.js';
 import { normalise } from './split.js';
 import { COMMAND_LINES } from './command-lines.js';
 import { complete } from './completion.js';
+import { closeStores } from './context.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
@@ -37,6 +38,11 @@ export async function main(argv: string[]): Promise<number> {
     })
     // The script's callback (--get-yargs-completions); `completion` prints the script (src/cli/completion.ts).
     .completion('__completion', false, complete)
+    .option('backend', {
+      type: 'string',
+      global: true,
+      describe: 'keep tasks in Redis instead of the tree: redis://host:port[/db][?queue=NAME] (default $TASK_BACKEND; README "Backends")',
+    })
     .demandCommand(1, 'name a command (tmux-orc --help lists them)')
     .recommendCommands()
     .strict()
@@ -67,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
     await cli.parseAsync();
   } catch (err) {
     code = report(err, argv);
+  } finally {
+    await closeStores();
   }
   return code || Number(process.exitCode ?? 0);
 }

@@ -78,7 +78,8 @@ export function rowsFromTexts(t: Tree, { dir, names }: NameBatch, texts: Array<T
   return rows;
 }
 
-function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
+/** The row of one task as read (`file` names where it is: a path, or a backend's address). */
+export function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
   if (!r.ok) {
     let mtime = now;
     try {

@@ -77,7 +77,7 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
     const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
     checkCwd(options.cwd);
     const status = progress();
-    const { ids, stopped } = store.enqueueMany(options, lines.map(([, l]) => l), now, (n) => status.update('queueing', n, lines.length));
+    const { ids, stopped } = await store.enqueueMany(options, lines.map(([, l]) => l), now, (n) => status.update('queueing', n, lines.length));
     status.clear();
     writeOut(ids.map((id) => `${id}\n`).join(''));
     if (stopped) {

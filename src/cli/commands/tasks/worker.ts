@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
+import { backendFrom, loadRedis, treeFrom } from '../../context.js';
 import { startWorker } from '../../../worker/main.js';
 import { leanHeap } from '../../../worker/heap.js';
 import { fail } from '../../../errors.js';
@@ -7,6 +7,7 @@ import { fail } from '../../../errors.js';
 /** Parsed `worker` arguments, from yargs or from the fast path (src/cli/fast.ts). */
 export interface WorkerCommandArgs {
   root?: string;
+  backend?: string;
   id?: string;
   label?: string;
   poll?: boolean;
@@ -40,5 +41,11 @@ export async function runWorkerCommand(a: WorkerCommandArgs): Promise<void> {
     throw fail('usage', `--id ${JSON.stringify(a.id)}: use letters, digits, _ and -`);
   }
   leanHeap();
+  const url = backendFrom(a);
+  if (url !== undefined) {
+    if (a.poll) throw fail('usage', '--poll is for a tree on a network filesystem; the Redis backend has no files to watch');
+    const { startRedisWorker } = await loadRedis();
+    return startRedisWorker({ url, id: a.id === undefined ? undefined : String(a.id), label: a.label, untilEmpty: a.untilEmpty });
+  }
   await startWorker({ root: treeFrom(a).root, id: a.id === undefined ? undefined : String(a.id), label: a.label, poll: a.poll, untilEmpty: a.untilEmpty, logFormat: a.logFormat });
 }
