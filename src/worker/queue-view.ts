@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { readiness, type DepState, type Move } from '../queue/lifecycle.js';
 import type { Task } from '../queue/task.js';
+import { agentOf } from '../queue/agent-lifecycle.js';
 import { dirNames, listNames, nameInfo, readTask, type Tree } from '../queue/tree.js';
 
 /** What the worker should do next. */
@@ -20,6 +21,8 @@ interface Meta {
   due: number;
   after: string[];
   label?: string;
+  /** An agent's task (AGENT=): its dispatcher delivers it; a shell worker never claims it. */
+  agent?: boolean;
   invalid?: string;
 }
 
@@ -125,7 +128,7 @@ export class QueueView {
         continue;
       }
       if (m.invalid) return { kind: 'invalid', name, reason: m.invalid };
-      if (this.label !== undefined && m.label !== this.label) continue;
+      if (m.agent || (this.label !== undefined && m.label !== this.label)) continue;
       candidates++;
       const r = readiness({ due: m.due, after: m.after } as Task, now, (id) => this.deps.state(id, this.names));
       if (r.kind === 'ready') {
@@ -162,7 +165,7 @@ export class QueueView {
     if (!this.there(name)) return undefined;
     const r = readTask(`${this.t.dir('queue')}/${name}`, name, true);
     if (!r) return undefined;
-    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, label: r.task.label } : { due: 0, after: [], invalid: r.reason };
+    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, label: r.task.label, agent: agentOf(r.task) !== undefined } : { due: 0, after: [], invalid: r.reason };
     this.meta.set(name, m);
     return m;
   }

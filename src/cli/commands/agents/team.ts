@@ -61,7 +61,7 @@ const status: CommandModule<{ root?: string }, TeamArgs & TimingArgs> = {
     const s = await scope(argv);
     const rows = await teamStatus(s.root, s.session, timingFrom(argv));
     if (argv.json) return printJson(rows);
-    printTable(['NAME', 'ROLE', 'STATE', 'LAST ACTIVITY', 'TASK'], rows.map((r) => [r.name, r.role, r.state, ago(r.lastActivity), r.task || '-']));
+    printTable(['NAME', 'ROLE', 'STATE', 'LAST ACTIVITY', 'QUEUED', 'TASK'], rows.map((r) => [r.name, r.role, r.state, ago(r.lastActivity), String(r.queued), r.task || '-']));
   },
 };
 
