@@ -11,7 +11,7 @@ interface Args {
   '--'?: string[];
   id?: string;
   priority?: number;
-  after?: string[];
+  after?: string | string[];
   in?: string;
   at?: string;
   timeout?: string;
@@ -33,7 +33,8 @@ export const assignCmd: CommandModule<{ root?: string }, Args> = {
       .positional('text', { type: 'string', array: true, describe: 'what to do; - reads it from stdin' })
       .option('id', { alias: 'i', type: 'string', describe: 'task ID (default: generated)' })
       .option('priority', { alias: 'p', type: 'number', describe: 'higher is delivered first, -1000..1000 (default 0)' })
-      .option('after', { type: 'string', array: true, describe: 'deliver once these task IDs (shell tasks or agent turns) are done' })
+      // Not an array option: that would take the text's words as IDs too. Comma-separated, or repeated.
+      .option('after', { type: 'string', describe: 'deliver once these task IDs (shell tasks or agent turns) are done: ID,ID (or repeat it)' })
       .option('in', { type: 'string', describe: 'not before this long from now (10m)' })
       .option('at', { type: 'string', describe: 'not before this time (14:30)' })
       .option('timeout', { type: 'string', describe: 'fail it (reason timeout) this long after delivery; the agent is interrupted with Escape' })
@@ -50,7 +51,8 @@ export const assignCmd: CommandModule<{ root?: string }, Args> = {
     const words = [...(argv.text ?? []), ...(argv['--'] ?? [])].map(String);
     const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');
     if (text.trim() === '') throw fail('usage', 'empty task: give the text of the turn (or - to read it from stdin)');
-    const spec = specFromArgs({ ...argv, cwd: undefined, label: undefined, every: undefined }, text, process.cwd(), Date.now());
+    const after = argv.after === undefined ? undefined : [argv.after].flat().map(String);
+    const spec = specFromArgs({ ...argv, after, cwd: undefined, label: undefined, every: undefined }, text, process.cwd(), Date.now());
     const dur = argv['done-on-idle'];
     const root = rootOf(argv);
     const id = await assign(root, {
