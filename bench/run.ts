@@ -3,7 +3,7 @@
  * on this machine, in one run. Prints one markdown table of medians with our/peer ratios and the
  * targets of issue #5, and writes the same to bench/results/latest.md (and a timestamped copy).
  *
- * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone),
+ * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": the agent work queue alone),
  * BENCH_SCALE (queued tasks in scenario 5, default 100000), BENCH_WINDOW_MS (drain window, 20000).
  */
 import fs from 'node:fs';
@@ -15,11 +15,12 @@ import { bulkEnqueue, cliArgs, drain, frontEnqueues, latency, nodeRun, scale, si
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
 import { ensureTree, tree } from '../src/queue/tree.js';
+import { agentQueueLatency } from './agents.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
 const DRAIN_RUNS = Math.max(RUNS, 5);
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
 const N = 1000;
@@ -224,6 +225,17 @@ async function main(): Promise<void> {
       removeDir(dir);
     }
   }
+  if (ONLY.has('7')) {
+    const turns = Math.max(20, 10 * RUNS);
+    log(`7. agent work queue: idle → next turn delivered (${turns} turns)`);
+    const a = await agentQueueLatency(turns);
+    const timing = `quiet ${a.quietMs / 1000} s + debounce ${a.debounceMs / 1000} s`;
+    rows.push({ scenario: `7a. agent idle → next turn delivered, p50 (${a.samples} turns; dispatcher tick + claim + verified paste)`, ours: per('ms', a.reaction.p50), peers: {} });
+    rows.push({ scenario: '7b. agent idle → next turn delivered, p95', ours: per('ms', a.reaction.p95), peers: {} });
+    rows.push({ scenario: `7c. prompt back → next turn delivered, p50 (${timing} before an agent counts as idle)`, ours: per('ms', a.gap.p50), peers: {} });
+    rows.push({ scenario: '7d. prompt back → next turn delivered, p95', ours: per('ms', a.gap.p95), peers: {} });
+    targets.push({ target: 'agent idle → next turn delivered within 1 s (p95)', measured: fmt(a.reaction.p95, 'ms'), met: a.reaction.p95 <= 1000 });
+  }
 
   const md = [
     '# tmux-orc benchmark',
@@ -241,7 +253,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${md}\n`);
   const dir = path.join(REPO, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  if (ONLY.size === 6 || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
+  if (ONLY.size === 7 || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
   fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.md`), md);
 }
 
