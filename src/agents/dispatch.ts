@@ -30,6 +30,7 @@ import { agentsDir, listAgents, type AgentRecord } from './registry.js';
 import { sendMessage } from './send.js';
 import { DEFAULT_STATUS_TIMING, type StatusTiming } from './status.js';
 import { sleep } from './wait.js';
+import { existingPane } from './window.js';
 
 /** How a dispatcher runs. */
 export interface DispatchOptions {
@@ -83,14 +84,31 @@ export class Dispatcher {
     let recover = false;
     for (const name of new Set([...running.keys(), ...queued.keys()])) {
       const rec = agents.get(name);
-      if (!rec) continue; // another session's agent, or one that was killed: its tasks wait for it
-      const st = await agentStatus(this.o.root, rec, this.timing);
-      const view: AgentView = { state: st.state, since: Date.parse(st.since) };
+      if (!rec) continue; // another session's agent, or one that was killed: its turns wait for it
       const held = running.get(name) ?? [];
-      for (const h of held) recover = (await this.onHeld(rec, h, view, st.pane)) || recover;
-      if (held.length === 0 && mayGiveWork(view)) await this.giveNext(rec, queued.get(name) ?? [], st.pane);
+      const ready = held.length ? [] : await this.ready(queued.get(name) ?? []);
+      // The agent's screen is read only when a decision needs its state: a turn to type, to
+      // settle on idle, or to give. A turn being worked on costs no tmux call per tick.
+      const look = ready.length > 0 || held.some((h) => !has(h, 'DELIVERED') || has(h, DONE_ON_IDLE_KEY));
+      const st = look ? await agentStatus(this.o.root, rec, this.timing) : undefined;
+      const view: AgentView = st ? { state: st.state, since: Date.parse(st.since) } : { state: 'unknown', since: Date.now() };
+      for (const h of held) recover = (await this.onHeld(rec, h, view, st?.pane)) || recover;
+      if (held.length === 0 && mayGiveWork(view)) await this.giveNext(rec, ready, st?.pane);
     }
     if (recover) for (const r of await recoverStale(this.t)) this.say(`${r.id}: ${r.why} → ${r.to}`);
+  }
+
+  /** The queued turns that may be delivered now, in dispatch order; those that never can be are failed. */
+  private async ready(queued: AgentTaskFile[]): Promise<AgentTaskFile[]> {
+    const now = Date.now();
+    const out: AgentTaskFile[] = [];
+    for (const q of queued) {
+      const r = readiness(q.task, now, (id) => this.depState(id));
+      if (r.kind === 'doomed') {
+        if (await failQueued(this.t, q.name, r.move)) this.say(`${q.task.id} → failed: ${r.move.append.find(([k]) => k === 'REASON')?.[1]}`);
+      } else if (r.kind === 'ready') out.push(q);
+    }
+    return out;
   }
 
   /** Act on a held task; true when it needs recovery (nobody holds it). */
@@ -99,8 +117,8 @@ export class Dispatcher {
     const token = task.owner?.claim;
     if (!token) return judge(this.t, h.name).kind !== 'alive';
     const doneOnIdle = last(task.fields, DONE_ON_IDLE_KEY);
-    const delivered = last(task.fields, 'DELIVERED') !== undefined;
-    let sawBusy = last(task.fields, 'BUSY_SEEN') !== undefined;
+    const delivered = has(h, 'DELIVERED');
+    let sawBusy = has(h, 'BUSY_SEEN');
     if (doneOnIdle !== undefined && delivered && !sawBusy && a.state === 'busy') {
       await settleAgentTask(this.t, h.name, token, note('BUSY_SEEN', iso(Date.now())));
       sawBusy = true;
@@ -143,31 +161,31 @@ export class Dispatcher {
 
   /** Escape interrupts the agent CLIs we know (and the fake one), without quitting them. */
   private async interrupt(rec: AgentRecord, pane: string | undefined): Promise<void> {
-    if (pane) await tmuxClient(rec.socket).run(A.sendKeys(pane, 'Escape')).catch(() => undefined);
+    const tmux = tmuxClient(rec.socket);
+    const target = pane ?? (await existingPane(tmux, rec));
+    if (target) await tmux.run(A.sendKeys(target, 'Escape')).catch(() => undefined);
   }
 
-  /** Claim the first ready task of an idle agent holding none, and deliver it. */
-  private async giveNext(rec: AgentRecord, queued: AgentTaskFile[], pane: string | undefined): Promise<void> {
-    const now = Date.now();
-    for (const q of queued) {
-      const r = readiness(q.task, now, (id) => this.depState(id));
-      if (r.kind === 'doomed') {
-        if (await failQueued(this.t, q.name, r.move)) this.say(`${q.task.id} → failed: ${r.move.append.find(([k]) => k === 'REASON')?.[1]}`);
-        continue;
-      }
-      if (r.kind !== 'ready') continue;
-      const info = pane ? await paneInfo(tmuxClient(rec.socket), pane) : undefined;
-      const start = info && !info.dead ? processStart(info.pid) : undefined;
-      if (!info || start === undefined) return;
+  /** Claim the first ready turn of an idle agent holding none, and deliver it. */
+  private async giveNext(rec: AgentRecord, ready: AgentTaskFile[], pane: string | undefined): Promise<void> {
+    if (ready.length === 0 || !pane) return;
+    // The holder watches the agent's process: its pane's pid, with its start time against reuse.
+    const info = await paneInfo(tmuxClient(rec.socket), pane);
+    const start = info && !info.dead ? processStart(info.pid) : undefined;
+    if (!info || start === undefined) return;
+    for (const q of ready) {
+      const now = Date.now();
       const token = `${process.pid}-${now.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-      // One task per agent, also against a second dispatcher: look at running/ and claim under one lock.
-      const claimed = await withLock(path.join(agentsDir(this.o.root), `.claim-${rec.name}.lock`), async () => {
-        if (this.index.list('running').some((f) => f.agent === rec.name)) return false;
-        const reply = await claimForAgent(this.t, { name: q.name, agent: rec.name, token, attempt: q.task.attempt, watch: { pid: info.pid, start }, now });
-        if (reply.kind === 'bad' || reply.kind === 'error') this.say(`${q.task.id}: could not claim: ${reply.reason}`);
-        return reply.kind === 'claimed';
+      // One turn per agent, also against a second dispatcher: look at running/ and claim under one lock.
+      const reply = await withLock(path.join(agentsDir(this.o.root), `.claim-${rec.name}.lock`), async () => {
+        if (this.index.list('running').some((f) => f.agent === rec.name)) return 'holds one';
+        return (await claimForAgent(this.t, { name: q.name, agent: rec.name, token, attempt: q.task.attempt, watch: { pid: info.pid, start }, now })).kind;
       }, { staleMs: 10_000, waitMs: 10_000 });
-      if (!claimed) return;
+      if (reply === 'gone' || reply === 'busy') continue; // taken meanwhile (cancelled, or another dispatcher's)
+      if (reply !== 'claimed') {
+        if (reply !== 'holds one') this.say(`${q.task.id}: could not claim (${reply})`);
+        return;
+      }
       const h = this.index.list('running').find((f) => f.name === q.name);
       if (h) await this.deliver(rec, h, token);
       return;
@@ -201,6 +219,8 @@ export class Dispatcher {
     return f.dir === 'done' ? 'done' : f.dir === 'failed' ? 'failed' : 'pending';
   }
 }
+
+const has = (f: AgentTaskFile, key: string): boolean => last(f.task.fields, key) !== undefined;
 
 function group(files: AgentTaskFile[]): Map<string, AgentTaskFile[]> {
   const m = new Map<string, AgentTaskFile[]>();

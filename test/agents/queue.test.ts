@@ -66,6 +66,8 @@ T('priority, then FIFO; --after a shell task that a real worker runs (and worker
   const build = (await run(ctx, ['tasks-enqueue', '--id', 'build', '--', 'sleep 1'])).stdout.trim();
   assert.is(build, 'build');
   const dep = await assign(ctx, 'eng1', '--after', 'build', '--priority', '9', 'work 0.2: after build');
+  assert.is((await run(ctx, ['tasks-enqueue', '--id', 'broken', '--', 'exit 3'])).code, 0);
+  const doomed = await assign(ctx, 'eng1', '--after', 'broken', '--priority', '9', 'work 0.2: never');
   const hold = await assign(ctx, 'eng1', 'work 6: hold');
   await until(ctx, 'hold delivered', () => task(ctx, hold)?.delivered);
   await assign(ctx, 'eng1', 'work 0.2: low-1');
@@ -75,6 +77,7 @@ T('priority, then FIFO; --after a shell task that a real worker runs (and worker
   const worker = start(['worker', '--id', 'w0'], { env: ctx.env, cwd: ctx.dir });
   await until(ctx, 'all six turns done', () => turns(ctx).length === 6 && fs.readdirSync(tree(ctx.root).dir('queue')).length === 0 && fs.readdirSync(tree(ctx.root).dir('running')).length === 0, 45_000);
   worker.kill('SIGTERM');
+  assert.equal([task(ctx, doomed)?.dir, task(ctx, doomed)?.t.reason], ['failed', 'dependency-failed: broken failed']);
   assert.equal(turns(ctx), ['work 6: hold', 'work 0.2: after build', 'work 0.2: high', 'work 0.2: high-2', 'work 0.2: low-1', 'work 0.2: low-2']);
   const b = task(ctx, 'build')!;
   assert.is(b.dir, 'done');
@@ -132,6 +135,21 @@ T('--wait is a handoff: prints the note, exit 0 done / 1 failed; refusals: unkno
   oneLine(await run({ ...ctx, env: { ...ctx.env, ORC_AGENT: '' } }, ['done', 'whatever']), 2, /which task\?/);
   oneLine(await run(ctx, ['done', 'tzzzz', 'x']), 3, /no task tzzzz/);
   assert.is(task(ctx, held)?.dir, 'running', 'refusals touched nothing');
+});
+
+T('an agent waiting for input gets no work; --done-on-idle settles a turn the agent never reports', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  assert.is((await run(ctx, ['send', 'eng1', '/permission'])).code, 0);
+  const a = await assign(ctx, 'eng1', '--done-on-idle', '1s', 'work 1: no report');
+  const until1 = Date.now() + 4000;
+  while (Date.now() < until1) {
+    assert.is(task(ctx, a)?.dir, 'queue', 'not given while a question is on screen');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  tmux(ctx.sock, 'send-keys', '-t', 'team:eng1', '1');
+  await until(ctx, 'settled on idle', () => task(ctx, a)?.dir === 'done');
+  assert.equal([task(ctx, a)?.note, turns(ctx)], ['(settled on idle after 1s)', ['work 1: no report']]);
+  assert.not.ok(received(ctx).some((m) => m.startsWith('[report]')));
 });
 
 T('the dispatcher SIGKILLed while a turn is held: the turn stays held, is not typed twice, and the next one follows', async (ctx) => {
