@@ -204,8 +204,9 @@ export class Dispatcher {
       await this.settled(h, token, undelivered(h.task, err.message, Date.now()), `not delivered to ${rec.name}: ${err.message}`);
       return;
     }
-    await settleAgentTask(this.t, h.name, token, note('DELIVERED', iso(Date.now())));
+    // Logged first: a quick agent may report (and settle) before DELIVERED is recorded.
     appendLog(this.t, h.task.id, `${iso(Date.now())} delivered to ${rec.name} (attempt ${h.task.attempt}):\n${text}`);
+    await settleAgentTask(this.t, h.name, token, note('DELIVERED', iso(Date.now())));
     this.say(`${h.task.id} → ${rec.name} (attempt ${h.task.attempt})`);
   }
 

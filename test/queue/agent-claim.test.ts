@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { claimForAgent } from '../../src/queue/agent-claim.ts';
@@ -17,7 +17,7 @@ import { judge, recoverStale } from '../../src/queue/recover.ts';
 import { ensureTree, find, readTask, tree, type Tree } from '../../src/queue/tree.ts';
 import { isAlive, processStart } from '../../src/persist/proc.ts';
 import { QueueView } from '../../src/worker/queue-view.ts';
-import { cleanup, needingPerl, tempDir, waitFor } from '../helpers.ts';
+import { cleanup, needingPerl, REPO, tempDir, waitFor } from '../helpers.ts';
 
 const S = suite<{ dir: string; t: Tree; agent: ChildProcess }>('agent claims');
 S.before.each((ctx) => {
@@ -104,6 +104,13 @@ T('a file locked exclusively is busy; shell workers never see agent tasks', asyn
   } finally {
     locker.kill('SIGKILL');
   }
+});
+
+T('agent-holder.pl compiles cleanly under warnings, and the build ships it beside the bundle', () => {
+  const file = path.join(REPO, 'src/queue/agent-holder.pl');
+  const r = spawnSync('perl', ['-wc', file], { encoding: 'utf8' });
+  assert.equal([r.status, r.stderr], [0, `${file} syntax OK\n`], 'no warnings');
+  assert.ok(fs.existsSync(path.join(REPO, 'dist', 'agent-holder.pl')), 'npm run build copies it to dist/');
 });
 
 T.run();
