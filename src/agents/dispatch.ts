@@ -178,7 +178,7 @@ export class Dispatcher {
       const token = `${process.pid}-${now.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
       // One turn per agent, also against a second dispatcher: look at running/ and claim under one lock.
       const reply = await withLock(path.join(agentsDir(this.o.root), `.claim-${rec.name}.lock`), async () => {
-        if (this.index.list('running').some((f) => f.agent === rec.name)) return 'holds one';
+        if (this.index.list('running', true).some((f) => f.agent === rec.name)) return 'holds one';
         return (await claimForAgent(this.t, { name: q.name, agent: rec.name, token, attempt: q.task.attempt, watch: { pid: info.pid, start }, now })).kind;
       }, { staleMs: 10_000, waitMs: 10_000 });
       if (reply === 'gone' || reply === 'busy') continue; // taken meanwhile (cancelled, or another dispatcher's)
@@ -186,7 +186,7 @@ export class Dispatcher {
         if (reply !== 'holds one') this.say(`${q.task.id}: could not claim (${reply})`);
         return;
       }
-      const h = this.index.list('running').find((f) => f.name === q.name);
+      const h = this.index.list('running', true).find((f) => f.name === q.name);
       if (h) await this.deliver(rec, h, token);
       return;
     }

@@ -35,24 +35,43 @@ export interface AgentTaskFile {
  */
 export class AgentTaskIndex {
   private known: Record<'queue' | 'running', Map<string, string | null>> = { queue: new Map(), running: new Map() };
+  private listed: Partial<Record<'queue' | 'running', { key: string; at: number; names: string[] }>> = {};
 
   constructor(private t: Tree) {}
 
-  /** The agent tasks of one directory, in dispatch order, read now. */
-  list(dir: 'queue' | 'running'): AgentTaskFile[] {
-    const names = listNames(this.t, dir);
+  /** The agent tasks of one directory, in dispatch order, read now (`fresh`: the directory too). */
+  list(dir: 'queue' | 'running', fresh = false): AgentTaskFile[] {
+    if (fresh) delete this.listed[dir];
+    const names = this.names(dir);
     const known = this.known[dir];
-    const seen = new Set(names);
-    for (const k of known.keys()) if (!seen.has(k)) known.delete(k);
+    if (known.size > names.length) {
+      const seen = new Set(names);
+      for (const k of known.keys()) if (!seen.has(k)) known.delete(k);
+    }
     const out: AgentTaskFile[] = [];
     for (const name of names) {
-      const cached = known.get(name);
-      if (cached === null) continue;
+      if (known.get(name) === null) continue;
       const f = readAgentTask(this.t, dir, name);
       if (f === null) known.set(name, null);
+      else if (f) known.set(name, f.agent);
       if (f) out.push(f);
     }
     return out;
+  }
+
+  /**
+   * The directory's names, listed again only when it changed (its mtime and ctime, which every
+   * rename in or out sets) or a second has passed (a filesystem with coarse times): a dispatcher
+   * beside a long shell queue does not sort it four times a second.
+   */
+  private names(dir: 'queue' | 'running'): string[] {
+    const st = fs.statSync(this.t.dir(dir), { bigint: true });
+    const key = `${st.mtimeNs}:${st.ctimeNs}`;
+    const prev = this.listed[dir];
+    if (prev && prev.key === key && Date.now() - prev.at < 1000) return prev.names;
+    const names = listNames(this.t, dir);
+    this.listed[dir] = { key, at: Date.now(), names };
+    return names;
   }
 }
 
