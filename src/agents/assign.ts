@@ -25,8 +25,11 @@ export type AssignRequest = Omit<NewTask, 'cmd' | 'env' | 'everyMs' | 'cwd'> & {
   doneOnIdleMs?: number;
 };
 
-/** Queue a turn for an agent (unknown agent: not-found, exit 3) and make sure its session has a dispatcher. */
-export async function assign(root: string, req: AssignRequest, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+/**
+ * Queue a turn for an agent (unknown agent: not-found, exit 3) and make sure its session has a
+ * dispatcher. The turn is queued either way: `warning` says why no dispatcher could be started.
+ */
+export async function assign(root: string, req: AssignRequest, env: NodeJS.ProcessEnv = process.env): Promise<{ id: string; warning?: string }> {
   checkMessage(req.text);
   const rec = requireAgent(root, req.agent);
   const { agent, text, doneOnIdleMs, ...spec } = req;
@@ -36,8 +39,12 @@ export async function assign(root: string, req: AssignRequest, env: NodeJS.Proce
     cwd: rec.cwd,
     extra: [[AGENT_KEY, agent], ...(doneOnIdleMs === undefined ? [] : [[DONE_ON_IDLE_KEY, formatDuration(doneOnIdleMs)] as [string, string]])],
   });
-  await ensureDispatcher(root, rec.socket, rec.session, env);
-  return id;
+  try {
+    await ensureDispatcher(root, rec.socket, rec.session, env);
+  } catch (err) {
+    return { id, warning: `queued, but no dispatcher could be started in session ${rec.session} (${(err as Error).message}); run tmux-orc agent dispatch --session ${rec.session}` };
+  }
+  return { id };
 }
 
 /** What `done` settled. */

@@ -37,7 +37,7 @@ export const assignCmd: CommandModule<{ root?: string }, Args> = {
       .option('after', { type: 'string', describe: 'deliver once these task IDs (shell tasks or agent turns) are done: ID,ID (or repeat it)' })
       .option('in', { type: 'string', describe: 'not before this long from now (10m)' })
       .option('at', { type: 'string', describe: 'not before this time (14:30)' })
-      .option('timeout', { type: 'string', describe: 'fail it (reason timeout) this long after delivery; the agent is interrupted with Escape' })
+      .option('timeout', { type: 'string', describe: 'fail it (reason timeout) this long after it is handed to the agent; the agent is interrupted with Escape' })
       .option('retries', { type: 'number', describe: 'a failed, timed-out or undeliverable turn is queued again this many times' })
       .option('backoff', { type: 'string', describe: 'first retry delay, doubling each attempt (default 1s)' })
       .option('done-on-idle', { type: 'string', describe: `settle it as done when the agent, after being busy, stays idle this long (default ${DONE_ON_IDLE_DEFAULT} when given alone)` })
@@ -55,7 +55,7 @@ export const assignCmd: CommandModule<{ root?: string }, Args> = {
     const spec = specFromArgs({ ...argv, after, cwd: undefined, label: undefined, every: undefined }, text, process.cwd(), Date.now());
     const dur = argv['done-on-idle'];
     const root = rootOf(argv);
-    const id = await assign(root, {
+    const { id, warning } = await assign(root, {
       agent: String(argv.agent),
       text,
       id: spec.id,
@@ -68,6 +68,7 @@ export const assignCmd: CommandModule<{ root?: string }, Args> = {
       doneOnIdleMs: dur === undefined ? undefined : durationOpt('done-on-idle', dur === '' ? DONE_ON_IDLE_DEFAULT : dur, 0),
     });
     process.stdout.write(`${id}\n`);
+    if (warning) process.stderr.write(`tmux-orc: warning: ${warning}\n`);
     if (!argv.wait) return;
     const r = await waitHandoff(root, id);
     if (r.note) process.stdout.write(`${r.note}\n`);

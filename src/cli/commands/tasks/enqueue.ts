@@ -99,8 +99,9 @@ async function enqueueForAgent(a: EnqueueCommandArgs, words: string[]): Promise<
   const { assign, waitHandoff } = await import('../../../agents/assign.js');
   const spec = specFromArgs(a, text, process.cwd(), Date.now());
   const root = existingRoot({ root: a.root }).root;
-  const id = await assign(root, { agent: a.agent!, text, id: spec.id, priority: spec.priority, after: spec.after, at: spec.at, timeoutMs: spec.timeoutMs, retries: spec.retries, backoffMs: spec.backoffMs });
+  const { id, warning } = await assign(root, { agent: a.agent!, text, id: spec.id, priority: spec.priority, after: spec.after, at: spec.at, timeoutMs: spec.timeoutMs, retries: spec.retries, backoffMs: spec.backoffMs });
   writeOut(`${id}\n`);
+  if (warning) process.stderr.write(`tmux-orc: warning: ${warning}\n`);
   if (!a.wait) return 0;
   const r = await waitHandoff(root, id);
   if (r.note) writeOut(`${r.note}\n`);
