@@ -62,7 +62,7 @@ export async function runDispatcher(o: DispatchOptions): Promise<void> {
 export class Dispatcher {
   private t: Tree;
   private index: AgentTaskIndex;
-  private final = new Map<string, 'done'>();
+  private deps = new Map<string, { state: DepState; at: number }>();
   private timing: StatusTiming;
 
   constructor(private o: DispatchOptions) {
@@ -85,17 +85,27 @@ export class Dispatcher {
     for (const name of new Set([...running.keys(), ...queued.keys()])) {
       const rec = agents.get(name);
       if (!rec) continue; // another session's agent, or one that was killed: its turns wait for it
-      const held = running.get(name) ?? [];
-      const ready = held.length ? [] : await this.ready(queued.get(name) ?? []);
-      // The agent's screen is read only when a decision needs its state: a turn to type, to
-      // settle on idle, or to give. A turn being worked on costs no tmux call per tick.
-      const look = ready.length > 0 || held.some((h) => !has(h, 'DELIVERED') || has(h, DONE_ON_IDLE_KEY));
-      const st = look ? await agentStatus(this.o.root, rec, this.timing) : undefined;
-      const view: AgentView = st ? { state: st.state, since: Date.parse(st.since) } : { state: 'unknown', since: Date.now() };
-      for (const h of held) recover = (await this.onHeld(rec, h, view, st?.pane)) || recover;
-      if (held.length === 0 && mayGiveWork(view)) await this.giveNext(rec, ready, st?.pane);
+      try {
+        recover = (await this.serve(rec, running.get(name) ?? [], queued.get(name) ?? [])) || recover;
+      } catch (err) {
+        this.say(`${name}: ${describe(err)}`); // one agent's trouble must not stall the others
+      }
     }
     if (recover) for (const r of await recoverStale(this.t)) this.say(`${r.id}: ${r.why} → ${r.to}`);
+  }
+
+  /** Steps 1-3 for one agent; true when a turn it held needs recovery. */
+  private async serve(rec: AgentRecord, held: AgentTaskFile[], queued: AgentTaskFile[]): Promise<boolean> {
+    const ready = held.length ? [] : await this.ready(queued);
+    // The agent's screen is read only when a decision needs its state: a turn to type, to settle
+    // on idle, or to give. A turn being worked on costs no tmux call per tick.
+    const look = ready.length > 0 || held.some((h) => !has(h, 'DELIVERED') || has(h, DONE_ON_IDLE_KEY));
+    const st = look ? await agentStatus(this.o.root, rec, this.timing) : undefined;
+    const view: AgentView = st ? { state: st.state, since: Date.parse(st.since) } : { state: 'unknown', since: Date.now() };
+    let recover = false;
+    for (const h of held) recover = (await this.onHeld(rec, h, view, st?.pane)) || recover;
+    if (held.length === 0 && mayGiveWork(view)) await this.giveNext(rec, ready, st?.pane);
+    return recover;
   }
 
   /** The queued turns that may be delivered now, in dispatch order; those that never can be are failed. */
@@ -210,14 +220,17 @@ export class Dispatcher {
     this.say(`${h.task.id} → ${rec.name} (attempt ${h.task.attempt})`);
   }
 
-  /** Where a dependency is; finished ones are remembered (they never change back but by tasks-retry). */
+  /**
+   * Where a dependency is, looked up at most once a second (a look reads every state directory);
+   * done is remembered for good (only a failed task comes back, by tasks-retry).
+   */
   private depState(id: string): DepState {
-    const known = this.final.get(id);
-    if (known) return known;
+    const known = this.deps.get(id);
+    if (known && (known.state === 'done' || Date.now() - known.at < 1000)) return known.state;
     const f = find(this.t, id);
-    if (!f) return 'missing';
-    if (f.dir === 'done') this.final.set(id, 'done'); // a failed one may come back (tasks-retry)
-    return f.dir === 'done' ? 'done' : f.dir === 'failed' ? 'failed' : 'pending';
+    const state: DepState = !f ? 'missing' : f.dir === 'done' ? 'done' : f.dir === 'failed' ? 'failed' : 'pending';
+    this.deps.set(id, { state, at: Date.now() });
+    return state;
   }
 }
 
