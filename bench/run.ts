@@ -3,7 +3,7 @@
  * on this machine, in one run. Prints one markdown table of medians with our/peer ratios and the
  * targets of issue #5, and writes the same to bench/results/latest.md (and a timestamped copy).
  *
- * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": a group's cost; "8": logs search alone),
+ * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": a group's cost; "8": logs search alone; "9": the agent work queue alone),
  * BENCH_SCALE (queued tasks in scenario 5, default 100000), BENCH_WINDOW_MS (drain window, 20000).
  */
 import fs from 'node:fs';
@@ -17,11 +17,12 @@ import { tempDir, removeDir } from './measure.js';
 import { redisBench } from './redis.js';
 import { ensureTree, tree } from '../src/queue/tree.js';
 import { makeLogs, searchRun } from './search.js';
+import { agentQueueLatency } from './agents.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
 const DRAIN_RUNS = Math.max(RUNS, 5);
-const ALL = '1,2,3,4,5,6,7,8,redis';
+const ALL = '1,2,3,4,5,6,7,8,9,redis';
 const ONLY = new Set((process.env.BENCH_ONLY ?? ALL).split(',').map((s) => s.trim()));
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
@@ -281,6 +282,17 @@ async function main(): Promise<void> {
       rows.push({ scenario: `8${k}. \`logs search\` 10,000 logs × 100 KB, ${what}: time`, ours: per('s', median(samples[k].map((x) => x.seconds))), peers: {} });
       rows.push({ scenario: `8${k}. … peak RSS`, ours: per('MB', median(samples[k].map((x) => x.peakMb))), peers: {} });
     }
+  }
+  if (ONLY.has('9')) {
+    const turns = Math.max(20, 10 * RUNS);
+    log(`9. agent work queue: idle → next turn delivered (${turns} turns)`);
+    const a = await agentQueueLatency(turns);
+    const timing = `quiet ${a.quietMs / 1000} s + debounce ${a.debounceMs / 1000} s`;
+    rows.push({ scenario: `9a. agent idle → next turn delivered, p50 (${a.samples} turns; dispatcher tick + claim + verified paste)`, ours: per('ms', a.reaction.p50), peers: {} });
+    rows.push({ scenario: '9b. agent idle → next turn delivered, p95', ours: per('ms', a.reaction.p95), peers: {} });
+    rows.push({ scenario: `9c. prompt back → next turn delivered, p50 (${timing} before an agent counts as idle)`, ours: per('ms', a.gap.p50), peers: {} });
+    rows.push({ scenario: '9d. prompt back → next turn delivered, p95', ours: per('ms', a.gap.p95), peers: {} });
+    targets.push({ target: 'agent idle → next turn delivered within 1 s (p95)', measured: fmt(a.reaction.p95, 'ms'), met: a.reaction.p95 <= 1000 });
   }
 
   const md = [

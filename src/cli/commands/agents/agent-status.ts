@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { agentStatus, type AgentStatus } from '../../../agents/observe.js';
+import { queueSummary } from '../../../agents/assign.js';
 import { listAgents, requireAgent, type AgentRecord } from '../../../agents/registry.js';
 import { isTmuxTarget, resolveTarget } from '../../../agents/resolve.js';
 import { printJson, printTable } from '../../output.js';
@@ -34,10 +35,13 @@ export const agentStatusCmd: CommandModule<{ root?: string }, Args> = {
       const recs = target === undefined ? listAgents(root) : [requireAgent(root, target)];
       for (const r of recs) rows.push(await agentStatus(root, r, timing));
     }
-    if (argv.json) return printJson(argv.target === undefined ? rows : rows[0]);
+    // Each agent's work queue (tmux-orc assign): the task it holds and how many wait.
+    const queues = queueSummary(root);
+    const withQueue = rows.map((s) => ({ ...s, task: queues.get(s.name)?.current?.id, queued: queues.get(s.name)?.waiting ?? 0 }));
+    if (argv.json) return printJson(argv.target === undefined ? withQueue : withQueue[0]);
     printTable(
-      ['NAME', 'ROLE', 'STATE', 'FOR', 'LAST ACTIVITY', 'REASON'],
-      rows.map((s) => [s.name, s.role, s.pending ? `${s.state} (→${s.pending}?)` : s.state, ago(s.since).replace(' ago', ''), ago(s.lastActivity), s.reason]),
+      ['NAME', 'ROLE', 'STATE', 'FOR', 'LAST ACTIVITY', 'TASK', 'QUEUED', 'REASON'],
+      withQueue.map((s) => [s.name, s.role, s.pending ? `${s.state} (→${s.pending}?)` : s.state, ago(s.since).replace(' ago', ''), ago(s.lastActivity), s.task ?? '-', String(s.queued), s.reason]),
     );
   },
 };
