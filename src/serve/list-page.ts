@@ -2,13 +2,12 @@
 import type { z } from 'zod';
 import type { Dir } from '../queue/lifecycle.js';
 import { STATE_DIRS } from '../queue/tree.js';
-import type { TaskRow } from '../queue/list-rows.js';
 import { fail } from '../errors.js';
-import type { Entry, TaskIndex } from './task-index.js';
+import { cursorOf, parseCursor, type Entry, type Row, type TaskIndex } from './task-index.js';
 import type { ListQuery } from './schemas.js';
 
 /** A row as the API shows it (no file path: the tree's layout is not the API's). */
-export type RowView = Omit<TaskRow, 'file'>;
+export type RowView = Row;
 
 export interface Page {
   tasks: RowView[];
@@ -19,7 +18,7 @@ export interface Page {
 /** The row with its wait and age as of `now`. */
 export function view(index: TaskIndex, e: Entry, now: number): RowView {
   const fresh = index.refresh(e, now);
-  const { file: _file, ...row } = fresh.row;
+  const row = fresh.row;
   const ageMs = fresh.clockMs === undefined ? row.ageMs : Math.max(0, now - fresh.clockMs);
   return { ...row, ageMs };
 }
@@ -50,7 +49,9 @@ export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.
   let lastCursor = '';
   if ((q.order ?? 'newest') === 'newest') {
     const after = cursorPart(q.cursor, 'n');
-    for (const e of index.newest(after?.[0])) if (!take(e, `n:${e.key}`)) break;
+    const from = after && parseCursor(after[0]);
+    if (after && !from) throw fail('usage', `cursor ${JSON.stringify(q.cursor)} is not one this server gave`);
+    for (const e of index.newest(from)) if (!take(e, `n:${cursorOf(e)}`)) break;
   } else {
     const after = cursorPart(q.cursor, 'd');
     const from = after ? STATE_DIRS.indexOf(after[0] as Dir) : 0;

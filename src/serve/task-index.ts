@@ -10,20 +10,25 @@
  * looked for in the others at once: a move is one change, never "gone" then "back".
  */
 import fs from 'node:fs';
-import { listTasksParallel } from '../queue/list-parallel.js';
-import { rowsFor, type TaskRow } from '../queue/list-rows.js';
+import { chunksOf } from '../queue/list-parallel.js';
+import { namesToList, rowsFor, type TaskRow } from '../queue/list-rows.js';
 import { dirNames, nameInfo, STATE_DIRS, type Tree } from '../queue/tree.js';
 import type { Dir } from '../queue/lifecycle.js';
 
+/** A listing row without its file path (the index knows the state and the name). */
+export type Row = Omit<TaskRow, 'file'>;
+
 /** A row as the index keeps it: the listing's row and the times its age and wait are computed from. */
 export interface Entry {
-  row: TaskRow;
+  row: Row;
   name: string;
-  /** Newest-first order: enqueue time (µs, from the name) then ID. */
-  key: string;
+  /** Newest-first order: enqueue time (µs, from the name; 0 when the name has none), then ID. */
+  t: number;
   /** The clock `ageMs` counts from, epoch ms (undefined: the row had none). */
   clockMs?: number;
   dueMs: number;
+  /** Left the tree: skipped in `order`, dropped from it at the next compaction. */
+  gone?: boolean;
 }
 
 /** One task's change, as the index saw it. `state` undefined: the task left the tree. */
@@ -32,7 +37,7 @@ export interface TaskChange {
   state?: Dir;
   status?: string;
   from?: { state: Dir; status: string };
-  row?: TaskRow;
+  row?: Row;
 }
 
 export interface IndexOptions {
@@ -47,11 +52,9 @@ export interface IndexOptions {
 export class TaskIndex {
   private readonly byName: Record<Dir, Map<string, Entry>> = { queue: new Map(), running: new Map(), done: new Map(), failed: new Map() };
   private readonly byId = new Map<string, Entry>();
-  /** Keys in ascending order (newest last); may hold stale keys, skipped on read. */
-  private keys: string[] = [];
-  /** The keys in `keys`, so a task that moves is not pushed twice. */
-  private inKeys = new Set<string>();
-  private keyed = new Map<string, Entry>();
+  /** Every entry once, oldest first (by `t`, then ID); entries that left are skipped, then compacted away. */
+  private order: Entry[] = [];
+  private goneInOrder = 0;
   private sorted = true;
   private dirty = new Set<string>();
   private timer?: NodeJS.Timeout;
@@ -66,11 +69,17 @@ export class TaskIndex {
     this.o = { rescanMs: 5000, batchMs: 10, watch: true, ...opts };
   }
 
-  /** Load every row (the listing `tasks-list` uses), then start watching. */
+  /**
+   * Load every row with the listing `tasks-list` uses, then start watching. A thousand files at a
+   * time, each row compacted as it comes: the whole listing at once (what tasks-list holds) would
+   * more than double the server's peak memory at 100,000 tasks, for good (V8 keeps the heap it grew).
+   */
   async start(): Promise<void> {
     if (this.o.watch) for (const d of STATE_DIRS) this.watchDir(d);
-    const now = Date.now();
-    for (const row of await listTasksParallel(this.t, 'all', now)) this.put(row.state, baseName(row.file), row, now);
+    for (const chunk of chunksOf(namesToList(this.t, 'all'), 1000)) {
+      const now = Date.now();
+      for (const row of rowsFor(this.t, chunk, now)) this.put(row.state, baseName(row.file), row, now);
+    }
     this.scheduleRescan();
   }
 
@@ -100,14 +109,21 @@ export class TaskIndex {
     return this.byName[d].values();
   }
 
-  /** Entries newest first, from just after `afterKey` (a cursor). */
-  *newest(afterKey?: string): Generator<Entry> {
+  /** Entries newest first, from just after the entry with this position (a cursor: `cursorOf`). */
+  *newest(after?: { t: number; id: string }): Generator<Entry> {
     if (!this.sorted) this.resort();
-    let i = afterKey === undefined ? this.keys.length - 1 : lowerBound(this.keys, afterKey) - 1;
-    for (; i >= 0; i--) {
-      const e = this.keyed.get(this.keys[i]);
-      if (e) yield e;
+    let i = this.order.length - 1;
+    if (after) {
+      let lo = 0;
+      let hi = this.order.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compare(this.order[mid], after) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      i = lo - 1;
     }
+    for (; i >= 0; i--) if (!this.order[i].gone) yield this.order[i];
   }
 
   /** One state's entries in dispatch order (file name order), from just after `afterName`. */
@@ -222,54 +238,75 @@ export class TaskIndex {
     if (changes.length) for (const l of this.listeners) l(changes);
   }
 
-  private put(d: Dir, name: string, row: TaskRow, now: number): Entry {
-    const prev = this.byId.get(row.id);
-    if (prev && (prev.row.state !== d || prev.name !== name)) this.remove(prev.row.state, prev.name, prev);
+  private put(d: Dir, name: string, full: TaskRow, now: number): Entry {
+    const row = compact(full);
+    const fields = { row, name, t: enqueuedUs(name), clockMs: hasClock(row) ? now - row.ageMs : undefined, dueMs: row.due ? Date.parse(row.due) : 0 };
     const old = this.byName[d].get(name);
     if (old && old.row.id !== row.id) this.remove(d, name, old);
-    const e: Entry = {
-      row,
-      name,
-      key: newestKey(name, row.id),
-      clockMs: hasClock(row) ? now - row.ageMs : undefined,
-      dueMs: row.due ? Date.parse(row.due) : 0,
-    };
-    this.byName[d].set(name, e);
-    this.byId.set(row.id, e);
-    if (!this.inKeys.has(e.key)) {
-      this.inKeys.add(e.key);
-      if (this.keys.length && this.keys[this.keys.length - 1] > e.key) this.sorted = false;
-      this.keys.push(e.key);
+    let e = this.byId.get(row.id);
+    if (e) {
+      // The same task, changed or moved: the entry is updated in place, keeping its place in `order`.
+      if (e.row.state !== d || e.name !== name) this.byName[e.row.state].delete(e.name);
+      if (e.t !== fields.t) this.sorted = false;
+      Object.assign(e, fields);
+    } else {
+      e = fields;
+      this.byId.set(row.id, e);
+      const last = this.order[this.order.length - 1];
+      if (last && compare(last, e) > 0) this.sorted = false;
+      this.order.push(e);
     }
-    this.keyed.set(e.key, e);
+    this.byName[d].set(name, e);
     return e;
   }
 
   private remove(d: Dir, name: string, e: Entry): void {
     if (this.byName[d].get(name) === e) this.byName[d].delete(name);
-    if (this.byId.get(e.row.id) === e) this.byId.delete(e.row.id);
-    if (this.keyed.get(e.key) === e) this.keyed.delete(e.key);
-    // Stale keys are skipped on read; dropped when they are most of the array.
-    if (this.keys.length > 1024 && this.keys.length > 2 * this.keyed.size) this.resort();
+    if (this.byId.get(e.row.id) !== e) return;
+    this.byId.delete(e.row.id);
+    e.gone = true;
+    if (++this.goneInOrder > 1024 && this.goneInOrder > this.order.length / 2) this.resort();
   }
 
   private resort(): void {
-    this.keys = [...this.keyed.keys()].sort();
-    this.inKeys = new Set(this.keys);
+    this.order = this.order.filter((e) => !e.gone).sort(compare);
+    this.goneInOrder = 0;
     this.sorted = true;
   }
 }
 
-const baseName = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
-
-/** Enqueue time then ID: our names and the seed's carry the time; others sort as oldest. */
-function newestKey(name: string, id: string): string {
-  const k = nameInfo(name).key;
-  const t = /^\d{4}-(\d{16})-/.exec(k)?.[1] ?? '0'.repeat(16);
-  return `${t}-${id}`;
+/** Order of `order`: enqueue time, then ID. */
+function compare(a: { t: number; row?: Row; id?: string }, b: { t: number; row?: Row; id?: string }): number {
+  if (a.t !== b.t) return a.t - b.t;
+  const [x, y] = [a.row?.id ?? a.id ?? '', b.row?.id ?? b.id ?? ''];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function hasClock(r: TaskRow): boolean {
+/** The cursor of an entry in newest-first order, and back. */
+export const cursorOf = (e: Entry): string => `${e.t}-${e.row.id}`;
+export function parseCursor(c: string): { t: number; id: string } | undefined {
+  const m = /^(\d{1,16})-(.+)$/.exec(c);
+  return m ? { t: Number(m[1]), id: m[2] } : undefined;
+}
+
+const baseName = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
+
+/**
+ * The row as the index keeps it: without the file path, without absent fields, and with strings
+ * of their own. The parsed values are slices of each file's whole text, which they would keep
+ * alive: at 100,000 tasks that was half of the index's memory.
+ */
+function compact({ file: _file, ...row }: TaskRow): Row {
+  return JSON.parse(JSON.stringify(row)) as Row;
+}
+
+/** The enqueue time (µs) in the file name: our names and the seed's carry it; others sort as oldest. */
+function enqueuedUs(name: string): number {
+  const m = /^\d{4}-(\d{16})-/.exec(nameInfo(name).key);
+  return m ? Number(m[1]) : 0;
+}
+
+function hasClock(r: Row): boolean {
   if (r.status === 'invalid') return true;
   return Boolean(r.state === 'queue' ? r.enqueued : r.state === 'running' ? r.started : r.finished);
 }
