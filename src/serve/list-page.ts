@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import type { Dir } from '../queue/lifecycle.js';
 import { STATE_DIRS } from '../queue/tree.js';
 import { fail } from '../errors.js';
-import { cursorOf, parseCursor, type Entry, type Row, type TaskIndex } from './task-index.js';
+import { rowsFor } from '../queue/list-rows.js';
+import { cursorOf, nameOf, parseCursor, type Entry, type Row, type TaskIndex } from './task-index.js';
 import type { ListQuery } from './schemas.js';
 
 /** A row as the API shows it (no file path: the tree's layout is not the API's). */
@@ -15,12 +16,17 @@ export interface Page {
   counts: Record<Dir, number>;
 }
 
-/** The row with its wait and age as of `now`. */
+/**
+ * The row of an entry, read from its file now (a page is a few files); when the file moved on
+ * meanwhile, the entry as the index last saw it.
+ */
 export function view(index: TaskIndex, e: Entry, now: number): RowView {
-  const fresh = index.refresh(e, now);
-  const row = fresh.row;
-  const ageMs = fresh.clockMs === undefined ? row.ageMs : Math.max(0, now - fresh.clockMs);
-  return { ...row, ageMs };
+  const [row] = rowsFor(index.t, { dir: e.state, names: [nameOf(e)] }, now);
+  if (row) {
+    const { file: _file, ...rest } = row;
+    return { ...rest, ageMs: Math.max(0, rest.ageMs) };
+  }
+  return { id: e.id, state: e.state, status: e.status, attempt: e.attempt, label: e.label, priority: e.priority, ageMs: e.clockMs === undefined ? 0 : Math.max(0, now - e.clockMs), cmd: e.cmd };
 }
 
 export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.now()): Page {
@@ -28,7 +34,7 @@ export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.
   const states = !q.state || q.state === 'all' ? STATE_DIRS : [q.state];
   const needle = q.q?.toLowerCase();
   const keep = (e: Entry): boolean => {
-    const r = e.row;
+    const r = e;
     if (!states.includes(r.state)) return false;
     if (q.label !== undefined && r.label !== q.label) return false;
     if (needle === undefined) return true;
@@ -58,7 +64,7 @@ export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.
     if (from < 0) throw fail('usage', `cursor ${JSON.stringify(q.cursor)} is not one this server gave`);
     outer: for (const d of STATE_DIRS.slice(from)) {
       if (!states.includes(d)) continue;
-      for (const e of index.dispatch(d, after && d === after[0] ? after[1] : undefined)) if (!take(e, `d:${d}:${e.name}`)) break outer;
+      for (const e of index.dispatch(d, after && d === after[0] ? after[1] : undefined)) if (!take(e, `d:${d}:${nameOf(e)}`)) break outer;
     }
   }
   // `next` is the last row shown: the next page starts after it.
