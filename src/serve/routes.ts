@@ -152,8 +152,8 @@ export const ROUTES: Route[] = [
     summary: "The agents and each one's last observed state",
     ok: { status: 200, description: 'the agents' },
     handle: async (ctx) => {
-      await ctx.agents.poll();
-      return { agents: listAgents(ctx.tree.root).map((rec) => ({ ...rec, status: ctx.agents.states.get(rec.name) })) };
+      const states = await ctx.agents.fresh();
+      return { agents: listAgents(ctx.tree.root).map((rec) => ({ ...rec, status: states.get(rec.name) })) };
     },
   }),
   route({

@@ -95,7 +95,7 @@ T('the event log: resumes after an ID of its own, resets for another run\'s or a
   const first = log.lastId();
   const ids = [1, 2, 3, 4, 5].map((n) => log.publish('task', { n }).id);
   const since = log.since(ids[2]);
-  assert.equal(since.kind === 'events' && since.events.map((e) => e.data.n), [4, 5]);
+  assert.equal(since.kind === 'events' && since.events.map((e) => JSON.parse(e.json).n), [4, 5]);
   assert.equal(log.since(ids[4]), { kind: 'events', events: [] });
   assert.is(log.since('zzz-3').kind, 'reset', 'another run of the server');
   assert.is(log.since('garbage').kind, 'reset');
