@@ -208,9 +208,14 @@ T('one task, its log, cancel and retry; unknown IDs are 404, invalid ones 400, w
   assert.is((await request(s, '/api/tasks/-bad..id')).status, 400);
 });
 
-T('GET /api/workers shows a live worker and what it runs', async ({ s, root }) => {
+T('GET /api/workers shows a live worker and what it runs; its changes arrive as events', async ({ s, root }) => {
+  const stream = events(s);
+  await stream.wait('hello', (e) => e.event === 'hello');
   const w = await worker(root);
+  await stream.wait('the worker, idle', (e) => e.event === 'worker' && e.data.id === '0' && e.data.state === 'idle');
   const { id } = await enqueue(s, { cmd: 'sleep 30', label: 'busy' });
+  const busyEvent = await stream.wait('the worker, busy', (e) => e.event === 'worker' && e.data.state === 'busy');
+  assert.is(busyEvent.data.task, id);
   const busy = await waitFor('the worker runs it', async () => {
     const r = await request(s, '/api/workers');
     return r.json.workers.find((x: { alive: boolean; task?: { id: string } }) => x.alive && x.task?.id === id);
@@ -218,6 +223,8 @@ T('GET /api/workers shows a live worker and what it runs', async ({ s, root }) =
   assert.is(busy.id, '0');
   assert.is((await request(s, `/api/tasks/${id}/cancel`, { method: 'POST' })).json.outcome, 'cancelled-running');
   w.kill('SIGKILL');
+  await stream.wait('the worker, dead or gone', (e) => e.event === 'worker' && (e.data.state === 'dead' || e.data.state === 'gone'));
+  stream.close();
 });
 
 T('GET /api/events: a change arrives as an event with an id; a client resuming with Last-Event-ID gets what it missed', async ({ s }) => {
