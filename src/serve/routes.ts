@@ -159,7 +159,7 @@ export const ROUTES: Route[] = [
   route({
     method: 'get',
     path: '/api/agents/:name',
-    summary: 'One agent: its state and reason, its current task, the last lines on its screen',
+    summary: 'One agent: its state and reason, and the last lines on its screen',
     params: S.AgentParams,
     query: S.AgentQuery,
     ok: { status: 200, description: 'the agent' },

@@ -1,15 +1,17 @@
 /**
- * A raw handler mounted on the server (how the MCP endpoint is added): it answers on Node's own
- * request and response with the parsed body, only after the gate (token, Host, size, origin).
+ * The server in-process: a raw handler mounted on it (how the MCP endpoint is added) answers on
+ * Node's own request and response with the parsed body, only after the gate (token, Host, size,
+ * origin); closed event streams are let go; the error codes' HTTP statuses.
  */
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, tempDir } from '../helpers.ts';
+import { cleanup, tempDir, waitFor } from '../helpers.ts';
 import { ensureTree, tree } from '../../src/queue/tree.ts';
 import { startServer, type Running } from '../../src/serve/server.ts';
 import type { RawHandler } from '../../src/serve/app.ts';
-import { request, type Served } from './fixture.ts';
+import { events, request, type Served } from './fixture.ts';
+import { EXIT, HTTP_STATUS } from '../../src/errors.ts';
 
 const T = suite<{ dir: string; server?: Running; s: Served; calls: unknown[] }>('serve: mounts');
 T.before.each(async (ctx) => {
@@ -52,6 +54,19 @@ T('the gate comes first: no token, a foreign Host or Origin, a big body or bad J
   ].map((r) => r.status);
   assert.equal(refused, [401, 401, 403, 403, 413, 400]);
   assert.equal(ctx.calls, []);
+});
+
+T('an event stream that the client closes is let go (no subscriber left behind)', async (ctx) => {
+  const streams = [0, 1, 2].map(() => events(ctx.s));
+  for (const st of streams) await st.wait('hello', (e) => e.event === 'hello');
+  assert.is(ctx.server!.ctx.events.clients, 3);
+  streams.forEach((st) => st.close());
+  await waitFor('the server lets them go', () => ctx.server!.ctx.events.clients === 0, 5000);
+});
+
+T('every error code has an HTTP status from the issue\'s set', () => {
+  for (const [code, status] of Object.entries(HTTP_STATUS)) assert.ok([400, 404, 409, 500].includes(status), `${code}: ${status}`);
+  assert.equal(Object.keys(HTTP_STATUS).sort(), Object.keys(EXIT).sort(), 'one status for each exit code');
 });
 
 T.run();
