@@ -15,7 +15,10 @@ export type WorkerWord = 'idle' | 'busy' | 'dead';
 
 export const workerWord = (w: WorkerInfo): WorkerWord => (!w.alive ? 'dead' : w.task ? 'busy' : 'idle');
 
-/** The workers: looked at on every change in workers/ or running/, and every `everyMs` (a worker that died leaves no event). */
+/**
+ * The workers: looked at on every change in workers/ or running/, and every `everyMs`, since a
+ * worker that dies leaves no file event (a look reads a few registry files and /proc entries).
+ */
 export class WorkerWatch {
   workers: WorkerInfo[] = [];
   private last = new Map<string, string>();
@@ -23,7 +26,7 @@ export class WorkerWatch {
   private soon?: NodeJS.Timeout;
   private watcher?: fs.FSWatcher;
 
-  constructor(private readonly t: Tree, private readonly events: EventLog, private readonly everyMs = 2000) {}
+  constructor(private readonly t: Tree, private readonly events: EventLog, private readonly everyMs = 200) {}
 
   start(): void {
     this.look(false);

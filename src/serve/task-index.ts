@@ -39,9 +39,9 @@ export interface Entry {
   clockMs?: number;
   dueMs: number;
   /** Left the tree: skipped in the newest-first order until it is compacted. */
-  gone?: boolean;
+  gone: boolean;
   /** The last rescan that found its file. */
-  seen?: number;
+  seen: number;
 }
 
 /** One task's change, as the index saw it. `state` undefined: the task left the tree. */
@@ -70,8 +70,7 @@ export class TaskIndex {
   private readonly byId = new Map<string, Entry>();
   /** Entries whose file name does not give their ID, by `<dir>/<name>`. */
   private readonly oddNames = new Map<string, Entry>();
-  /** The entries of each state (metrics and the dispatch order walk one state, often the small queue). */
-  private readonly byState: Record<Dir, Set<Entry>> = { queue: new Set(), running: new Set(), done: new Set(), failed: new Set() };
+  private readonly counts: Record<Dir, number> = { queue: 0, running: 0, done: 0, failed: 0 };
   /** Every entry once, oldest first (by `t`, then ID); entries that left are skipped, then compacted away. */
   private order: Entry[] = [];
   private goneInOrder = 0;
@@ -119,16 +118,18 @@ export class TaskIndex {
   }
 
   count(d: Dir): number {
-    return this.byState[d].size;
+    return this.counts[d];
   }
 
   get(id: string): Entry | undefined {
     return this.byId.get(id);
   }
 
-  /** The entries of one state, in no particular order. */
-  entries(d: Dir): IterableIterator<Entry> {
-    return this.byState[d].values();
+  /** The entries of one state, in no particular order. (A plain loop over all: a set per state cost more memory than the loop costs time.) */
+  entries(d: Dir): Entry[] {
+    const out: Entry[] = [];
+    for (const e of this.byId.values()) if (e.state === d) out.push(e);
+    return out;
   }
 
   /** Entries newest first, from just after the entry at this position (a cursor: `cursorOf`). */
@@ -150,7 +151,7 @@ export class TaskIndex {
 
   /** One state's entries in dispatch order (file name order), from just after the file `afterName`. */
   *dispatch(d: Dir, afterName?: string): Generator<Entry> {
-    const named = [...this.entries(d)].map((e) => ({ e, name: nameOf(e) }));
+    const named = this.entries(d).map((e) => ({ e, name: nameOf(e) }));
     named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const { e, name } of named) if (afterName === undefined || name > afterName) yield e;
   }
@@ -294,13 +295,16 @@ export class TaskIndex {
       odd: taskName(row.id, row.priority, t) === name ? undefined : name,
       clockMs: hasClock(row) ? now - row.ageMs : undefined,
       dueMs: row.due ? Date.parse(row.due) : 0,
+      // Every field from the start: one object shape for all entries, no property added later.
+      gone: false,
+      seen: this.generation,
     };
     const there = this.at(d, name);
     if (there && there.id !== row.id) this.remove(there);
     let e = this.byId.get(row.id);
     if (e) {
       // The same task, changed or moved: updated in place, keeping its place in `order`.
-      this.byState[e.state].delete(e);
+      this.counts[e.state]--;
       if (e.odd) this.oddNames.delete(`${e.state}/${e.odd}`);
       if (e.t !== t) this.sorted = false;
       Object.assign(e, fields);
@@ -311,7 +315,7 @@ export class TaskIndex {
       if (last && compare(last, e) > 0) this.sorted = false;
       this.order.push(e);
     }
-    this.byState[d].add(e);
+    this.counts[d]++;
     if (e.odd) this.oddNames.set(`${d}/${e.odd}`, e);
     return e;
   }
@@ -319,7 +323,7 @@ export class TaskIndex {
   private remove(e: Entry): void {
     if (this.byId.get(e.id) !== e) return;
     this.byId.delete(e.id);
-    this.byState[e.state].delete(e);
+    this.counts[e.state]--;
     if (e.odd) this.oddNames.delete(`${e.state}/${e.odd}`);
     e.gone = true;
     if (++this.goneInOrder > 1024 && this.goneInOrder > this.order.length / 2) this.resort();

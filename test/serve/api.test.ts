@@ -143,7 +143,7 @@ T('POST /api/tasks: cmd or argv with the enqueue options; bad input is 400 namin
 T('GET /api/tasks: newest first, paged by cursor without gaps or repeats; filters by state, label and q; dispatch order', async ({ s }) => {
   const ids: string[] = [];
   for (let i = 0; i < 7; i++) ids.push((await enqueue(s, { cmd: `echo page-${i}`, label: 'paging', priority: i % 2 ? 10 : 0 })).id);
-  await waitFor('the index has them', async () => (await request(s, '/api/tasks?label=paging&limit=100')).json.tasks.length === 7, 5000);
+  await waitFor('the index has them', async () => (await request(s, '/api/tasks?label=paging&limit=100')).json.tasks.length === 7, 15_000);
   const seen: string[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 10; pages++) {
@@ -242,7 +242,7 @@ T('GET /api/events: a change arrives as an event with an id; a client resuming w
   const cancel = await request(s, `/api/tasks/${a.id}/cancel`, { method: 'POST' });
   assert.is(cancel.status, 200);
   // The server has seen both while no client listened: a client with the last ID it had gets them.
-  await waitFor('the server saw the changes', async () => (await request(s, `/api/tasks/${a.id}`)).json.state === 'failed', 5000);
+  await waitFor('the server saw the changes', async () => (await request(s, `/api/tasks/${a.id}`)).json.state === 'failed', 15_000);
   const again = events(s, ev.id);
   const got = await again.wait('the missed enqueue', (e) => e.event === 'task' && e.data.id === missed.id);
   const cancelled = await again.wait('the missed cancel', (e) => e.event === 'task' && e.data.id === a.id && e.data.state === 'failed');
@@ -267,7 +267,7 @@ T('GET /metrics: the Prometheus text format (promtool check metrics), with the q
     assert.match(r.text, new RegExp(`^# TYPE ${name} `, 'm'), name);
   }
   const queued = names(root, 'queue').length;
-  await waitFor('the gauge counts the queue', async () => (await request(s, '/metrics')).text.includes(`tmuxorc_tasks{state="queue"} ${queued}\n`), 5000);
+  await waitFor('the gauge counts the queue', async () => (await request(s, '/metrics')).text.includes(`tmuxorc_tasks{state="queue"} ${queued}\n`), 15_000);
   assert.match(r.text, /^tmuxorc_tasks_finished_total\{status="failed"\} [1-9]/m, 'the failures seen since start');
   if (!HAVE_PROMTOOL) {
     console.log('  skip: promtool check — promtool not installed (scripts/test-deps.d/promtool.sh)');

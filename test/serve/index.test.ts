@@ -63,9 +63,9 @@ T('watched: an enqueue is reported by itself, and a claim (queue → running) as
   const seen: TaskChange[] = [];
   ix.onChange((c) => seen.push(...c));
   const id = await enqueue(ctx.t, { cmd: 'true' }, { fsync: false });
-  await waitFor('the enqueue', () => seen.some((c) => c.id === id && c.state === 'queue'), 5000);
+  await waitFor('the enqueue', () => seen.some((c) => c.id === id && c.state === 'queue'), 15_000);
   move(ctx.t, 'queue', 'running');
-  await waitFor('the claim', () => seen.some((c) => c.id === id && c.state === 'running'), 5000);
+  await waitFor('the claim', () => seen.some((c) => c.id === id && c.state === 'running'), 15_000);
   assert.not.ok(seen.some((c) => c.id === id && c.state === undefined), 'never "gone" in between');
 });
 

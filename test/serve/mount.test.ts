@@ -61,7 +61,7 @@ T('an event stream that the client closes is let go (no subscriber left behind)'
   for (const st of streams) await st.wait('hello', (e) => e.event === 'hello');
   assert.is(ctx.server!.ctx.events.clients, 3);
   streams.forEach((st) => st.close());
-  await waitFor('the server lets them go', () => ctx.server!.ctx.events.clients === 0, 5000);
+  await waitFor('the server lets them go', () => ctx.server!.ctx.events.clients === 0, 15_000);
 });
 
 T('every error code has an HTTP status from the issue\'s set', () => {
