@@ -81,6 +81,9 @@ export class TaskIndex {
   private watchers: fs.FSWatcher[] = [];
   private scanMs = 0;
   private generation = 0;
+  /** When the next delayed task falls due, and the timer that looks at it then. */
+  private nextDue = Infinity;
+  private dueTimer?: NodeJS.Timeout;
   private closed = false;
   private readonly listeners = new Set<(changes: TaskChange[]) => void>();
   private readonly o: Required<IndexOptions>;
@@ -109,6 +112,7 @@ export class TaskIndex {
     for (const w of this.watchers) w.close();
     clearTimeout(this.timer);
     clearTimeout(this.rescanTimer);
+    clearTimeout(this.dueTimer);
   }
 
   /** Told of each batch of changes, after it is applied. */
@@ -317,7 +321,30 @@ export class TaskIndex {
     }
     this.counts[d]++;
     if (e.odd) this.oddNames.set(`${d}/${e.odd}`, e);
+    if (e.status === 'delayed' && e.dueMs < this.nextDue) this.wakeAt(e.dueMs);
     return e;
+  }
+
+  /**
+   * A delayed task becomes ready with no change to its file: at its due time the delayed entries
+   * that are due are read again, so their change is reported like any other.
+   */
+  private wakeAt(due: number): void {
+    if (this.closed) return;
+    clearTimeout(this.dueTimer);
+    this.nextDue = due;
+    this.dueTimer = setTimeout(() => {
+      const now = Date.now();
+      this.nextDue = Infinity;
+      let next = Infinity;
+      for (const e of this.byId.values()) {
+        if (e.status !== 'delayed') continue;
+        if (e.dueMs <= now) this.touch(e.state, nameOf(e));
+        else next = Math.min(next, e.dueMs);
+      }
+      if (next < Infinity) this.wakeAt(next);
+    }, Math.min(Math.max(0, due - Date.now()) + 5, 2 ** 31 - 1));
+    this.dueTimer.unref();
   }
 
   private remove(e: Entry): void {

@@ -69,6 +69,17 @@ T('watched: an enqueue is reported by itself, and a claim (queue → running) as
   assert.not.ok(seen.some((c) => c.id === id && c.state === undefined), 'never "gone" in between');
 });
 
+T('a delayed task that falls due is reported as ready, with no change to its file', async (ctx) => {
+  const ix = (ctx.ix = new TaskIndex(ctx.t, { rescanMs: 1e9 }));
+  await ix.start();
+  const seen: TaskChange[] = [];
+  ix.onChange((c) => seen.push(...c));
+  const id = await enqueue(ctx.t, { cmd: 'true', at: Date.now() + 300 }, { fsync: false });
+  await waitFor('queued, delayed', () => seen.some((c) => c.id === id && c.status === 'delayed'), 15_000);
+  const ready = await waitFor('ready when due', () => seen.find((c) => c.id === id && c.status === 'ready'), 15_000);
+  assert.equal(ready?.from, { state: 'queue', status: 'delayed' });
+});
+
 T('newest first with cursors: every task once, in order, across pages', async (ctx) => {
   const ids: string[] = [];
   for (let i = 0; i < 25; i++) ids.push(await enqueue(ctx.t, { cmd: `echo ${i}`, priority: i % 3 }, { fsync: false }));
