@@ -63,6 +63,9 @@ T('the token: none or wrong is 401 without a word about the task; header, ?token
 
   const page = await request(s, '/');
   assert.is(page.status, 200);
+  assert.is(page.headers['x-frame-options'], 'SAMEORIGIN');
+  assert.is(page.headers['referrer-policy'], 'no-referrer');
+  assert.is(page.headers['x-content-type-options'], 'nosniff');
   assert.match(page.text, /<html/);
   for (const p of ['/serve.token', '/../serve.token', '/%2e%2e/serve.token', '/static/../../serve.token']) {
     const r = await request(s, p);
