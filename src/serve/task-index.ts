@@ -17,6 +17,7 @@ import { namesToList, rowsFor, type TaskRow } from '../queue/list-rows.js';
 import { nameInfo, STATE_DIRS, taskName, type Tree } from '../queue/tree.js';
 import type { Dir } from '../queue/lifecycle.js';
 import { PRIORITY_RANGE } from '../queue/task.js';
+import { describe } from '../errors.js';
 
 /** A listing row without its file path (the tree's layout is not the API's). */
 export type Row = Omit<TaskRow, 'file'>;
@@ -176,14 +177,14 @@ export class TaskIndex {
   touch(d: Dir, name: string): void {
     if (this.closed) return;
     this.dirty.add(`${d}/${name}`);
-    this.timer ??= setTimeout(() => this.applyBatch(), this.o.batchMs);
+    this.timer ??= setTimeout(() => guard(() => this.applyBatch()), this.o.batchMs);
   }
 
   private watchDir(d: Dir): void {
     try {
       const w = fs.watch(this.t.dir(d), { persistent: false }, (_event, name) => {
         if (name) this.touch(d, String(name));
-        else this.rescan(); // the kernel's queue overflowed: no name to go by
+        else guard(() => this.rescan()); // the kernel's queue overflowed: no name to go by
       });
       w.on('error', () => w.close()); // the rescans carry on alone
       this.watchers.push(w);
@@ -195,7 +196,7 @@ export class TaskIndex {
   private scheduleRescan(): void {
     if (this.closed) return;
     this.rescanTimer = setTimeout(() => {
-      this.rescan();
+      guard(() => this.rescan());
       this.scheduleRescan();
     }, Math.max(this.o.rescanMs, 50 * this.scanMs));
     this.rescanTimer.unref();
@@ -338,7 +339,7 @@ export class TaskIndex {
     if (this.closed) return;
     clearTimeout(this.dueTimer);
     this.nextDue = due;
-    this.dueTimer = setTimeout(() => {
+    this.dueTimer = setTimeout(() => guard(() => {
       const now = Date.now();
       this.nextDue = Infinity;
       let next = Infinity;
@@ -348,7 +349,7 @@ export class TaskIndex {
         else next = Math.min(next, e.dueMs);
       }
       if (next < Infinity) this.wakeAt(next);
-    }, Math.min(Math.max(0, due - Date.now()) + 5, 2 ** 31 - 1));
+    }), Math.min(Math.max(0, due - Date.now()) + 5, 2 ** 31 - 1));
     this.dueTimer.unref();
   }
 
@@ -390,6 +391,18 @@ export const cursorOf = (e: Entry): string => `${e.t}-${e.id}`;
 export function parseCursor(c: string): { t: number; id: string } | undefined {
   const m = /^(\d{1,16})-(.+)$/.exec(c);
   return m ? { t: Number(m[1]), id: m[2] } : undefined;
+}
+
+/**
+ * Run one step of the index's own loop (a batch, a rescan): a failure is said in one line and the
+ * next step tries again, never an exception that ends the server (the rescans correct what it missed).
+ */
+function guard(step: () => void): void {
+  try {
+    step();
+  } catch (err) {
+    process.stderr.write(`tmux-orc serve: the task index: ${describe(err)} (the next rescan tries again)\n`);
+  }
 }
 
 const baseName = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
