@@ -3,8 +3,8 @@
  * on this machine, in one run. Prints one markdown table of medians with our/peer ratios and the
  * targets of issue #5, and writes the same to bench/results/latest.md (and a timestamped copy).
  *
- * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": a group's cost; "8": logs search alone; "9": the agent work queue alone),
- * BENCH_SCALE (queued tasks in scenario 5, default 100000), BENCH_WINDOW_MS (drain window, 20000).
+ * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": a group's cost; "8": logs search alone; "9": the agent work queue alone; "serve": the HTTP server; "redis": the Redis backend),,
+ * BENCH_SCALE (tasks in scenarios 5 and serve, default 100000), BENCH_WINDOW_MS (drain window, 20000).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import { bulkEnqueue, cliArgs, drain, frontEnqueues, latency, nodeRun, scale, si
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
 import { redisBench } from './redis.js';
+import { serveBench } from './serve.js';
 import { ensureTree, tree } from '../src/queue/tree.js';
 import { makeLogs, searchRun } from './search.js';
 import { agentQueueLatency } from './agents.js';
@@ -22,7 +23,7 @@ import { agentQueueLatency } from './agents.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
 const DRAIN_RUNS = Math.max(RUNS, 5);
-const ALL = '1,2,3,4,5,6,7,8,9,redis';
+const ALL = '1,2,3,4,5,6,7,8,9,serve,redis';
 const ONLY = new Set((process.env.BENCH_ONLY ?? ALL).split(',').map((s) => s.trim()));
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
@@ -293,6 +294,22 @@ async function main(): Promise<void> {
     rows.push({ scenario: `9c. prompt back → next turn delivered, p50 (${timing} before an agent counts as idle)`, ours: per('ms', a.gap.p50), peers: {} });
     rows.push({ scenario: '9d. prompt back → next turn delivered, p95', ours: per('ms', a.gap.p95), peers: {} });
     targets.push({ target: 'agent idle → next turn delivered within 1 s (p95)', measured: fmt(a.reaction.p95, 'ms'), met: a.reaction.p95 <= 1000 });
+  }
+
+  if (ONLY.has('serve')) {
+    log(`serve: ${SCALE.toLocaleString('en-US')} tasks in the tree`);
+    const s = await serveBench(SCALE);
+    log(`  ${JSON.stringify(s)}`);
+    const k = SCALE.toLocaleString('en-US');
+    rows.push({ scenario: `serve a. ${k} tasks: start-up (index loaded)`, ours: per('s', s.startupSeconds), peers: {} });
+    rows.push({ scenario: `serve b. ${k} tasks: GET /api/tasks?limit=50 p50 (p95 ${fmt(s.list.p95, 'ms')})`, ours: per('ms', s.list.p50), peers: {} });
+    rows.push({ scenario: `serve c. ${k} tasks: GET /metrics p50 (p95 ${fmt(s.metrics.p95, 'ms')})`, ours: per('ms', s.metrics.p50), peers: {} });
+    rows.push({ scenario: `serve d. file change → SSE event p50 (p95 ${fmt(s.event.p95, 'ms')})`, ours: per('ms', s.event.p50), peers: {} });
+    rows.push({ scenario: `serve e. ${k} tasks: RSS (peak ${fmt(s.peakMb, 'MB')})`, ours: per('MB', s.rssMb), peers: {} });
+    targets.push({ target: 'issue 16: GET /api/tasks?limit=50 p50 ≤ 20 ms, p95 ≤ 50 ms', measured: `${fmt(s.list.p50, 'ms')} / ${fmt(s.list.p95, 'ms')}`, met: s.list.p50 <= 20 && s.list.p95 <= 50 });
+    targets.push({ target: 'issue 16: GET /metrics p50 ≤ 20 ms, p95 ≤ 50 ms', measured: `${fmt(s.metrics.p50, 'ms')} / ${fmt(s.metrics.p95, 'ms')}`, met: s.metrics.p50 <= 20 && s.metrics.p95 <= 50 });
+    targets.push({ target: 'issue 16: file change → SSE event p50 ≤ 50 ms', measured: fmt(s.event.p50, 'ms'), met: s.event.p50 <= 50 });
+    targets.push({ target: 'issue 16: server RSS at 100k tasks ≤ 150 MB', measured: `${fmt(s.rssMb, 'MB')} (peak ${fmt(s.peakMb, 'MB')})`, met: s.peakMb <= 150 });
   }
 
   const md = [

@@ -10,6 +10,7 @@ import { taskCommands } from './commands/tasks/index.js';
 import { sessionCommands } from './commands/session/index.js';
 import { agentCommands } from './commands/agents/index.js';
 import { opsCommands } from './commands/ops/index.js';
+import { serveCommands } from './commands/serve/index.js';
 import { normalise } from './split.js';
 import { COMMAND_LINES } from './command-lines.js';
 import { complete } from './completion.js';
@@ -18,7 +19,7 @@ import { closeStores } from './context.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
 
-const ALL = [...taskCommands, ...sessionCommands, ...agentCommands, ...opsCommands] as AnyCommand[];
+const ALL = [...taskCommands, ...sessionCommands, ...agentCommands, ...opsCommands, ...serveCommands] as AnyCommand[];
 /** The top-level command names. */
 const TOP = new Set(ALL.map((c) => String(c.command).split(' ')[0]));
 
