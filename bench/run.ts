@@ -14,6 +14,7 @@ import { cleanupAll, cleanupOnExit, keepDirsUntilExit, median, REPO } from './me
 import { bulkEnqueue, cliArgs, drain, frontEnqueues, latency, nodeRun, scale, singleEnqueues } from './ours.js';
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
+import { writeChart } from './chart.js';
 import { ensureTree, tree } from '../src/queue/tree.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -241,7 +242,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${md}\n`);
   const dir = path.join(REPO, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  if (ONLY.size === 6 || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
+  if (ONLY.size === 6 || process.env.BENCH_WRITE) {
+    fs.writeFileSync(path.join(dir, 'latest.md'), md);
+    log(`chart: ${writeChart(path.join(dir, 'latest.md'))}`);
+  }
   fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.md`), md);
 }
 
