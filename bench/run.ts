@@ -3,7 +3,7 @@
  * on this machine, in one run. Prints one markdown table of medians with our/peer ratios and the
  * targets of issue #5, and writes the same to bench/results/latest.md (and a timestamped copy).
  *
- * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone),
+ * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": top and the dashboard),
  * BENCH_SCALE (queued tasks in scenario 5, default 100000), BENCH_WINDOW_MS (drain window, 20000).
  */
 import fs from 'node:fs';
@@ -15,12 +15,13 @@ import { bulkEnqueue, cliArgs, drain, frontEnqueues, latency, nodeRun, scale, si
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
 import { writeChart } from './chart.js';
+import { facesTree, topRefresh } from './faces.js';
 import { ensureTree, tree } from '../src/queue/tree.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
 const DRAIN_RUNS = Math.max(RUNS, 5);
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
 const N = 1000;
@@ -226,6 +227,20 @@ async function main(): Promise<void> {
     }
   }
 
+  if (ONLY.has('7')) {
+    log(`7. faces: ${SCALE.toLocaleString('en-US')} queued`);
+    const dir = tempDir('faces');
+    try {
+      const root = await facesTree(dir, SCALE);
+      const k = SCALE.toLocaleString('en-US');
+      const top = await topRefresh(root, Math.max(10, 5 * RUNS));
+      log(`  top: first ${top.firstMs.toFixed(1)} ms, refresh ${top.refreshMs.toFixed(1)} ms`);
+      rows.push({ scenario: `7a. ${k} queued: \`top\` refresh (one look at the tree + one frame; the first: ${top.firstMs.toFixed(0)} ms)`, ours: per('ms', top.refreshMs), peers: {} });
+    } finally {
+      removeDir(dir);
+    }
+  }
+
   const md = [
     '# tmux-orc benchmark',
     '',
@@ -242,7 +257,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${md}\n`);
   const dir = path.join(REPO, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  if (ONLY.size === 6 || process.env.BENCH_WRITE) {
+  if (ONLY.size === 7 || process.env.BENCH_WRITE) {
     fs.writeFileSync(path.join(dir, 'latest.md'), md);
     log(`chart: ${writeChart(path.join(dir, 'latest.md'))}`);
   }

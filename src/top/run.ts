@@ -38,6 +38,8 @@ export async function runTop(t: Tree, o: TopOptions, out: NodeJS.WriteStream = p
   let dirty = true;
   let agentsDue = 0;
   let busy = false;
+  let lastLook = 0;
+  let lookCost = 0;
   let stopped = false;
   const draw = () => {
     if (!snap) return;
@@ -55,9 +57,13 @@ export async function runTop(t: Tree, o: TopOptions, out: NodeJS.WriteStream = p
       const now = Date.now();
       const withAgents = now >= agentsDue;
       if (withAgents) agentsDue = now + o.agentsMs;
-      if (dirty || withAgents) {
+      // A look at a big tree is not free (100,000 queued names take ~0.1 s to read): looks are
+      // spaced to at least 4 times their cost, so a busy tree costs top a quarter of a core at most.
+      if ((dirty && now - lastLook >= 4 * lookCost) || withAgents) {
         dirty = false;
+        lastLook = now;
         snap = await look.sample(withAgents);
+        lookCost = Date.now() - now;
       }
       draw();
     } finally {
