@@ -90,7 +90,7 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
  * `-d` should not surface minutes later in tasks-list. (A directory removed after this is still
  * the worker's to report.)
  */
-function checkCwd(cwd: string | undefined): void {
+export function checkCwd(cwd: string | undefined): void {
   if (cwd === undefined) return;
   let st: fs.Stats;
   try {

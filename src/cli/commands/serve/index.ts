@@ -1,0 +1,6 @@
+/** The faces over the library (the HTTP server), listed by the CLI root. */
+import type { CommandModule } from 'yargs';
+import { serveCommand } from './serve.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const serveCommands: CommandModule<any, any>[] = [serveCommand];
