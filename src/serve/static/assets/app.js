@@ -61,7 +61,7 @@ function App() {
         setPage({ tasks: r.tasks, next: r.next, loaded: true });
         setStats((s) => (s ? { ...s, counts: r.counts } : s));
       }),
-    detail: () => setDetailTick((n) => n + 1),
+    detail: async () => setDetailTick((n) => n + 1),
   };
   const failed = (err) => {
     if (err && err.status === 401) setAuth({ ok: false });

@@ -43,16 +43,22 @@ export function Tasks({ page, filter, setFilter, now, readOnly, act, open, loadM
     const t = setTimeout(() => setFilter((f) => (f.q === q && f.label === label ? f : { ...f, q, label })), 200);
     return () => clearTimeout(t);
   }, [q, label]);
+  // Keys act on what is on screen now, not on the last render's copy: a ref, set as they come.
+  const cur = useRef(-1);
+  const shown = useRef(page.tasks);
+  shown.current = page.tasks;
   useEffect(() => {
     const onKey = (e) => {
-      if (/^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(e.target.tagName) && e.key !== 'Escape') return;
+      if (/^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(e.target.tagName)) return;
+      const tasks = shown.current;
       if (e.key === 'j' || e.key === 'k') {
-        setCursor((c) => Math.max(0, Math.min(page.tasks.length - 1, c + (e.key === 'j' ? 1 : -1))));
-      } else if (e.key === 'Enter' && page.tasks[cursor]) open(page.tasks[cursor].id);
+        cur.current = Math.max(0, Math.min(tasks.length - 1, cur.current + (e.key === 'j' ? 1 : -1)));
+        setCursor(cur.current);
+      } else if (e.key === 'Enter' && tasks[cur.current]) open(tasks[cur.current].id);
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  }, [page, cursor]);
+  }, []);
   useEffect(() => list.current?.querySelector('.cursor')?.scrollIntoView({ block: 'nearest' }), [cursor]);
   const failedShown = filter.state === 'failed' && page.tasks.length > 0;
   return html`<section class="tasks" aria-labelledby="tasks-h">
@@ -73,7 +79,7 @@ export function Tasks({ page, filter, setFilter, now, readOnly, act, open, loadM
         <tbody>
           ${page.tasks.map(
             (t, i) => html`<tr key=${t.id} data-task=${t.id} data-state=${t.state} data-status=${t.status}
-              class=${`${i === cursor ? 'cursor' : ''}${t.id === selected ? ' selected' : ''}`} onClick=${() => (setCursor(i), open(t.id))}>
+              class=${`${i === cursor ? 'cursor' : ''}${t.id === selected ? ' selected' : ''}`} onClick=${() => ((cur.current = i), setCursor(i), open(t.id))}>
               <td><button class="link" onClick=${(e) => (e.stopPropagation(), open(t.id))}>${t.id}</button></td>
               <td><span class=${`state ${t.state}`}>${t.status}</span> <span class="muted">${tries(t)}</span></td>
               <td class="wide">${t.label !== undefined && html`<span class="label">${t.label}</span> `}<code class="cmd">${oneLine(t.cmd)}</code></td>
