@@ -180,14 +180,14 @@ export const ROUTES: Route[] = [
     summary: "The agents and each one's last observed state",
     ok: { status: 200, description: 'the agents' },
     handle: async (ctx) => {
-      await ctx.agents.poll();
-      return { agents: listAgents(ctx.tree.root).map((rec) => ({ ...rec, status: ctx.agents.states.get(rec.name) })) };
+      const states = await ctx.agents.fresh();
+      return { agents: listAgents(ctx.tree.root).map((rec) => ({ ...rec, status: states.get(rec.name) })) };
     },
   }),
   route({
     method: 'get',
     path: '/api/agents/:name',
-    summary: 'One agent: its state and reason, its current task, the last lines on its screen',
+    summary: 'One agent: its state and reason, and the last lines on its screen',
     params: S.AgentParams,
     query: S.AgentQuery,
     ok: { status: 200, description: 'the agent' },

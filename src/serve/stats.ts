@@ -35,8 +35,7 @@ export function stats(index: TaskIndex, readOnly: boolean, now = Date.now()): St
   }
   let oldest = Infinity;
   for (const e of index.entries('queue')) {
-    const r = e.row;
-    const since = r.status === 'ready' ? e.clockMs : r.status === 'delayed' && e.dueMs <= now ? e.dueMs : undefined;
+    const since = e.status === 'ready' ? e.clockMs : e.status === 'delayed' && e.dueMs <= now ? e.dueMs : undefined;
     if (since !== undefined && since < oldest) oldest = since;
   }
   return { counts: counts(index), finishedPerMinute, failedPerMinute, latencyMs: oldest === Infinity ? undefined : Math.max(0, now - oldest), readOnly };
