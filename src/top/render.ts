@@ -39,7 +39,7 @@ export function render(s: Snapshot, o: RenderOptions): string[] {
       left -= [...text].length;
       out += o.color && style ? `${SGR[style]}${text}${SGR.reset}` : text;
     }
-    return out;
+    return o.color ? out : out.trimEnd();
   };
   const c = s.counts;
   const live = s.workers.filter((w) => w.alive).length;
@@ -55,13 +55,17 @@ export function render(s: Snapshot, o: RenderOptions): string[] {
       ...(s.stale ? ([[`  stale ${s.stale}`, 'red']] as Piece[]) : []),
     ]),
   ];
+  // Name columns as wide as the longest name (up to a third of the screen), so states line up.
+  const column = (names: string[]) => Math.min(Math.max(8, Math.floor(o.cols / 3)), Math.max(0, ...names.map((n) => n.length)) + 2);
+  const wCol = column(s.workers.map((w) => ` worker-${w.id}@${w.host}`));
+  const aCol = column(s.agents.map((a) => ` ${a.name}`));
   const workers = s.workers.map((w) => {
     const state = !w.alive ? 'dead' : w.task ? 'busy' : 'idle';
     const task: Piece[] = w.task ? [[`  ${formatAge(o.now - w.task.started).padStart(6)}  `], [w.task.id, 'bold'], [`  ${w.task.cmd}`]] : [];
-    return fit([[` worker-${w.id}@${w.host}`.padEnd(18)], [` ${state.padEnd(5)}`, STATE_STYLE[state]], ...task]);
+    return fit([[cell(` worker-${w.id}@${w.host}`, wCol)], [`${state.padEnd(5)}`, STATE_STYLE[state]], ...task]);
   });
   const agents = s.agents.map((a) =>
-    fit([[` ${a.name}`.padEnd(18)], [` ${a.state.padEnd(7)}`, STATE_STYLE[a.state]], [`  ${formatAge(o.now - Date.parse(a.since)).padStart(6)}  `], [a.reason, 'dim']]),
+    fit([[cell(` ${a.name}`, aCol)], [`${a.state.padEnd(7)}`, STATE_STYLE[a.state]], [`  ${formatAge(o.now - Date.parse(a.since)).padStart(6)}  `], [a.reason, 'dim']]),
   );
   const failures = s.failures.map((f) => {
     const why = f.exit !== undefined ? `exit ${f.exit}` : (f.reason?.split(/[:;]/)[0] ?? f.signal ?? f.status);
@@ -82,6 +86,11 @@ export function render(s: Snapshot, o: RenderOptions): string[] {
     else out.push(...sec.lines.slice(0, Math.max(0, n - 1)), fit([[` +${sec.lines.length - Math.max(0, n - 1)} more`, 'dim']]));
   });
   return out.slice(0, o.rows);
+}
+
+/** Text in a column of `width`: padded, or cut with room for one space after it. */
+function cell(text: string, width: number): string {
+  return text.length < width ? text.padEnd(width) : `${text.slice(0, width - 2)}~ `;
 }
 
 /**
