@@ -2,7 +2,7 @@
 // every second while it runs), cancel and retry. Escape closes it.
 import { html, useEffect, useRef, useState } from './vendor/htm-preact.js';
 import { get, enc } from './api.js';
-import { since, result } from './format.js';
+import { when, result } from './format.js';
 import { Actions } from './tasks.js';
 
 const FIELDS = [
@@ -65,7 +65,7 @@ export function Detail({ id, tick, now, readOnly, act, open, close, failed }) {
       ${t.reason && html`<p class="bad">${t.reason}</p>`}
       <dl>
         ${FIELDS.filter(([k]) => t[k] !== undefined && t[k] !== '').map(([k, word]) => html`<dt>${word}</dt><dd>${String(t[k])}</dd>`)}
-        ${TIMES.filter((k) => t[k]).map((k) => html`<dt>${k}</dt><dd title=${t[k]}>${since(t[k], now)}</dd>`)}
+        ${TIMES.filter((k) => t[k]).map((k) => html`<dt>${k}</dt><dd title=${t[k]}>${when(t[k], now)}</dd>`)}
         ${t.after.length > 0 && html`<dt>after</dt><dd>${t.after.map((a) => html`<button class="link" onClick=${() => open(a)}>${a}</button> `)}</dd>`}
         ${t.env.length > 0 && html`<dt>env</dt><dd>${t.env.map((e) => html`<code>${e}</code> `)}</dd>`}
       </dl>

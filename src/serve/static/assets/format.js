@@ -8,11 +8,17 @@ export function age(ms) {
   return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
 }
 
-/** Time since an ISO time (or until it, for a future one: "in 5m"). */
+/** Time since an ISO time in the past ("5m ago"; a moment ahead of the page's clock is "0s ago"). */
 export function since(iso, now) {
   if (!iso) return '';
-  const d = now - Date.parse(iso);
-  return d >= 0 ? `${age(d)} ago` : `in ${age(-d)}`;
+  return `${age(Math.max(0, now - Date.parse(iso)))} ago`;
+}
+
+/** A time that may be ahead: "in 5m" when it is, else as since(). */
+export function when(iso, now) {
+  if (!iso) return '';
+  const d = Date.parse(iso) - now;
+  return d > 0 ? `in ${age(d)}` : since(iso, now);
 }
 
 export const num = (n) => (n ?? 0).toLocaleString('en-US');

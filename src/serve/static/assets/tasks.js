@@ -2,7 +2,7 @@
 // label, and search by ID, label or command; failed tasks with reason, exit code and attempts;
 // retry one or all failed, cancel queued and running ones. j/k move, Enter opens.
 import { html, useEffect, useRef, useState } from './vendor/htm-preact.js';
-import { age, oneLine, result, since } from './format.js';
+import { age, oneLine, result, since, when as whenAt } from './format.js';
 import { enc } from './api.js';
 
 const TABS = [
@@ -16,7 +16,7 @@ const TABS = [
 
 /** When, in the words of the task's state: queued for, running for, finished ago, or its next run. */
 function when(t, now) {
-  if (t.state === 'queue' && t.due && Date.parse(t.due) > now) return `next run ${since(t.due, now)}`;
+  if (t.state === 'queue' && t.due && Date.parse(t.due) > now) return `next run ${whenAt(t.due, now)}`;
   if (t.state === 'queue') return `queued ${since(t.enqueued, now)}`;
   if (t.state === 'running') return `running ${t.started ? age(now - Date.parse(t.started)) : ''}`;
   return `${t.state === 'done' ? 'done' : 'failed'} ${since(t.finished, now)}`;
