@@ -17,6 +17,7 @@ import { namesToList, rowsFor, type TaskRow } from '../queue/list-rows.js';
 import { nameInfo, STATE_DIRS, taskName, type Tree } from '../queue/tree.js';
 import type { Dir } from '../queue/lifecycle.js';
 import { PRIORITY_RANGE } from '../queue/task.js';
+import { describe } from '../errors.js';
 
 /** A listing row without its file path (the tree's layout is not the API's). */
 export type Row = Omit<TaskRow, 'file'>;
@@ -71,6 +72,8 @@ export class TaskIndex {
   /** Entries whose file name does not give their ID, by `<dir>/<name>`. */
   private readonly oddNames = new Map<string, Entry>();
   private readonly counts: Record<Dir, number> = { queue: 0, running: 0, done: 0, failed: 0 };
+  /** The queued entries: each scrape walks them (the oldest runnable task), and they are usually few. */
+  private readonly queued = new Set<Entry>();
   /** Every entry once, oldest first (by `t`, then ID); entries that left are skipped, then compacted away. */
   private order: Entry[] = [];
   private goneInOrder = 0;
@@ -129,8 +132,9 @@ export class TaskIndex {
     return this.byId.get(id);
   }
 
-  /** The entries of one state, in no particular order. (A plain loop over all: a set per state cost more memory than the loop costs time.) */
-  entries(d: Dir): Entry[] {
+  /** The entries of one state, in no particular order. (Finished ones by a loop over all: a set of 100,000 costs more memory than the loop costs time.) */
+  entries(d: Dir): Iterable<Entry> {
+    if (d === 'queue') return this.queued;
     const out: Entry[] = [];
     for (const e of this.byId.values()) if (e.state === d) out.push(e);
     return out;
@@ -155,7 +159,7 @@ export class TaskIndex {
 
   /** One state's entries in dispatch order (file name order), from just after the file `afterName`. */
   *dispatch(d: Dir, afterName?: string): Generator<Entry> {
-    const named = this.entries(d).map((e) => ({ e, name: nameOf(e) }));
+    const named = [...this.entries(d)].map((e) => ({ e, name: nameOf(e) }));
     named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const { e, name } of named) if (afterName === undefined || name > afterName) yield e;
   }
@@ -173,14 +177,14 @@ export class TaskIndex {
   touch(d: Dir, name: string): void {
     if (this.closed) return;
     this.dirty.add(`${d}/${name}`);
-    this.timer ??= setTimeout(() => this.applyBatch(), this.o.batchMs);
+    this.timer ??= setTimeout(() => guard(() => this.applyBatch()), this.o.batchMs);
   }
 
   private watchDir(d: Dir): void {
     try {
       const w = fs.watch(this.t.dir(d), { persistent: false }, (_event, name) => {
         if (name) this.touch(d, String(name));
-        else this.rescan(); // the kernel's queue overflowed: no name to go by
+        else guard(() => this.rescan()); // the kernel's queue overflowed: no name to go by
       });
       w.on('error', () => w.close()); // the rescans carry on alone
       this.watchers.push(w);
@@ -192,7 +196,7 @@ export class TaskIndex {
   private scheduleRescan(): void {
     if (this.closed) return;
     this.rescanTimer = setTimeout(() => {
-      this.rescan();
+      guard(() => this.rescan());
       this.scheduleRescan();
     }, Math.max(this.o.rescanMs, 50 * this.scanMs));
     this.rescanTimer.unref();
@@ -309,6 +313,7 @@ export class TaskIndex {
     if (e) {
       // The same task, changed or moved: updated in place, keeping its place in `order`.
       this.counts[e.state]--;
+      this.queued.delete(e);
       if (e.odd) this.oddNames.delete(`${e.state}/${e.odd}`);
       if (e.t !== t) this.sorted = false;
       Object.assign(e, fields);
@@ -320,6 +325,7 @@ export class TaskIndex {
       this.order.push(e);
     }
     this.counts[d]++;
+    if (d === 'queue') this.queued.add(e);
     if (e.odd) this.oddNames.set(`${d}/${e.odd}`, e);
     if (e.status === 'delayed' && e.dueMs < this.nextDue) this.wakeAt(e.dueMs);
     return e;
@@ -333,7 +339,7 @@ export class TaskIndex {
     if (this.closed) return;
     clearTimeout(this.dueTimer);
     this.nextDue = due;
-    this.dueTimer = setTimeout(() => {
+    this.dueTimer = setTimeout(() => guard(() => {
       const now = Date.now();
       this.nextDue = Infinity;
       let next = Infinity;
@@ -343,7 +349,7 @@ export class TaskIndex {
         else next = Math.min(next, e.dueMs);
       }
       if (next < Infinity) this.wakeAt(next);
-    }, Math.min(Math.max(0, due - Date.now()) + 5, 2 ** 31 - 1));
+    }), Math.min(Math.max(0, due - Date.now()) + 5, 2 ** 31 - 1));
     this.dueTimer.unref();
   }
 
@@ -351,6 +357,7 @@ export class TaskIndex {
     if (this.byId.get(e.id) !== e) return;
     this.byId.delete(e.id);
     this.counts[e.state]--;
+    this.queued.delete(e);
     if (e.odd) this.oddNames.delete(`${e.state}/${e.odd}`);
     e.gone = true;
     if (++this.goneInOrder > 1024 && this.goneInOrder > this.order.length / 2) this.resort();
@@ -384,6 +391,18 @@ export const cursorOf = (e: Entry): string => `${e.t}-${e.id}`;
 export function parseCursor(c: string): { t: number; id: string } | undefined {
   const m = /^(\d{1,16})-(.+)$/.exec(c);
   return m ? { t: Number(m[1]), id: m[2] } : undefined;
+}
+
+/**
+ * Run one step of the index's own loop (a batch, a rescan): a failure is said in one line and the
+ * next step tries again, never an exception that ends the server (the rescans correct what it missed).
+ */
+function guard(step: () => void): void {
+  try {
+    step();
+  } catch (err) {
+    process.stderr.write(`tmux-orc serve: the task index: ${describe(err)} (the next rescan tries again)\n`);
+  }
 }
 
 const baseName = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
