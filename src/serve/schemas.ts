@@ -98,7 +98,7 @@ export const StatsSchema = z.object({
   counts: z.record(z.enum(STATES), z.number()),
   finishedPerMinute: z.array(z.number()).describe('tasks finished (done or failed) in each of the last 60 minutes, oldest first'),
   failedPerMinute: z.array(z.number()).describe('of which failed'),
-  latencyMs: z.number().optional().describe('age of the oldest runnable task (ready, or delayed and due: from its due time)'),
+  latencyMs: z.number().optional().describe('age of the oldest runnable task (due, no dependencies left), from when it became due; absent when none is'),
   readOnly: z.boolean(),
 });
 

@@ -1,8 +1,8 @@
 /**
  * `GET /api/stats`, what the dashboard's header shows, from the index (no file is read): counts
  * per state, tasks finished per minute over the last hour (its sparkline), and the queue's
- * latency, the age of the oldest runnable task (ready, or delayed and now due, counted from its
- * due time), as Sidekiq's queue latency is.
+ * latency, the age of the oldest runnable task (due, no dependencies left; counted from when it
+ * became due), as Sidekiq's queue latency is and as the tmuxorc_queue_latency_seconds metric counts.
  */
 import type { Dir } from '../queue/lifecycle.js';
 import type { TaskIndex } from './task-index.js';
@@ -33,10 +33,12 @@ export function stats(index: TaskIndex, readOnly: boolean, now = Date.now()): St
       if (also) also[slot]++;
     }
   }
+  // As the tmuxorc_queue_latency_seconds metric counts it, so the page and a scrape agree.
   let oldest = Infinity;
   for (const e of index.entries('queue')) {
-    const since = e.status === 'ready' ? e.clockMs : e.status === 'delayed' && e.dueMs <= now ? e.dueMs : undefined;
-    if (since !== undefined && since < oldest) oldest = since;
+    if (index.refresh(e, now).status !== 'ready') continue;
+    const since = Math.max(e.clockMs ?? now, e.dueMs);
+    if (since < oldest) oldest = since;
   }
   return { counts: counts(index), finishedPerMinute, failedPerMinute, latencyMs: oldest === Infinity ? undefined : Math.max(0, now - oldest), readOnly };
 }
