@@ -2,7 +2,7 @@
 // /api/events (each event only says what changed: the page re-reads that part, at most a few
 // times a second). No data without the token; no actions with --read-only.
 import { html, render, useState, useEffect, useRef } from './vendor/htm-preact.js';
-import { get, post, tasksUrl, enc } from './api.js';
+import { get, post, tasksUrl } from './api.js';
 import { Header } from './header.js';
 import { Workers } from './workers.js';
 import { Agents } from './agents.js';
@@ -190,5 +190,4 @@ function toHash(f, task) {
   return s ? `#${s}` : '';
 }
 
-export { enc };
 render(html`<${App} />`, document.getElementById('app'));
