@@ -1,7 +1,7 @@
 /**
- * Scenario 8, the faces people look at, on a tree of many queued tasks: `top`'s refresh (one
+ * Scenario `faces`, the faces people look at, on a tree of many queued tasks: `top`'s refresh (one
  * look at the tree with the same sampler `top` uses, plus drawing the frame) and the dashboard's
- * first render in headless Chromium. Runnable alone: BENCH_ONLY=8.
+ * first render in headless Chromium. Runnable alone: BENCH_ONLY=faces.
  */
 import fs from 'node:fs';
 import path from 'node:path';

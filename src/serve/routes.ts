@@ -68,9 +68,9 @@ async function enqueue(ctx: ServeContext, b: z.infer<typeof S.EnqueueBody>) {
   if (b.argv?.length === 0) throw fail('usage', '"argv" is empty: give the words to run');
   if (b.cwd !== undefined && !path.isAbsolute(b.cwd)) throw fail('usage', `"cwd" must be an absolute path, got ${JSON.stringify(b.cwd)}`);
   const env = b.env === undefined ? undefined : Array.isArray(b.env) ? b.env : Object.entries(b.env).map(([k, v]) => `${k}=${v}`);
-  const after = b.after === undefined ? undefined : Array.isArray(b.after) ? b.after : [b.after];
+  const list = (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
   const now = Date.now();
-  const spec = specFromArgs({ ...b, env, after }, cmd, process.cwd(), now);
+  const spec = specFromArgs({ ...b, env, after: list(b.after), afterAny: list(b.afterAny) }, cmd, process.cwd(), now);
   checkCwd(spec.cwd);
   const id = await ctx.store.enqueue(spec, { now });
   return detailOr404(ctx, id);

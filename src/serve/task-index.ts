@@ -71,7 +71,7 @@ export class TaskIndex {
   private readonly byId = new Map<string, Entry>();
   /** Entries whose file name does not give their ID, by `<dir>/<name>`. */
   private readonly oddNames = new Map<string, Entry>();
-  private readonly counts: Record<Dir, number> = { queue: 0, running: 0, done: 0, failed: 0 };
+  private readonly counts: Record<Dir, number> = { queue: 0, held: 0, running: 0, done: 0, failed: 0 };
   /** The queued entries: each scrape walks them (the oldest runnable task), and they are usually few. */
   private readonly queued = new Set<Entry>();
   /** Every entry once, oldest first (by `t`, then ID); entries that left are skipped, then compacted away. */
@@ -430,5 +430,5 @@ function enqueuedUs(name: string): number {
 
 function hasClock(r: TaskRow): boolean {
   if (r.status === 'invalid') return true;
-  return Boolean(r.state === 'queue' ? r.enqueued : r.state === 'running' ? r.started : r.finished);
+  return Boolean(r.state === 'queue' || r.state === 'held' ? r.enqueued : r.state === 'running' ? r.started : r.finished);
 }

@@ -48,6 +48,7 @@ export function render(s: Snapshot, o: RenderOptions): string[] {
     fit([['tmux-orc top', 'bold'], [`  ${clock}  q quits  `], [s.root, 'dim']]),
     fit([
       ['queue ', 'yellow'], [`${c.queue}`, 'bold'], [s.oldestQueuedMs === undefined ? '' : ` (oldest ${formatAge(s.oldestQueuedMs)})`],
+      ...(c.held ? ([['  held ', 'yellow'], [`${c.held}`, 'bold']] as Piece[]) : []),
       ['  running ', 'cyan'], [`${c.running}`, 'bold'],
       ['  done ', 'green'], [`${c.done}`, 'bold'],
       ['  failed ', 'red'], [`${c.failed}`, 'bold'],

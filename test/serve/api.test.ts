@@ -108,6 +108,14 @@ T('POST /api/tasks: cmd or argv with the enqueue options; bad input is 400 namin
   assert.is(t.json.retries, 2);
   assert.ok(names(root, 'queue').some((n) => n.endsWith('-exact-argv.task')));
   assert.is((await request(s, '/api/tasks', { body: { cmd: 'make test', after: 'exact-argv', cwd: root } })).status, 201);
+  assert.is((await cli(['group', 'set', 'gpu', '--parallel', '2'], { env: testEnv(root) })).code, 0);
+  const held = await request(s, '/api/tasks', { body: { cmd: 'true', hold: true, unique: 'nightly', group: 'gpu', afterAny: 'exact-argv' } });
+  assert.is(held.status, 201, held.text);
+  assert.is(held.json.state, 'held');
+  assert.is(held.json.group, 'gpu');
+  const taken = await request(s, '/api/tasks', { body: { cmd: 'true', unique: 'nightly' } });
+  assert.is(taken.status, 409);
+  assert.match(taken.json.error.message, new RegExp(`held by task ${held.json.id}`));
 
   const before = names(root, 'queue').length;
   const bad: Array<[unknown, number, RegExp]> = [

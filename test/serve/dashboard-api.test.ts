@@ -36,7 +36,7 @@ W('stats: counts, tasks finished this minute, latency of the oldest runnable tas
   await enqueue(env, '--id', 'later', '--in', '1h', '--', 'true');
   const s = await serve(root, [], env);
   let st = (await request(s, '/api/stats')).json;
-  assert.equal(st.counts, { queue: 1, running: 0, done: 1, failed: 1 });
+  assert.equal(st.counts, { queue: 1, held: 0, running: 0, done: 1, failed: 1 });
   assert.is(st.finishedPerMinute.length, 60);
   // Both finished within the last minute or two: the last two slots hold them.
   assert.is(st.finishedPerMinute.slice(-2).reduce((a: number, b: number) => a + b, 0), 2);

@@ -11,7 +11,7 @@ function snap(workers: number, agents: number, failures: number, cmd = 'make tes
   return {
     at: NOW,
     root: '/home/someone/project/var/tmux/agents/tasks',
-    counts: { queue: 100_000, running: workers, done: 123_456, failed: failures },
+    counts: { queue: 100_000, held: 0, running: workers, done: 123_456, failed: failures },
     oldestQueuedMs: 3_723_000,
     workers: Array.from({ length: workers }, (_, i) => ({
       id: String(i), host: 'buildhost', pid: 100 + i, started: NOW - 60_000, heartbeat: NOW, alive: i !== 1,
@@ -60,6 +60,13 @@ test('a short screen gives each section a share and says how many are not shown'
   assert.match(text, /AGENTS\n eng-0\s+busy\s+2m05s  screen changed 1s ago/);
   assert.match(text, /LATEST FAILURES\n bad-0  exit 2  1m01s ago  \[nightly\] make test/);
   assert.match(text, /worker-1@buildhost\s+dead/);
+});
+
+test('held tasks are counted in the header only when there are any', () => {
+  const s = snap(1, 0, 0);
+  assert.not.match(render(s, { cols: 80, rows: 24, color: false, now: NOW })[1], /held/);
+  s.counts.held = 3;
+  assert.match(render(s, { cols: 80, rows: 24, color: false, now: NOW })[1], /^queue 100000 \(oldest 1h02m\)  held 3  running 1/);
 });
 
 test('layout: all fit when there is room; otherwise the smallest shares grow first', () => {

@@ -1,10 +1,11 @@
-// The header: connection, counts per state (each one a filter), the throughput sparkline (tasks
+// The header: connection, counts per state (each one a filter; held only when there are any), the throughput sparkline (tasks
 // finished per minute over the last hour) and the queue's latency.
 import { html } from './vendor/htm-preact.js';
 import { age, num } from './format.js';
 
 const STATES = [
   ['queue', 'queued'],
+  ['held', 'held'],
   ['running', 'running'],
   ['done', 'done'],
   ['failed', 'failed'],
@@ -35,7 +36,7 @@ export function Header({ stats, live, readOnly, state, onState }) {
       ${readOnly && html`<span class="badge" data-readonly>read-only</span>`}
     </div>
     <nav class="counts" aria-label="tasks per state">
-      ${STATES.map(
+      ${STATES.filter(([key]) => key !== 'held' || (c && c.held) || state === 'held').map(
         ([key, word]) => html`<button class=${`count ${key}${state === key ? ' on' : ''}`} data-count=${key} aria-pressed=${state === key}
           onClick=${() => onState(state === key ? 'all' : key)}><b>${c ? num(c[key]) : '–'}</b> ${word}</button>`,
       )}

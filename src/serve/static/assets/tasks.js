@@ -8,6 +8,7 @@ import { enc } from './api.js';
 const TABS = [
   ['all', 'All'],
   ['queue', 'Queued'],
+  ['held', 'Held'],
   ['running', 'Running'],
   ['failed', 'Failed'],
   ['done', 'Done'],
@@ -18,6 +19,7 @@ const TABS = [
 function when(t, now) {
   if (t.state === 'queue' && t.due && Date.parse(t.due) > now) return `next run ${whenAt(t.due, now)}`;
   if (t.state === 'queue') return `queued ${since(t.enqueued, now)}`;
+  if (t.state === 'held') return `held, queued ${since(t.enqueued, now)}`;
   if (t.state === 'running') return `running ${t.started ? age(now - Date.parse(t.started)) : ''}`;
   return `${t.state === 'done' ? 'done' : 'failed'} ${since(t.finished, now)}`;
 }
