@@ -3,8 +3,8 @@
  * on this machine, in one run. Prints one markdown table of medians with our/peer ratios and the
  * targets of issue #5, and writes the same to bench/results/latest.md (and a timestamped copy).
  *
- * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": a group's cost; "8": logs search alone; "9": the agent work queue alone; "serve": the HTTP server; "redis": the Redis backend),,
- * BENCH_SCALE (tasks in scenarios 5 and serve, default 100000), BENCH_WINDOW_MS (drain window, 20000).
+ * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": a group's cost; "8": logs search alone; "9": the agent work queue alone; "serve": the HTTP server; "faces": top and the dashboard; "redis": the Redis backend),,
+ * BENCH_SCALE (tasks in scenarios 5, serve and faces, default 100000), BENCH_WINDOW_MS (drain window, 20000).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,8 @@ import { bulkEnqueue, cliArgs, drain, frontEnqueues, latency, nodeRun, scale, si
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
 import { redisBench } from './redis.js';
+import { writeChart } from './chart.js';
+import { dashboardFirstRender, facesTree, topRefresh } from './faces.js';
 import { serveBench } from './serve.js';
 import { ensureTree, tree } from '../src/queue/tree.js';
 import { makeLogs, searchRun } from './search.js';
@@ -23,7 +25,7 @@ import { agentQueueLatency } from './agents.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
 const DRAIN_RUNS = Math.max(RUNS, 5);
-const ALL = '1,2,3,4,5,6,7,8,9,serve,redis';
+const ALL = '1,2,3,4,5,6,7,8,9,serve,faces,redis';
 const ONLY = new Set((process.env.BENCH_ONLY ?? ALL).split(',').map((s) => s.trim()));
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
@@ -312,6 +314,28 @@ async function main(): Promise<void> {
     targets.push({ target: 'issue 16: server RSS at 100k tasks ≤ 150 MB', measured: `${fmt(s.rssMb, 'MB')} (peak ${fmt(s.peakMb, 'MB')})`, met: s.peakMb <= 150 });
   }
 
+  if (ONLY.has('faces')) {
+    log(`faces: ${SCALE.toLocaleString('en-US')} queued`);
+    const dir = tempDir('faces');
+    try {
+      const root = await facesTree(dir, SCALE);
+      const k = SCALE.toLocaleString('en-US');
+      const top = await topRefresh(root, Math.max(10, 5 * RUNS));
+      log(`  top: first ${top.firstMs.toFixed(1)} ms, refresh ${top.refreshMs.toFixed(1)} ms`);
+      rows.push({ scenario: `faces a. ${k} queued: \`top\` refresh (one look at the tree + one frame; the first: ${top.firstMs.toFixed(0)} ms)`, ours: per('ms', top.refreshMs), peers: {} });
+      const dash = await dashboardFirstRender(root, SCALE, Math.max(5, RUNS));
+      if ('skipped' in dash) {
+        rows.push({ scenario: `faces b. ${k} queued: dashboard first render`, ours: { skipped: dash.skipped }, peers: {} });
+      } else {
+        log(`  dashboard: first render ${dash.firstRenderMs.toFixed(0)} ms (server ready in ${dash.serverStartS.toFixed(1)} s)`);
+        rows.push({ scenario: `faces b. ${k} queued: dashboard first render, warm server (Chromium, navigation to counts shown; server ready in ${dash.serverStartS.toFixed(1)} s)`, ours: per('ms', dash.firstRenderMs), peers: {} });
+        targets.push({ target: 'issue 17: dashboard first render with 100k tasks ≤ 1 s (warm server)', measured: fmt(dash.firstRenderMs, 'ms'), met: dash.firstRenderMs <= 1000 });
+      }
+    } finally {
+      removeDir(dir);
+    }
+  }
+
   const md = [
     '# tmux-orc benchmark',
     '',
@@ -328,7 +352,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${md}\n`);
   const dir = path.join(REPO, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  if (ONLY.size === ALL.split(',').length || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
+  if (ONLY.size === ALL.split(',').length || process.env.BENCH_WRITE) {
+    fs.writeFileSync(path.join(dir, 'latest.md'), md);
+    log(`chart: ${writeChart(path.join(dir, 'latest.md'))}`);
+  }
   fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.md`), md);
 }
 

@@ -20,9 +20,11 @@ import { sendMessage } from '../agents/send.js';
 import { barrierSignal } from '../coord/barrier.js';
 import { sessionContext } from '../session/context.js';
 import { status as sessionStatus } from '../session/status.js';
+import { stopWorker } from '../session/tasks.js';
+import { stats } from './stats.js';
 import * as S from './schemas.js';
 import { page } from './list-page.js';
-import { agentQueues, noQueue } from './agent-queues.js';
+import { agentQueues, queueFields } from './agent-queues.js';
 import { sseResponse } from './sse.js';
 import type { ServeContext } from './context.js';
 
@@ -114,6 +116,22 @@ export const ROUTES: Route[] = [
   }),
   route({
     method: 'get',
+    path: '/api/stats',
+    summary: 'Counts per state, tasks finished per minute over the last hour, queue latency (the dashboard header)',
+    ok: { status: 200, schema: S.StatsSchema, description: 'the figures' },
+    handle: (ctx) => stats(ctx.index, ctx.readOnly),
+  }),
+  route({
+    method: 'post',
+    path: '/api/tasks/retry-failed',
+    summary: 'Put every failed task back in the queue, each with a fresh attempt (tasks-retry --all-failed)',
+    body: S.NoBody,
+    write: true,
+    ok: { status: 200, schema: z.object({ retried: z.array(z.string()) }), description: 'the IDs queued again' },
+    handle: async (ctx) => ({ retried: await ctx.store.retryAllFailed() }),
+  }),
+  route({
+    method: 'get',
     path: '/api/tasks/:id',
     summary: 'One task in full',
     params: S.TaskIdParams,
@@ -167,6 +185,16 @@ export const ROUTES: Route[] = [
     handle: async (ctx) => ({ workers: await ctx.store.workers() }),
   }),
   route({
+    method: 'post',
+    path: '/api/workers/:host/:id/stop',
+    summary: "Stop a worker of this host: drain (finish its task, then exit), or with now, cancel its task, requeue it and exit",
+    params: S.WorkerParams,
+    body: S.StopBody,
+    write: true,
+    ok: { status: 200, schema: z.object({ pid: z.number(), result: z.enum(['draining', 'cancelling']), task: z.string().optional() }), description: 'the signal was sent' },
+    handle: (ctx, { params, body }) => stopWorker(ctx.tree.root, params.host, params.id, body.now === true),
+  }),
+  route({
     method: 'get',
     path: '/api/agents',
     summary: "The agents, each one's last observed state, and its work queue (the turn it holds, how many wait)",
@@ -174,7 +202,7 @@ export const ROUTES: Route[] = [
     handle: async (ctx) => {
       const states = await ctx.agents.fresh();
       const queues = agentQueues(ctx.index);
-      return { agents: listAgents(ctx.tree.root).map((rec) => ({ ...rec, status: states.get(rec.name), queue: queues.get(rec.name) ?? noQueue() })) };
+      return { agents: listAgents(ctx.tree.root).map((rec) => ({ ...rec, status: states.get(rec.name), ...queueFields(queues.get(rec.name)) })) };
     },
   }),
   route({
@@ -187,8 +215,8 @@ export const ROUTES: Route[] = [
     handle: async (ctx, { params, query }) => {
       const rec = requireAgent(ctx.tree.root, params.name);
       const status = await agentStatus(ctx.tree.root, rec);
-      const queue = agentQueues(ctx.index, rec.name).get(rec.name) ?? noQueue();
-      return { ...rec, status, queue, screen: await screenLines(rec, query.lines ?? 20).catch(() => []) };
+      const queue = queueFields(agentQueues(ctx.index, rec.name).get(rec.name));
+      return { ...rec, status, ...queue, screen: await screenLines(rec, query.lines ?? 20).catch(() => []) };
     },
   }),
   route({

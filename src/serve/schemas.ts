@@ -8,6 +8,8 @@ const STATES = ['queue', 'held', 'running', 'done', 'failed'] as const;
 
 export const TaskIdParams = z.strictObject({ id: z.string().describe('task ID') });
 export const AgentParams = z.strictObject({ name: z.string().describe('agent name') });
+export const WorkerParams = z.strictObject({ host: z.string().describe('host name'), id: z.string().describe('worker ID') });
+export const StopBody = z.strictObject({ now: z.boolean().optional().describe('cancel the current task and requeue it, then exit (default: drain, finish it first)') });
 export const BarrierParams = z.strictObject({ name: z.string().describe('barrier name') });
 
 export const ListQuery = z.strictObject({
@@ -15,6 +17,7 @@ export const ListQuery = z.strictObject({
   label: z.string().optional().describe('only tasks with exactly this label'),
   agent: z.string().optional().describe("only this agent's turns (tmux-orc assign)"),
   q: z.string().optional().describe('only tasks whose ID, label or command contains this text (case-insensitive)'),
+  status: z.string().optional().describe('only tasks with one of these statuses, comma-separated (e.g. delayed: scheduled and recurring tasks waiting for their next run)'),
   order: z.enum(['newest', 'dispatch']).optional().describe('newest first (default), or dispatch order within each state (queue, held, running, done, failed)'),
   limit: z.coerce.number().int().min(1).max(1000).optional().describe('page size (default 50)'),
   cursor: z.string().optional().describe("the previous page's `next`"),
@@ -123,20 +126,18 @@ export const QueuedSchema = TaskDetailSchema.extend({
   warning: z.string().optional().describe("an agent's turn: why its session's dispatcher could not be started (the turn is queued; run tmux-orc agent dispatch)"),
 });
 
+export const StatsSchema = z.object({
+  counts: z.record(z.enum(STATES), z.number()),
+  finishedPerMinute: z.array(z.number()).describe('tasks finished (done or failed) in each of the last 60 minutes, oldest first'),
+  failedPerMinute: z.array(z.number()).describe('of which failed'),
+  latencyMs: z.number().optional().describe('age of the oldest runnable task (due, no dependencies left), from when it became due; absent when none is'),
+  readOnly: z.boolean(),
+});
+
 export const TaskPage = z.object({
   tasks: z.array(TaskRowSchema),
   next: z.string().optional().describe('cursor of the next page; absent on the last'),
   counts: z.record(z.enum(STATES), z.number()).describe('tasks per state in the whole tree'),
-});
-
-/** An agent's work queue: the turn it holds and how many wait in the queue. */
-export const AgentQueueSchema = z.object({
-  current: z.object({
-    id: z.string(),
-    text: z.string().describe('the first line of its text'),
-    delivered: z.boolean().describe('typed into the agent already'),
-  }).optional().describe('the turn it holds (absent: none)'),
-  waiting: z.number().describe('its turns in the queue (ready, delayed or waiting on others)'),
 });
 
 /** An agent as `GET /api/agents` lists it (the record, as `agent list --json`, has more fields). */
@@ -144,5 +145,11 @@ export const AgentSchema = z.looseObject({
   name: z.string(),
   role: z.string(),
   status: z.looseObject({ state: z.string(), reason: z.string() }).optional().describe('as last observed'),
-  queue: AgentQueueSchema,
+  task: z.string().optional().describe('the ID of the turn it holds (its work queue, tmux-orc assign), as agent status --json; absent: none'),
+  queued: z.number().describe('its turns waiting in the queue (ready, delayed or waiting on others), as agent status --json'),
+  turn: z.object({
+    id: z.string(),
+    text: z.string().describe('the first line of its text'),
+    delivered: z.boolean().describe('typed into the agent already'),
+  }).optional().describe('the turn it holds, in short'),
 });

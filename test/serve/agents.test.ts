@@ -113,13 +113,16 @@ T('work queues: turns assigned over HTTP are delivered one at a time, listed wit
   await stream.wait('a task event naming the agent', (e) => e.event === 'task' && e.data.id === c.json.id && e.data.task?.agent === 'eng1');
 
   // The first is held and typed in; the other two wait, and the gauge says so.
+  const queueOf = (x: { task?: string; queued: number; turn?: unknown }) => ({ task: x.task, queued: x.queued, turn: x.turn });
   const held = await waitFor('the first turn delivered', async () => {
     const r = (await request(s, '/api/agents/eng1')).json;
-    return r.queue.current?.delivered && r.queue;
+    return r.turn?.delivered && queueOf(r);
   }, 30_000);
-  assert.equal(held, { current: { id: a.json.id, text: 'work 3: first', delivered: true }, waiting: 2 });
+  assert.equal(held, { task: a.json.id, queued: 2, turn: { id: a.json.id, text: 'work 3: first', delivered: true } });
   const listed = (await request(s, '/api/agents')).json.agents;
-  assert.equal(listed.map((x: { name: string; queue: unknown }) => [x.name, x.queue]), [['eng1', held]]);
+  assert.equal(listed.map((x: { name: string }) => [x.name, queueOf(x as never)]), [['eng1', held]]);
+  const cliStatus = JSON.parse((await cli(['agent', 'status', 'eng1', '--json'], { env: ctx.env })).stdout);
+  assert.equal([cliStatus.task, cliStatus.queued], [held.task, held.queued], 'as agent status --json says');
   const gauge = (await waitFor('the gauge counts two waiting', async () => {
     const g = await queueGauge(s, 'eng1');
     return g.value === 2 ? g : undefined;
@@ -160,7 +163,7 @@ T('work queues: turns assigned over HTTP are delivered one at a time, listed wit
   assert.equal((await request(s, '/api/tasks?agent=nobody')).json.tasks, []);
   assert.equal(received(ctx, 'eng1').filter((m) => m.includes('tmux-orc done')).map((m) => m.split('\n')[0]), ['work 3: first', 'work 0.5: second', 'work 2: no report']);
   await waitFor('the gauge back to 0', async () => (await queueGauge(s, 'eng1')).value === 0, 10_000);
-  assert.equal((await request(s, '/api/agents/eng1')).json.queue, { waiting: 0 });
+  assert.equal(queueOf((await request(s, '/api/agents/eng1')).json), { task: undefined, queued: 0, turn: undefined });
   stream.close();
 });
 
@@ -173,7 +176,8 @@ T('/openapi.json documents the work-queue endpoint and options', async (ctx) => 
   assert.ok(body.properties.doneOnIdle && body.properties.after && body.properties.timeout);
   assert.ok(doc.paths['/api/tasks'].post.requestBody.content['application/json'].schema.properties.agent);
   assert.ok(doc.paths['/api/tasks'].get.parameters.some((p: { name: string }) => p.name === 'agent'));
-  assert.ok(doc.paths['/api/agents'].get.responses[200].content['application/json'].schema.properties.agents.items.properties.queue);
+  const agent = doc.paths['/api/agents'].get.responses[200].content['application/json'].schema.properties.agents.items.properties;
+  assert.ok(agent.task && agent.queued && agent.turn);
 });
 
 T.run();

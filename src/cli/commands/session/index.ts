@@ -9,6 +9,7 @@ import { logsOffCommand, logsOnCommand } from './logs.js';
 import { runAllCommand, runMasterCommand, runOneCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { tasksStartCommand, tasksStopCommand } from './tasks.js';
+import { topCommand } from './top.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const sessionCommands: CommandModule<any, any>[] = [
@@ -26,4 +27,5 @@ export const sessionCommands: CommandModule<any, any>[] = [
   tasksStopCommand,
   barrierWaitCommand,
   barrierSignalCommand,
+  topCommand,
 ];

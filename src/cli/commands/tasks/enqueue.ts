@@ -52,7 +52,7 @@ export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs &
       .options(ENQUEUE_OPTIONS)
       .example('$0 tasks-enqueue -i build make test', 'run `make test` here, as task "build"')
       .example('$0 tasks-enqueue grep -r -c TODO .', "everything from the command on is its argv, untouched (-- is optional)")
-      .example("$0 tasks-enqueue -e FOO=bar bash -lc 'echo $FOO'", 'argv is kept exactly')
+      .example("$0 tasks-enqueue -e FOO=bar bash -c 'echo $FOO'", 'argv is kept exactly')
       .example('$0 tasks-enqueue -i deploy --after build --retries 3 --timeout 1h30m ./deploy.sh', 'once "build" is done, with retries')
       .example('seq 100 | sed "s/^/echo /" | $0 tasks-enqueue --stdin', 'enqueue 100 tasks in one go (# comments and blank lines skipped)')
       .example('$0 tasks-enqueue --wait --timeout 10s sleep 1', 'block until it ends; exit with its exit code')
