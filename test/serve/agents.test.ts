@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cli, waitFor } from '../helpers.ts';
+import { cli, tmux, waitFor } from '../helpers.ts';
 import { received, setup, spawnFake, teardown, type Ctx } from '../agents/fixture.ts';
 import { events, HAVE_PROMTOOL, request, serve, type Served } from './fixture.ts';
 
@@ -84,6 +84,18 @@ T("session: the panes of the session; none is 404. Barriers: a signal with nobod
   assert.is((await request(s, '/api/barriers/bad name/signal'.replace(' ', '%20'), { method: 'POST' })).status, 400);
 });
 
+/** waitFor, saying on a timeout what the agent received, what the dispatcher said and where the turns are. */
+const until = <V>(ctx: Ctx, s: Served, what: string, check: () => V | Promise<V>, ms: number) =>
+  waitFor(what, check, ms).catch(async (err) => {
+    let pane = '';
+    try {
+      pane = tmux(ctx.sock, 'capture-pane', '-p', '-t', 'team:dispatcher').trim();
+    } catch {
+      pane = '(no dispatcher window)';
+    }
+    throw new Error(`${(err as Error).message}\nreceived: ${JSON.stringify(received(ctx))}\ndispatcher:\n${pane}\n${(await request(s, '/api/tasks?agent=eng1')).text}`);
+  });
+
 /** The value of `tmuxorc_agent_queue{agent=...}` in a scrape, or undefined when it has no such line. */
 async function queueGauge(s: Served, agent: string): Promise<{ value?: number; text: string }> {
   const text = (await request(s, '/metrics')).text;
@@ -105,7 +117,7 @@ T('work queues: turns assigned over HTTP are delivered one at a time, listed wit
   const b = await request(s, '/api/tasks', { body: { agent: 'eng1', argv: ['work', '0.5:', 'second'] } });
   assert.is(b.status, 201, b.text);
   assert.equal([b.json.agent, b.json.cmd], ['eng1', 'work 0.5: second']);
-  const c = await request(s, '/api/agents/eng1/tasks', { body: { text: 'work 2: no report', doneOnIdle: '1s', after: b.json.id } });
+  const c = await request(s, '/api/agents/eng1/tasks', { body: { text: 'work 3: no report', doneOnIdle: '1s', after: b.json.id } });
   assert.is(c.status, 201, c.text);
   const shell = await request(s, '/api/tasks', { body: { cmd: 'true' } });
   assert.is(shell.status, 201, shell.text);
@@ -114,7 +126,7 @@ T('work queues: turns assigned over HTTP are delivered one at a time, listed wit
 
   // The first is held and typed in; the other two wait, and the gauge says so.
   const queueOf = (x: { task?: string; queued: number; turn?: unknown }) => ({ task: x.task, queued: x.queued, turn: x.turn });
-  const held = await waitFor('the first turn delivered', async () => {
+  const held = await until(ctx, s, 'the first turn delivered', async () => {
     const r = (await request(s, '/api/agents/eng1')).json;
     return r.turn?.delivered && queueOf(r);
   }, 30_000);
@@ -123,7 +135,7 @@ T('work queues: turns assigned over HTTP are delivered one at a time, listed wit
   assert.equal(listed.map((x: { name: string }) => [x.name, queueOf(x as never)]), [['eng1', held]]);
   const cliStatus = JSON.parse((await cli(['agent', 'status', 'eng1', '--json'], { env: ctx.env })).stdout);
   assert.equal([cliStatus.task, cliStatus.queued], [held.task, held.queued], 'as agent status --json says');
-  const gauge = (await waitFor('the gauge counts two waiting', async () => {
+  const gauge = (await until(ctx, s, 'the gauge counts two waiting', async () => {
     const g = await queueGauge(s, 'eng1');
     return g.value === 2 ? g : undefined;
   }, 10_000))!;
@@ -153,15 +165,13 @@ T('work queues: turns assigned over HTTP are delivered one at a time, listed wit
   ro.proc.kill('SIGTERM');
 
   // All three turns end, in order; the list filters by agent, newest first.
-  await waitFor('the last turn settled on idle', async () => (await request(s, `/api/tasks/${c.json.id}`)).json.state === 'done', 45_000).catch(async (err) => {
-    throw new Error(`${(err as Error).message}\n${(await request(s, '/api/tasks?agent=eng1')).text}\nreceived: ${JSON.stringify(received(ctx))}`);
-  });
+  await until(ctx, s, 'the last turn settled on idle', async () => (await request(s, `/api/tasks/${c.json.id}`)).json.state === 'done', 45_000);
   const mine = (await request(s, '/api/tasks?agent=eng1')).json;
   assert.equal(mine.tasks.map((t: { id: string }) => t.id), [c.json.id, b.json.id, a.json.id]);
   assert.ok(mine.tasks.every((t: { agent: string; state: string }) => t.agent === 'eng1' && t.state === 'done'), JSON.stringify(mine.tasks));
   assert.equal(mine.tasks.map((t: { note: string }) => t.note), ['(settled on idle after 1s)', 'did: work 0.5: second', 'did: work 3: first']);
   assert.equal((await request(s, '/api/tasks?agent=nobody')).json.tasks, []);
-  assert.equal(received(ctx, 'eng1').filter((m) => m.includes('tmux-orc done')).map((m) => m.split('\n')[0]), ['work 3: first', 'work 0.5: second', 'work 2: no report']);
+  assert.equal(received(ctx, 'eng1').filter((m) => m.includes('tmux-orc done')).map((m) => m.split('\n')[0]), ['work 3: first', 'work 0.5: second', 'work 3: no report']);
   await waitFor('the gauge back to 0', async () => (await queueGauge(s, 'eng1')).value === 0, 10_000);
   assert.equal(queueOf((await request(s, '/api/agents/eng1')).json), { task: undefined, queued: 0, turn: undefined });
   stream.close();
