@@ -85,6 +85,8 @@ export interface WaitHooks {
   /** Called about once a second while some task has not ended, with how many are queued and running (a place for notices and a status line). */
   onTick?: (left: { queued: number; running: number }) => void;
   pollMs?: number;
+  /** Stop waiting when this aborts (a bounded wait, a caller gone): rejects with OrcError('timeout'), the tasks untouched. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -109,14 +111,24 @@ export async function waitForAll(t: Tree, ids: string[], hooks: WaitHooks = {}):
       hooks.onEnd?.(o);
     }
     if (pending.size === 0) return ids.map((id) => ended.get(id)!);
+    if (hooks.signal?.aborted) throw fail('timeout', `stopped waiting: ${[...pending].join(', ')} not ended yet`);
     if (Date.now() - lastTick >= 1000) {
       lastTick = Date.now();
       let running = 0;
       for (const id of pending) if (at.get(id)?.dir === 'running') running++;
       hooks.onTick?.({ queued: pending.size - running, running });
     }
-    await new Promise((res) => setTimeout(res, pollMs));
+    await nap(pollMs, hooks.signal);
   }
+}
+
+/** Sleep `ms`, or less when `signal` aborts meanwhile. */
+function nap(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((res) => {
+    const done = () => (clearTimeout(timer), signal?.removeEventListener('abort', done), res());
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Wait for one task; resolves with its outcome. */

@@ -1,0 +1,27 @@
+/**
+ * `agent status [target]`: the status of every agent, of one by name, or of any pane given as a
+ * tmux target (judged by its activity alone when it is no agent of ours). The CLI and the MCP
+ * server call this.
+ */
+import { agentStatus, type AgentStatus } from './observe.js';
+import { listAgents, requireAgent, type AgentRecord } from './registry.js';
+import { isTmuxTarget, resolveTarget } from './resolve.js';
+import { DEFAULT_STATUS_TIMING, type StatusTiming } from './status.js';
+
+/** One row per agent when `target` is undefined, else the one row of that target. */
+export async function agentStatuses(root: string, target: string | undefined, timing: StatusTiming = DEFAULT_STATUS_TIMING): Promise<AgentStatus[]> {
+  if (target !== undefined && isTmuxTarget(target)) {
+    const t = await resolveTarget(target, root);
+    if (t.agent) return [await agentStatus(root, t.agent, timing)];
+    return [await agentStatus(root, paneRecord(target, t.tmux.socket, t.info!.session), timing, { pane: t.info!.pane, key: `_pane${t.info!.pane.slice(1)}` })];
+  }
+  const recs = target === undefined ? listAgents(root) : [requireAgent(root, target)];
+  const rows: AgentStatus[] = [];
+  for (const r of recs) rows.push(await agentStatus(root, r, timing));
+  return rows;
+}
+
+/** A stand-in record for a pane that is no agent of ours: no patterns, judged by activity alone. */
+function paneRecord(target: string, socket: string, session: string): AgentRecord {
+  return { name: target, role: '-', preset: 'custom', command: '', cwd: '', env: [], brief: '', socket, session, patterns: {}, created: 0 };
+}
