@@ -161,13 +161,22 @@ async function waitTask(s: Store, id: string, timeoutText: string, extra: CallEx
   const token = extra._meta?.progressToken;
   const onTick = token === undefined ? undefined : ({ queued }: { queued: number }) =>
     void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: Date.now() - started, total: ms, message: `${id}: ${queued ? 'queued' : 'running'}` } }).catch(() => undefined);
+  // A controller and a plain timer, not AbortSignal.any(AbortSignal.timeout()): Node may collect
+  // such a composite's timeout signal before it fires, and the wait would never end.
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), ms);
+  const onCancel = () => stop.abort();
+  extra.signal.addEventListener('abort', onCancel, { once: true });
   try {
-    const [o] = await s.waitForAll([id], { signal: AbortSignal.any([extra.signal, AbortSignal.timeout(ms)]), onTick });
+    const [o] = await s.waitForAll([id], { signal: stop.signal, onTick });
     const { code, ...rest } = o;
     return { ended: true, ...rest, exitCode: code, message: outcomeLine(o) };
   } catch (err) {
     if (!(err instanceof OrcError && err.code === 'timeout') || extra.signal.aborted) throw err;
     const t = await requireTask(s, id);
     return { ended: false, waitedMs: Date.now() - started, ...rowOfTask(t.id, t.state, t.task) };
+  } finally {
+    clearTimeout(timer);
+    extra.signal.removeEventListener('abort', onCancel);
   }
 }
