@@ -102,7 +102,11 @@ T('errors are tool errors with the CLI\'s messages; bad arguments are refused be
   const c = await client(ctx);
   const env = testEnv(ctx.root);
   // The CLI's line, less its prefix and the pointer to --help a usage error gets.
-  const cliLine = async (...args: string[]) => (await cli(args, { env })).stderr.trim().replace(/^tmux-orc: /, '').replace(/ \(see tmux-orc [a-z-]+ --help\)$/, '');
+  const cliLine = async (...args: string[]) => {
+    const r = await cli(args, { env });
+    assert.ok(r.code !== 0 && r.stderr !== '', `the CLI refuses ${args.join(' ')}`);
+    return r.stderr.trim().replace(/^tmux-orc: /, '').replace(/ \(see tmux-orc [a-z-]+ --help\)$/, '');
+  };
   await refused(c, 'cancel_task', { id: 'nope' }, await cliLine('tasks-cancel', 'nope'));
   await refused(c, 'retry_task', { id: 'nope' }, await cliLine('tasks-retry', 'nope'));
   await refused(c, 'get_task', { id: '-x' }, /^invalid task ID "-x"/);
