@@ -29,6 +29,22 @@ export const EXIT: Record<ErrorCode, number> = {
   undelivered: 9,
 };
 
+/**
+ * The same codes as HTTP statuses, for `tmux-orc serve` (src/serve/): a server-side problem
+ * (an unsafe tree, tmux failing, a wait that ran out) is the server's 500, not the client's fault.
+ */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  failed: 500,
+  usage: 400,
+  'not-found': 404,
+  conflict: 409,
+  'unsafe-tree': 500,
+  tmux: 500,
+  timeout: 500,
+  unhealthy: 500,
+  undelivered: 409,
+};
+
 export class OrcError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {

@@ -9,14 +9,14 @@ import { VERSION } from '../version.js';
 import { taskCommands } from './commands/tasks/index.js';
 import { sessionCommands } from './commands/session/index.js';
 import { agentCommands } from './commands/agents/index.js';
-import { mcp } from './commands/mcp.js';
+import { serveCommands } from './commands/serve/index.js';
 import { normalise } from './split.js';
 import { COMMAND_LINES } from './command-lines.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
 
-const ALL = [...taskCommands, ...sessionCommands, ...agentCommands, mcp] as AnyCommand[];
+const ALL = [...taskCommands, ...sessionCommands, ...agentCommands, ...serveCommands] as AnyCommand[];
 /** The top-level command names. */
 const TOP = new Set(ALL.map((c) => String(c.command).split(' ')[0]));
 

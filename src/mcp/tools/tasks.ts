@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { storeFrom } from '../../cli/context.js';
-import { checkCwd, commandLine, specFromArgs } from '../../cli/commands/tasks/enqueue-args.js';
+import { commandLine, specFromArgs } from '../../cli/commands/tasks/enqueue-args.js';
+import { checkCwd } from '../../cli/commands/tasks/enqueue.js';
 import { LIST_STATES } from '../../cli/commands/tasks/list.js';
 import { fail, OrcError } from '../../errors.js';
 import { rowOfTask } from '../../queue/list-rows.js';

@@ -1,11 +1,9 @@
 /** Turning `tasks-enqueue` arguments into a task spec. Pure, so it is unit-tested with tables. */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { NewTask } from '../../../queue/enqueue.js';
 import { shellQuote } from '../../../self.js';
 import { MAX_DURATION_MS, parseDuration, parseTime } from '../../../time.js';
 import { fail } from '../../../errors.js';
-import { plainReason } from '../../errno.js';
 
 export interface EnqueueArgs {
   cwd?: string;
@@ -73,20 +71,4 @@ export function specFromArgs(a: EnqueueArgs, cmd: string, cwd: string, now: numb
     label: a.label,
     everyMs,
   };
-}
-
-/**
- * What a worker would refuse as `bad-cwd` is refused now (exit 3), naming the directory: a typo in
- * `-d` should not surface minutes later in tasks-list. (A directory removed after this is still
- * the worker's to report.)
- */
-export function checkCwd(cwd: string | undefined): void {
-  if (cwd === undefined) return;
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(cwd);
-  } catch (err) {
-    throw fail('not-found', `--cwd ${cwd}: ${plainReason(err)}`);
-  }
-  if (!st.isDirectory()) throw fail('not-found', `--cwd ${cwd}: not a directory`);
 }

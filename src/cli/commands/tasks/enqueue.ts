@@ -8,7 +8,7 @@ import { writeOut } from '../../output.js';
 import { plainReason } from '../../errno.js';
 import { progress } from '../../progress.js';
 import { noWorkerNotice } from '../../no-worker.js';
-import { checkCwd, commandLine, specFromArgs, type EnqueueArgs } from './enqueue-args.js';
+import { commandLine, specFromArgs, type EnqueueArgs } from './enqueue-args.js';
 
 /** Parsed `tasks-enqueue` arguments, from yargs or from the fast path (src/cli/fast.ts). */
 export interface EnqueueCommandArgs extends EnqueueArgs {
@@ -83,6 +83,22 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
   const id = await store.enqueue(spec, { now });
   writeOut(`${id}\n`);
   return a.wait ? waitAndReport(store, [id]) : 0;
+}
+
+/**
+ * What a worker would refuse as `bad-cwd` is refused now (exit 3), naming the directory: a typo in
+ * `-d` should not surface minutes later in tasks-list. (A directory removed after this is still
+ * the worker's to report.)
+ */
+export function checkCwd(cwd: string | undefined): void {
+  if (cwd === undefined) return;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(cwd);
+  } catch (err) {
+    throw fail('not-found', `--cwd ${cwd}: ${plainReason(err)}`);
+  }
+  if (!st.isDirectory()) throw fail('not-found', `--cwd ${cwd}: not a directory`);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** `tmux-orc mcp [--read-only]`: an MCP server on stdin/stdout for AI clients (docs/mcp.md). */
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../context.js';
+import { treeFrom } from '../../context.js';
 
 interface Args {
   root?: string;
@@ -19,7 +19,7 @@ export const mcp: CommandModule<{ root?: string }, Args> = {
   handler: async (argv) => {
     // The tree is resolved and checked once, up front: a client is told at once when there is none.
     const root = treeFrom(argv).root;
-    const { serveStdio } = await import('../../mcp/stdio.js');
+    const { serveStdio } = await import('../../../mcp/stdio.js');
     await serveStdio({ root, readOnly: !!argv.readOnly, caller: process.env.ORC_AGENT || undefined, env: process.env });
   },
 };

@@ -1,0 +1,76 @@
+/** One page of `GET /api/tasks` from the index: filters, order and an opaque cursor. */
+import type { z } from 'zod';
+import type { Dir } from '../queue/lifecycle.js';
+import { STATE_DIRS } from '../queue/tree.js';
+import type { TaskRow } from '../queue/list-rows.js';
+import { fail } from '../errors.js';
+import type { Entry, TaskIndex } from './task-index.js';
+import type { ListQuery } from './schemas.js';
+
+/** A row as the API shows it (no file path: the tree's layout is not the API's). */
+export type RowView = Omit<TaskRow, 'file'>;
+
+export interface Page {
+  tasks: RowView[];
+  next?: string;
+  counts: Record<Dir, number>;
+}
+
+/** The row with its wait and age as of `now`. */
+export function view(index: TaskIndex, e: Entry, now: number): RowView {
+  const fresh = index.refresh(e, now);
+  const { file: _file, ...row } = fresh.row;
+  const ageMs = fresh.clockMs === undefined ? row.ageMs : Math.max(0, now - fresh.clockMs);
+  return { ...row, ageMs };
+}
+
+export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.now()): Page {
+  const limit = q.limit ?? 50;
+  const states = !q.state || q.state === 'all' ? STATE_DIRS : [q.state];
+  const needle = q.q?.toLowerCase();
+  const keep = (e: Entry): boolean => {
+    const r = e.row;
+    if (!states.includes(r.state)) return false;
+    if (q.label !== undefined && r.label !== q.label) return false;
+    if (needle === undefined) return true;
+    return r.id.toLowerCase().includes(needle) || (r.label?.toLowerCase().includes(needle) ?? false) || r.cmd.toLowerCase().includes(needle);
+  };
+  const tasks: RowView[] = [];
+  let next: string | undefined;
+  const take = (e: Entry, cursor: string): boolean => {
+    if (!keep(e)) return true;
+    if (tasks.length === limit) {
+      next = cursor;
+      return false;
+    }
+    tasks.push(view(index, e, now));
+    lastCursor = cursor;
+    return true;
+  };
+  let lastCursor = '';
+  if ((q.order ?? 'newest') === 'newest') {
+    const after = cursorPart(q.cursor, 'n');
+    for (const e of index.newest(after?.[0])) if (!take(e, `n:${e.key}`)) break;
+  } else {
+    const after = cursorPart(q.cursor, 'd');
+    const from = after ? STATE_DIRS.indexOf(after[0] as Dir) : 0;
+    if (from < 0) throw fail('usage', `cursor ${JSON.stringify(q.cursor)} is not one this server gave`);
+    outer: for (const d of STATE_DIRS.slice(from)) {
+      if (!states.includes(d)) continue;
+      for (const e of index.dispatch(d, after && d === after[0] ? after[1] : undefined)) if (!take(e, `d:${d}:${e.name}`)) break outer;
+    }
+  }
+  // `next` is the last row shown: the next page starts after it.
+  return { tasks, next: next === undefined ? undefined : lastCursor, counts: counts(index) };
+}
+
+export function counts(index: TaskIndex): Record<Dir, number> {
+  return Object.fromEntries(STATE_DIRS.map((d) => [d, index.count(d)])) as Record<Dir, number>;
+}
+
+function cursorPart(cursor: string | undefined, kind: 'n' | 'd'): string[] | undefined {
+  if (cursor === undefined) return undefined;
+  const parts = cursor.split(':');
+  if (parts[0] !== kind || parts.length !== (kind === 'n' ? 2 : 3)) throw fail('usage', `cursor ${JSON.stringify(cursor)} is not one this server gave for this order`);
+  return parts.slice(1);
+}

@@ -1,0 +1,210 @@
+/**
+ * The REST API as one table: each route's method, path, schemas and a thin handler that calls
+ * the library functions the CLI commands call. app.ts registers them with the router and
+ * openapi.ts documents them from the same schemas.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import type { Context } from 'hono';
+import { fail } from '../errors.js';
+import { idProblem } from '../queue/task.js';
+import { taskDetail } from '../queue/detail.js';
+import { commandLine, specFromArgs } from '../cli/commands/tasks/enqueue-args.js';
+import { checkCwd } from '../cli/commands/tasks/enqueue.js';
+import { listAgents, requireAgent } from '../agents/registry.js';
+import { agentStatus } from '../agents/observe.js';
+import { screenLines } from '../agents/screen.js';
+import { sendMessage } from '../agents/send.js';
+import { barrierSignal } from '../coord/barrier.js';
+import { sessionContext } from '../session/context.js';
+import { status as sessionStatus } from '../session/status.js';
+import * as S from './schemas.js';
+import { page } from './list-page.js';
+import { sseResponse } from './sse.js';
+import type { ServeContext } from './context.js';
+
+/** What a handler gets: the validated parts of the request. */
+export interface Input<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+}
+
+export interface Route<P = any, Q = any, B = any> {
+  method: 'get' | 'post';
+  /** Router syntax (`/api/tasks/:id`). */
+  path: string;
+  summary: string;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** Refused in --read-only. */
+  write?: boolean;
+  /** The success status and what it carries (for the document; JSON unless `type` says). */
+  ok: { status: 200 | 201; type?: 'json' | 'text' | 'sse'; schema?: z.ZodType; description: string };
+  handle(ctx: ServeContext, input: Input<P, Q, B>, c: Context): unknown;
+}
+
+const route = <P, Q, B>(r: Route<P, Q, B>): Route<P, Q, B> => r;
+
+function checkId(id: string): string {
+  const bad = idProblem(id);
+  if (bad) throw fail('usage', bad);
+  return id;
+}
+
+function detailOr404(ctx: ServeContext, id: string) {
+  const d = taskDetail(ctx.tree, checkId(id));
+  if (!d) throw fail('not-found', `no task ${id}`);
+  return d;
+}
+
+/** `POST /api/tasks`: the body as `tasks-enqueue` arguments, then the same spec builder and store. */
+async function enqueue(ctx: ServeContext, b: z.infer<typeof S.EnqueueBody>) {
+  if ((b.cmd === undefined) === (b.argv === undefined)) throw fail('usage', 'give "cmd" (a shell command line) or "argv" (the words to run), not both and not neither');
+  const cmd = b.cmd ?? commandLine(b.argv!);
+  if (b.argv?.length === 0) throw fail('usage', '"argv" is empty: give the words to run');
+  if (b.cwd !== undefined && !path.isAbsolute(b.cwd)) throw fail('usage', `"cwd" must be an absolute path, got ${JSON.stringify(b.cwd)}`);
+  const env = b.env === undefined ? undefined : Array.isArray(b.env) ? b.env : Object.entries(b.env).map(([k, v]) => `${k}=${v}`);
+  const after = b.after === undefined ? undefined : Array.isArray(b.after) ? b.after : [b.after];
+  const now = Date.now();
+  const spec = specFromArgs({ ...b, env, after }, cmd, process.cwd(), now);
+  checkCwd(spec.cwd);
+  const id = await ctx.store.enqueue(spec, { now });
+  return detailOr404(ctx, id);
+}
+
+export const ROUTES: Route[] = [
+  route({
+    method: 'get',
+    path: '/api/tasks',
+    summary: 'List tasks, a page at a time (newest first, or dispatch order)',
+    query: S.ListQuery,
+    ok: { status: 200, schema: S.TaskPage, description: 'one page of tasks' },
+    handle: (ctx, { query }) => page(ctx.index, query),
+  }),
+  route({
+    method: 'post',
+    path: '/api/tasks',
+    summary: 'Queue a task (the options of tasks-enqueue)',
+    body: S.EnqueueBody,
+    write: true,
+    ok: { status: 201, schema: S.TaskDetailSchema, description: 'the task as queued' },
+    handle: (ctx, { body }) => enqueue(ctx, body),
+  }),
+  route({
+    method: 'get',
+    path: '/api/tasks/:id',
+    summary: 'One task in full',
+    params: S.TaskIdParams,
+    ok: { status: 200, schema: S.TaskDetailSchema, description: 'the task' },
+    handle: (ctx, { params }) => detailOr404(ctx, params.id),
+  }),
+  route({
+    method: 'get',
+    path: '/api/tasks/:id/log',
+    summary: "The last lines of a task's stdout or stderr log",
+    params: S.TaskIdParams,
+    query: S.LogQuery,
+    ok: { status: 200, type: 'text', description: 'the log lines (text/plain)' },
+    handle: async (ctx, { params, query }, c) => {
+      let text = '';
+      await ctx.store.tail(checkId(params.id), { stream: query.stream ?? 'out', lines: query.tail ?? 200, follow: false, write: (s) => (text += s) });
+      return c.text(text, 200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/tasks/:id/cancel',
+    summary: 'Cancel a queued task, or kill a running one (it ends in failed/ as cancelled)',
+    params: S.TaskIdParams,
+    body: S.NoBody,
+    write: true,
+    ok: { status: 200, schema: z.object({ id: z.string(), outcome: z.string(), task: S.TaskDetailSchema }), description: 'how it was cancelled, and the task now' },
+    handle: async (ctx, { params }) => {
+      const outcome = await ctx.store.cancel(checkId(params.id));
+      return { id: params.id, outcome, task: detailOr404(ctx, params.id) };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/tasks/:id/retry',
+    summary: 'Put a failed task back in the queue with a fresh attempt',
+    params: S.TaskIdParams,
+    body: S.NoBody,
+    write: true,
+    ok: { status: 200, schema: S.TaskDetailSchema, description: 'the task, queued again' },
+    handle: async (ctx, { params }) => {
+      await ctx.store.retry(checkId(params.id));
+      return detailOr404(ctx, params.id);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/workers',
+    summary: 'Registered workers and what each runs',
+    ok: { status: 200, description: 'the workers (as tasks-health --json lists them)' },
+    handle: async (ctx) => ({ workers: await ctx.store.workers() }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/agents',
+    summary: "The agents and each one's last observed state",
+    ok: { status: 200, description: 'the agents' },
+    handle: async (ctx) => {
+      await ctx.agents.poll();
+      return { agents: listAgents(ctx.tree.root).map((rec) => ({ ...rec, status: ctx.agents.states.get(rec.name) })) };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/agents/:name',
+    summary: 'One agent: its state and reason, its current task, the last lines on its screen',
+    params: S.AgentParams,
+    query: S.AgentQuery,
+    ok: { status: 200, description: 'the agent' },
+    handle: async (ctx, { params, query }) => {
+      const rec = requireAgent(ctx.tree.root, params.name);
+      const status = await agentStatus(ctx.tree.root, rec);
+      return { ...rec, status, screen: await screenLines(rec, query.lines ?? 20).catch(() => []) };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/agents/:name/messages',
+    summary: 'Send a message to an agent (one paste, Enter, confirmed), as `send` does',
+    params: S.AgentParams,
+    body: S.MessageBody,
+    write: true,
+    ok: { status: 200, schema: z.object({ delivered: z.boolean(), pane: z.string(), enters: z.number() }), description: 'delivered' },
+    handle: async (ctx, { params, body }) => {
+      requireAgent(ctx.tree.root, params.name);
+      const d = await sendMessage(ctx.tree.root, params.name, body.text, { from: body.from });
+      return { delivered: true, pane: d.pane, enters: d.enters };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/session',
+    summary: "The session's panes and what each worker pane is doing, as `status` shows",
+    ok: { status: 200, description: 'the panes' },
+    handle: async (ctx) => ({ panes: await sessionStatus(sessionContext(process.env), ctx.tree.root) }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/barriers/:name/signal',
+    summary: 'Signal a barrier: release its waiters, or keep the signal for the next one',
+    params: S.BarrierParams,
+    body: S.NoBody,
+    write: true,
+    ok: { status: 200, schema: z.object({ released: z.number(), pending: z.number() }), description: 'what the signal did' },
+    handle: (ctx, { params }) => barrierSignal({ root: ctx.tree.root, socket: ctx.socket }, params.name),
+  }),
+  route({
+    method: 'get',
+    path: '/api/events',
+    summary: 'Server-sent events: task, worker and agent state changes as they happen (resume with Last-Event-ID)',
+    ok: { status: 200, type: 'sse', description: 'text/event-stream; events `task`, `worker`, `agent`, `hello` on connect, `reset` when the given Last-Event-ID cannot be resumed from' },
+    handle: (ctx, _input, c) => sseResponse(ctx, c),
+  }),
+];

@@ -1,0 +1,98 @@
+/**
+ * The request and response schemas of the HTTP API: requests are validated with them, and
+ * /openapi.json is generated from them (openapi.ts), so the two cannot drift.
+ */
+import { z } from 'zod';
+
+const STATES = ['queue', 'running', 'done', 'failed'] as const;
+
+export const TaskIdParams = z.strictObject({ id: z.string().describe('task ID') });
+export const AgentParams = z.strictObject({ name: z.string().describe('agent name') });
+export const BarrierParams = z.strictObject({ name: z.string().describe('barrier name') });
+
+export const ListQuery = z.strictObject({
+  state: z.enum([...STATES, 'all']).optional().describe('one state, or all (default)'),
+  label: z.string().optional().describe('only tasks with exactly this label'),
+  q: z.string().optional().describe('only tasks whose ID, label or command contains this text (case-insensitive)'),
+  order: z.enum(['newest', 'dispatch']).optional().describe('newest first (default), or dispatch order within each state (queue, running, done, failed)'),
+  limit: z.coerce.number().int().min(1).max(1000).optional().describe('page size (default 50)'),
+  cursor: z.string().optional().describe("the previous page's `next`"),
+});
+
+export const LogQuery = z.strictObject({
+  stream: z.enum(['out', 'err']).optional().describe('stdout (default) or stderr'),
+  tail: z.coerce.number().int().min(1).max(100_000).optional().describe('the last N lines (default 200)'),
+});
+
+export const AgentQuery = z.strictObject({
+  lines: z.coerce.number().int().min(0).max(500).optional().describe('last screen lines to include (default 20)'),
+});
+
+/** `POST /api/tasks`: the options of `tasks-enqueue`, with `cmd` (a shell line) or `argv` (exact words). */
+export const EnqueueBody = z.strictObject({
+  cmd: z.string().optional().describe('a shell command line, run with bash -c as is'),
+  argv: z.array(z.string()).optional().describe('the exact words to run (each shell-quoted)'),
+  id: z.string().optional().describe('task ID (default: generated, sortable by time)'),
+  cwd: z.string().optional().describe("absolute directory to run in (default: the server's)"),
+  env: z.union([z.array(z.string()), z.record(z.string(), z.string())]).optional().describe('NAME=value strings, or an object'),
+  priority: z.number().int().optional().describe('higher runs first, -1000..1000'),
+  after: z.union([z.array(z.string()), z.string()]).optional().describe('task IDs that must be done first (array or comma-separated)'),
+  at: z.string().optional().describe('not before this time (14:30, 2026-12-01T09:00Z, @epoch)'),
+  in: z.string().optional().describe('not before this long from now (30s, 10m)'),
+  timeout: z.string().optional().describe('kill it after this long'),
+  retries: z.number().int().optional().describe('retry a failure this many times'),
+  backoff: z.string().optional().describe('first retry delay, doubling (default 1s)'),
+  label: z.string().optional().describe('free-form label'),
+  every: z.string().optional().describe('recur: queue it again this long after each run'),
+});
+
+export const MessageBody = z.strictObject({
+  text: z.string().describe('the message; multi-line text arrives as one message'),
+  from: z.string().optional().describe('sender shown to the receiver'),
+});
+
+/** The body of POSTs that take none: empty, or `{}`. */
+export const NoBody = z.strictObject({});
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string().describe('usage, not-found, conflict, unauthorized, forbidden, too-large, … (README "Exit codes" names the shared ones)'),
+    message: z.string(),
+  }),
+});
+
+export const TaskRowSchema = z.object({
+  id: z.string(),
+  state: z.enum(STATES),
+  status: z.string().describe('done, failed, timeout, cancelled, …, or a queued task\'s wait: ready, delayed, waiting; invalid'),
+  attempt: z.number(),
+  runs: z.number().optional(),
+  exit: z.number().optional(),
+  signal: z.string().optional(),
+  reason: z.string().optional(),
+  worker: z.string().optional(),
+  label: z.string().optional(),
+  priority: z.number(),
+  enqueued: z.string().optional(),
+  due: z.string().optional(),
+  started: z.string().optional(),
+  finished: z.string().optional(),
+  ageMs: z.number().describe('ms since it entered its state (enqueue, start or finish)'),
+  cmd: z.string(),
+});
+
+export const TaskDetailSchema = TaskRowSchema.extend({
+  cwd: z.string().optional(),
+  env: z.array(z.string()),
+  after: z.array(z.string()),
+  timeout: z.string().optional(),
+  retries: z.number(),
+  backoff: z.string(),
+  every: z.string().optional(),
+});
+
+export const TaskPage = z.object({
+  tasks: z.array(TaskRowSchema),
+  next: z.string().optional().describe('cursor of the next page; absent on the last'),
+  counts: z.record(z.enum(STATES), z.number()).describe('tasks per state in the whole tree'),
+});
