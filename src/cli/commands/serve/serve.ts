@@ -29,7 +29,10 @@ export const serveCommand: CommandModule<{ root?: string }, Args> = {
     const host = String(argv.host);
     const t = treeFrom(argv);
     const { startServer } = await import('../../../serve/server.js');
-    const s = await startServer({ tree: t, host, port, readOnly: Boolean(argv['read-only']), socket: config().socket });
+    const { mcpHttpHandler } = await import('../../../mcp/http.js');
+    const readOnly = Boolean(argv['read-only']);
+    const mounts = { '/mcp': mcpHttpHandler({ root: t.root, readOnly, env: process.env }) };
+    const s = await startServer({ tree: t, host, port, readOnly, socket: config().socket, mounts });
     if (!isLoopback(host)) {
       process.stderr.write(`tmux-orc: warning: serving on ${host}, reachable from other machines over plain HTTP; anyone with the token can run commands as you\n`);
     }
