@@ -9,7 +9,6 @@ import { last, type Fields } from '../persist/codec.js';
 import { iso } from '../time.js';
 import { listNames, readTaskText, STATE_DIRS, taskFromText, type Read, type TaskText, type Tree } from './tree.js';
 import type { Dir } from './lifecycle.js';
-import type { Task } from './task.js';
 
 /** One row of `tasks-list`. */
 export interface TaskRow {
@@ -75,12 +74,6 @@ export function rowsFromTexts(t: Tree, { dir, names }: NameBatch, texts: Array<T
     if (text) rows.push(rowFor(dir, `${dirPath}/${names[i]}`, taskFromText(text, names[i]), now));
   }
   return rows;
-}
-
-/** The row of one task as the store's `get` found it (`task` undefined: a file that is not a valid task). */
-export function rowOfTask(id: string, dir: Dir, task: Task | undefined, now = Date.now()): Omit<TaskRow, 'file'> {
-  const { file: _file, ...row } = rowFor(dir, '', task ? { ok: true, task } : { ok: false, id, reason: 'not a valid task file' }, now);
-  return row;
 }
 
 function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {

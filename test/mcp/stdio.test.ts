@@ -61,7 +61,7 @@ T('lists every tool with a description and a JSON schema; --read-only lists only
 
 needingPerl(T, 'task tools with a real worker')('task tools with a real worker: enqueue, wait, get (with log tail), list, retry, cancel', async (ctx) => {
   const c = await client(ctx);
-  const { id } = await ok(c, 'enqueue_task', { command: ['bash', '-c', 'echo "out $1"; echo err >&2', 'x', 'one two'], id: 'hello', label: 'demo' });
+  const { id } = await ok(c, 'enqueue_task', { command: ['bash', '-c', 'echo "out $1"; echo err >&2', 'x', 'one two'], id: 'hello', label: 'demo', env: ['GREETING=hi'], timeout: '1m' });
   assert.is(id, 'hello');
   const failing = (await ok(c, 'enqueue_task', { command: 'exit 3', after: ['hello'] })).id as string;
   // Nothing runs yet: a bounded wait returns the task as it is, not a hang.
@@ -75,7 +75,7 @@ needingPerl(T, 'task tools with a real worker')('task tools with a real worker: 
   assert.equal([done.ended, done.dir, done.exitCode], [true, 'done', 0]);
   assert.match(done.message, /^hello: done in /);
   const shown = await ok(c, 'get_task', { id });
-  assert.equal([shown.state, shown.status, shown.label, shown.exit], ['done', 'done', 'demo', 0]);
+  assert.equal([shown.state, shown.status, shown.label, shown.exit, shown.env, shown.timeout, shown.cwd], ['done', 'done', 'demo', 0, ['GREETING=hi'], '1m', ctx.dir]);
   assert.is(shown.logs.stdout, 'out one two\n');
   assert.is(shown.logs.stderr, 'err\n');
 

@@ -3,12 +3,14 @@
  * calls (src/cli/commands/tasks/*), with the same checks and messages.
  */
 import { z } from 'zod';
-import { storeFrom } from '../../cli/context.js';
+import { treeFrom } from '../../cli/context.js';
 import { commandLine, specFromArgs } from '../../cli/commands/tasks/enqueue-args.js';
 import { checkCwd } from '../../cli/commands/tasks/enqueue.js';
 import { LIST_STATES } from '../../cli/commands/tasks/list.js';
 import { fail, OrcError } from '../../errors.js';
-import { rowOfTask } from '../../queue/list-rows.js';
+import { taskDetail, type TaskDetail } from '../../queue/detail.js';
+import { treeStore } from '../../queue/store.js';
+import type { Tree } from '../../queue/tree.js';
 import { idProblem } from '../../queue/task.js';
 import { outcomeLine } from '../../queue/wait.js';
 import { parseDuration } from '../../time.js';
@@ -26,12 +28,14 @@ function checkId(id: string): string {
   return id;
 }
 
-const store = (ctx: McpContext): Store => storeFrom({ root: ctx.root });
+/** The tree, checked (exists, trusted) on each call as the CLI checks it, and the store over it. */
+const store = (ctx: McpContext): Store => treeStore(treeFrom({ root: ctx.root }));
 
-async function requireTask(s: Store, id: string) {
-  const found = await s.get(checkId(id));
-  if (!found) throw fail('not-found', `no task ${id} in ${s.where}`);
-  return { id, ...found };
+/** One task in full (row and spec), as /api/tasks/:id shows it; not-found as the CLI says it. */
+function requireTask(t: Tree, id: string): TaskDetail {
+  const d = taskDetail(t, checkId(id));
+  if (!d) throw fail('not-found', `no task ${id} in ${t.root}`);
+  return d;
 }
 
 /** The last `lines` lines of a task's stdout and stderr logs. */
@@ -101,9 +105,9 @@ export const taskTools = [
     mutating: false,
     input: { id: taskId, lines: z.number().int().min(0).max(10_000).default(20).describe('log lines to show from each stream') },
     run: async (a, ctx) => {
-      const s = store(ctx);
-      const t = await requireTask(s, a.id);
-      return { ...rowOfTask(t.id, t.state, t.task), cwd: t.task?.cwd, after: t.task?.after, logs: await logTail(s, t.id, a.lines) };
+      const t = treeFrom({ root: ctx.root });
+      const d = requireTask(t, a.id);
+      return { ...d, logs: await logTail(treeStore(t), d.id, a.lines) };
     },
   }),
   tool({
@@ -115,7 +119,7 @@ export const taskTools = [
       'Exit codes as tasks-enqueue --wait: the task\'s own, 124 for a timeout, 128+N for signal N.',
     mutating: false,
     input: { id: taskId, timeout: duration.optional().describe('how long to wait at most (30s, 5m; a number is seconds)') },
-    run: async (a, ctx, extra) => waitTask(store(ctx), a.id, a.timeout === undefined ? WAIT_DEFAULT : String(a.timeout), extra),
+    run: async (a, ctx, extra) => waitTask(treeFrom({ root: ctx.root }), a.id, a.timeout === undefined ? WAIT_DEFAULT : String(a.timeout), extra),
   }),
   tool({
     name: 'cancel_task',
@@ -149,7 +153,7 @@ export const taskTools = [
 ];
 
 /** wait_task: the outcome, or the task as it is when the wait runs out; progress notifications while waiting when the client asked for them. */
-async function waitTask(s: Store, id: string, timeoutText: string, extra: CallExtra) {
+async function waitTask(t: Tree, id: string, timeoutText: string, extra: CallExtra) {
   let ms: number;
   try {
     ms = parseDuration(timeoutText);
@@ -157,7 +161,7 @@ async function waitTask(s: Store, id: string, timeoutText: string, extra: CallEx
     throw fail('usage', `--timeout: ${(err as Error).message}`);
   }
   if (ms > WAIT_MAX_MS) throw fail('usage', `--timeout ${timeoutText} is over the 10m a wait_task call may take: wait again instead`);
-  await requireTask(s, id);
+  requireTask(t, id);
   const started = Date.now();
   const token = extra._meta?.progressToken;
   const onTick = token === undefined ? undefined : ({ queued }: { queued: number }) =>
@@ -169,13 +173,12 @@ async function waitTask(s: Store, id: string, timeoutText: string, extra: CallEx
   const onCancel = () => stop.abort();
   extra.signal.addEventListener('abort', onCancel, { once: true });
   try {
-    const [o] = await s.waitForAll([id], { signal: stop.signal, onTick });
+    const [o] = await treeStore(t).waitForAll([id], { signal: stop.signal, onTick });
     const { code, ...rest } = o;
     return { ended: true, ...rest, exitCode: code, message: outcomeLine(o) };
   } catch (err) {
     if (!(err instanceof OrcError && err.code === 'timeout') || extra.signal.aborted) throw err;
-    const t = await requireTask(s, id);
-    return { ended: false, waitedMs: Date.now() - started, ...rowOfTask(t.id, t.state, t.task) };
+    return { ended: false, waitedMs: Date.now() - started, ...requireTask(t, id) };
   } finally {
     clearTimeout(timer);
     extra.signal.removeEventListener('abort', onCancel);
