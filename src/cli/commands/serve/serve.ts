@@ -19,7 +19,7 @@ export const serveCommand: CommandModule<{ root?: string }, Args> = {
     y
       .option('port', { type: 'number', default: 7777, describe: 'port to listen on (0: any free port)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind; anything but loopback is reachable from other machines (a warning is printed)' })
-      .option('read-only', { type: 'boolean', describe: 'refuse every write (403): enqueue, cancel, retry, messages, barrier signals' })
+      .option('read-only', { type: 'boolean', describe: 'refuse every write (403): enqueue, cancel, retry, messages, barrier signals; /mcp offers only the tools that change nothing' })
       .example('$0 serve', 'http://127.0.0.1:7777/, token in <root>/serve.token')
       .example('curl -H "Authorization: Bearer $(cat $TASK_ROOT/serve.token)" http://127.0.0.1:7777/api/tasks', '')
       .epilog('Exit codes: 3 no tree; 4 port in use; 5 unsafe tree. README "Server" and docs/serve.md.') as unknown as Argv<Args>,
