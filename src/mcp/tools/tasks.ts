@@ -47,7 +47,10 @@ async function logTail(s: Store, id: string, lines: number): Promise<{ stdout: s
   return { stdout, stderr };
 }
 
-/** WAIT_MAX bounds wait_task below the request timeouts clients use (Claude Code's default is minutes). */
+/**
+ * The default wait stays under the 60 s request timeout the SDK's clients use unless told otherwise,
+ * so the answer comes back before the client gives up; a longer wait is for clients set for it.
+ */
 const WAIT_DEFAULT = '30s';
 const WAIT_MAX_MS = 10 * 60_000;
 
@@ -166,8 +169,8 @@ async function waitTask(t: Tree, id: string, timeoutText: string, extra: CallExt
   const token = extra._meta?.progressToken;
   const onTick = token === undefined ? undefined : ({ queued }: { queued: number }) =>
     void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: Date.now() - started, total: ms, message: `${id}: ${queued ? 'queued' : 'running'}` } }).catch(() => undefined);
-  // A controller and a plain timer, not AbortSignal.any(AbortSignal.timeout()): Node may collect
-  // such a composite's timeout signal before it fires, and the wait would never end.
+  // A controller and a plain timer, not AbortSignal.any([.., AbortSignal.timeout()]): that timeout
+  // signal is only weakly held, was seen never to fire here, and the call then hung.
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), ms);
   const onCancel = () => stop.abort();
