@@ -4,7 +4,7 @@
  * targets of issue #5, and writes the same to bench/results/latest.md (and a timestamped copy).
  *
  * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone),
- * BENCH_SCALE (queued tasks in scenario 5, default 100000), BENCH_WINDOW_MS (drain window, 20000).
+ * BENCH_SCALE (tasks in scenarios 5 and 7, default 100000), BENCH_WINDOW_MS (drain window, 20000).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,12 +14,13 @@ import { cleanupAll, cleanupOnExit, keepDirsUntilExit, median, REPO } from './me
 import { bulkEnqueue, cliArgs, drain, frontEnqueues, latency, nodeRun, scale, singleEnqueues } from './ours.js';
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
+import { serveBench } from './serve.js';
 import { ensureTree, tree } from '../src/queue/tree.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
 const DRAIN_RUNS = Math.max(RUNS, 5);
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
 const N = 1000;
@@ -224,6 +225,21 @@ async function main(): Promise<void> {
       removeDir(dir);
     }
   }
+  if (ONLY.has('7')) {
+    log(`7. serve: ${SCALE.toLocaleString('en-US')} tasks in the tree`);
+    const s = await serveBench(SCALE);
+    log(`  ${JSON.stringify(s)}`);
+    const k = SCALE.toLocaleString('en-US');
+    rows.push({ scenario: `7a. serve, ${k} tasks: start-up (index loaded)`, ours: per('s', s.startupSeconds), peers: {} });
+    rows.push({ scenario: `7b. serve, ${k} tasks: GET /api/tasks?limit=50 p50 (p95 ${fmt(s.list.p95, 'ms')})`, ours: per('ms', s.list.p50), peers: {} });
+    rows.push({ scenario: `7c. serve, ${k} tasks: GET /metrics p50 (p95 ${fmt(s.metrics.p95, 'ms')})`, ours: per('ms', s.metrics.p50), peers: {} });
+    rows.push({ scenario: `7d. serve: file change → SSE event p50 (p95 ${fmt(s.event.p95, 'ms')})`, ours: per('ms', s.event.p50), peers: {} });
+    rows.push({ scenario: `7e. serve, ${k} tasks: RSS (peak ${fmt(s.peakMb, 'MB')})`, ours: per('MB', s.rssMb), peers: {} });
+    targets.push({ target: 'issue 16: GET /api/tasks?limit=50 p50 ≤ 20 ms, p95 ≤ 50 ms', measured: `${fmt(s.list.p50, 'ms')} / ${fmt(s.list.p95, 'ms')}`, met: s.list.p50 <= 20 && s.list.p95 <= 50 });
+    targets.push({ target: 'issue 16: GET /metrics p50 ≤ 20 ms, p95 ≤ 50 ms', measured: `${fmt(s.metrics.p50, 'ms')} / ${fmt(s.metrics.p95, 'ms')}`, met: s.metrics.p50 <= 20 && s.metrics.p95 <= 50 });
+    targets.push({ target: 'issue 16: file change → SSE event p50 ≤ 50 ms', measured: fmt(s.event.p50, 'ms'), met: s.event.p50 <= 50 });
+    targets.push({ target: 'issue 16: server RSS at 100k tasks ≤ 150 MB', measured: `${fmt(s.rssMb, 'MB')} (peak ${fmt(s.peakMb, 'MB')})`, met: s.peakMb <= 150 });
+  }
 
   const md = [
     '# tmux-orc benchmark',
@@ -241,7 +257,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${md}\n`);
   const dir = path.join(REPO, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  if (ONLY.size === 6 || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
+  if (ONLY.size === 7 || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
   fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.md`), md);
 }
 

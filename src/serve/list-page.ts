@@ -2,13 +2,13 @@
 import type { z } from 'zod';
 import type { Dir } from '../queue/lifecycle.js';
 import { STATE_DIRS } from '../queue/tree.js';
-import type { TaskRow } from '../queue/list-rows.js';
 import { fail } from '../errors.js';
-import type { Entry, TaskIndex } from './task-index.js';
+import { rowsFor } from '../queue/list-rows.js';
+import { cursorOf, nameOf, parseCursor, type Entry, type Row, type TaskIndex } from './task-index.js';
 import type { ListQuery } from './schemas.js';
 
 /** A row as the API shows it (no file path: the tree's layout is not the API's). */
-export type RowView = Omit<TaskRow, 'file'>;
+export type RowView = Row;
 
 export interface Page {
   tasks: RowView[];
@@ -16,12 +16,17 @@ export interface Page {
   counts: Record<Dir, number>;
 }
 
-/** The row with its wait and age as of `now`. */
+/**
+ * The row of an entry, read from its file now (a page is a few files); when the file moved on
+ * meanwhile, the entry as the index last saw it.
+ */
 export function view(index: TaskIndex, e: Entry, now: number): RowView {
-  const fresh = index.refresh(e, now);
-  const { file: _file, ...row } = fresh.row;
-  const ageMs = fresh.clockMs === undefined ? row.ageMs : Math.max(0, now - fresh.clockMs);
-  return { ...row, ageMs };
+  const [row] = rowsFor(index.t, { dir: e.state, names: [nameOf(e)] }, now);
+  if (row) {
+    const { file: _file, ...rest } = row;
+    return { ...rest, ageMs: Math.max(0, rest.ageMs) };
+  }
+  return { id: e.id, state: e.state, status: e.status, attempt: e.attempt, label: e.label, priority: e.priority, ageMs: e.clockMs === undefined ? 0 : Math.max(0, now - e.clockMs), cmd: e.cmd };
 }
 
 export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.now()): Page {
@@ -29,7 +34,7 @@ export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.
   const states = !q.state || q.state === 'all' ? STATE_DIRS : [q.state];
   const needle = q.q?.toLowerCase();
   const keep = (e: Entry): boolean => {
-    const r = e.row;
+    const r = e;
     if (!states.includes(r.state)) return false;
     if (q.label !== undefined && r.label !== q.label) return false;
     if (needle === undefined) return true;
@@ -50,14 +55,16 @@ export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.
   let lastCursor = '';
   if ((q.order ?? 'newest') === 'newest') {
     const after = cursorPart(q.cursor, 'n');
-    for (const e of index.newest(after?.[0])) if (!take(e, `n:${e.key}`)) break;
+    const from = after && parseCursor(after[0]);
+    if (after && !from) throw fail('usage', `cursor ${JSON.stringify(q.cursor)} is not one this server gave`);
+    for (const e of index.newest(from)) if (!take(e, `n:${cursorOf(e)}`)) break;
   } else {
     const after = cursorPart(q.cursor, 'd');
     const from = after ? STATE_DIRS.indexOf(after[0] as Dir) : 0;
     if (from < 0) throw fail('usage', `cursor ${JSON.stringify(q.cursor)} is not one this server gave`);
     outer: for (const d of STATE_DIRS.slice(from)) {
       if (!states.includes(d)) continue;
-      for (const e of index.dispatch(d, after && d === after[0] ? after[1] : undefined)) if (!take(e, `d:${d}:${e.name}`)) break outer;
+      for (const e of index.dispatch(d, after && d === after[0] ? after[1] : undefined)) if (!take(e, `d:${d}:${nameOf(e)}`)) break outer;
     }
   }
   // `next` is the last row shown: the next page starts after it.

@@ -45,8 +45,7 @@ export function makeMetrics(index: TaskIndex, workers: WorkerWatch, agents: Agen
       const now = Date.now();
       let oldest = now;
       for (const e of index.entries('queue')) {
-        const r = index.refresh(e, now).row;
-        if (r.status !== 'ready') continue;
+        if (index.refresh(e, now).status !== 'ready') continue;
         const since = Math.max(e.clockMs ?? now, e.dueMs);
         if (since < oldest) oldest = since;
       }

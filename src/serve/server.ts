@@ -17,10 +17,10 @@ import { makeApp, type RawHandler } from './app.js';
 import { allowedHosts, type GuardOptions } from './guard.js';
 import { loadOrMakeToken } from './token.js';
 import type { ServeContext } from './context.js';
-import type { TaskRow } from '../queue/list-rows.js';
+import type { Row } from './task-index.js';
 
-/** A row as events carry it: no file path, no negative age from clock rounding. */
-const taskView = ({ file: _file, ...row }: TaskRow) => ({ ...row, ageMs: Math.max(0, row.ageMs) });
+/** A row as events carry it: no negative age from clock rounding. */
+const taskView = (row: Row) => ({ ...row, ageMs: Math.max(0, row.ageMs) });
 
 export interface ServeOptions {
   tree: Tree;
