@@ -21,8 +21,8 @@ export const agentStatusCmd: CommandModule<{ root?: string }, Args> = {
       .example('$0 agent status', 'one line per agent')
       .example('$0 agent status eng-1 --json', '') as unknown as Argv<Args>,
   handler: async (argv) => {
-    const target = argv.target === undefined ? undefined : String(argv.target);
-    const rows = await agentStatuses(rootOf(argv), target, timingFrom(argv));
+    const root = rootOf(argv);
+    const rows = await agentStatuses(root, argv.target === undefined ? undefined : String(argv.target), timingFrom(argv));
     if (argv.json) return printJson(argv.target === undefined ? rows : rows[0]);
     printTable(
       ['NAME', 'ROLE', 'STATE', 'FOR', 'LAST ACTIVITY', 'REASON'],
