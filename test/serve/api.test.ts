@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, cli, killAll, names, start, tempDir, testEnv, waitFor } from '../helpers.ts';
+import { cleanup, cli, killAll, names, REPO, start, tempDir, testEnv, waitFor } from '../helpers.ts';
 import { events, HAVE_PROMTOOL, request, serve, type Served } from './fixture.ts';
 
 const T = suite<{ dir: string; root: string; s: Served }>('serve: API');
@@ -268,6 +268,20 @@ T('GET /metrics: the Prometheus text format (promtool check metrics), with the q
   }
   const checked = execFileSync('promtool', ['check', 'metrics'], { input: r.text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   assert.is(checked.trim(), '');
+});
+
+T('examples/: the scrape config passes promtool with this tree\'s token; every dashboard query names metrics the server exports', async ({ s, root, dir }) => {
+  const metrics = (await request(s, '/metrics')).text;
+  const dash = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'grafana-dashboard.json'), 'utf8'));
+  const exprs: string[] = dash.panels.flatMap((p: { targets: Array<{ expr: string }> }) => p.targets.map((t) => t.expr));
+  assert.ok(exprs.length >= 10);
+  for (const e of exprs) {
+    for (const [name] of e.matchAll(/tmuxorc_[a-z_]+/g)) assert.match(metrics, new RegExp(`^(# TYPE )?${name}[{ ]`, 'm'), `${name} in ${e}`);
+  }
+  if (!HAVE_PROMTOOL) return;
+  const config = path.join(dir, 'prometheus.yml');
+  fs.writeFileSync(config, fs.readFileSync(path.join(REPO, 'examples', 'prometheus.yml'), 'utf8').replace(/credentials_file: .*/, `credentials_file: ${path.join(root, 'serve.token')}`));
+  execFileSync('promtool', ['check', 'config', config], { stdio: 'pipe' });
 });
 
 T('GET /openapi.json lists every endpoint from the schemas; /docs renders it from local files', async ({ s }) => {
