@@ -74,7 +74,12 @@ export async function agentStatus(root: string, rec: AgentRecord, timing: Status
         pane: info,
         goneReason: `no window ${rec.session}:${rec.name} on tmux socket ${rec.socket} (tmux-orc agent revive ${rec.name})`,
         screen,
-        patterns: { ready: compilePattern(rec.patterns.ready, 'ready'), busy: compilePattern(rec.patterns.busy, 'busy'), waiting: compilePattern(rec.patterns.waiting, 'waiting') },
+        patterns: {
+          ready: compilePattern(rec.patterns.ready, 'ready'),
+          busy: compilePattern(rec.patterns.busy, 'busy'),
+          waiting: compilePattern(rec.patterns.waiting, 'waiting'),
+          login: compilePattern(rec.patterns.login, 'login'),
+        },
         started: rec.started ?? rec.created,
       },
       timing,

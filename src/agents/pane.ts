@@ -111,10 +111,20 @@ async function allPanes(tmux: TmuxClient): Promise<PaneInfo[]> {
   }
 }
 
-/** The visible screen, wrapped lines joined, trailing blank lines dropped. */
+/**
+ * The visible screen, wrapped lines joined, trailing blanks of each line and trailing blank lines
+ * dropped (programs that clear with spaces would otherwise defeat `$` in patterns).
+ */
 export async function readScreen(tmux: TmuxClient, pane: string): Promise<string> {
   const out = await tmux.run(A.captureScreen(pane));
-  return out.replace(/\s+$/, '');
+  return out.replace(/[ \t]+$/gm, '').replace(/\s+$/, '');
+}
+
+/** The cursor position in the pane, or undefined when the pane is gone. */
+export async function cursorOf(tmux: TmuxClient, pane: string): Promise<{ x: number; y: number } | undefined> {
+  const out = await tmux.run(A.displayPane(pane, '#{cursor_x} #{cursor_y}')).catch(() => '');
+  const m = /^(\d+) (\d+)/.exec(out.trim());
+  return m ? { x: Number(m[1]), y: Number(m[2]) } : undefined;
 }
 
 /** Leave copy mode (or any mode): text sent to a pane in a mode is swallowed silently. */

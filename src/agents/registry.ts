@@ -128,6 +128,8 @@ function toFields(r: AgentRecord): Fields {
   opt('READY_PATTERN', r.patterns.ready);
   opt('BUSY_PATTERN', r.patterns.busy);
   opt('WAITING_PATTERN', r.patterns.waiting);
+  opt('LOGIN_PATTERN', r.patterns.login);
+  opt('INPUT_PATTERN', r.patterns.input);
   f.push(['CREATED', new Date(r.created).toISOString()]);
   if (r.started !== undefined) f.push(['STARTED', new Date(r.started).toISOString()]);
   f.push(['BRIEF', r.brief]);
@@ -159,7 +161,13 @@ function fromFields(f: Fields): AgentRecord {
     branch: last(f, 'BRANCH'),
     reportsTo: last(f, 'REPORTS_TO'),
     team: last(f, 'TEAM'),
-    patterns: { ready: last(f, 'READY_PATTERN'), busy: last(f, 'BUSY_PATTERN'), waiting: last(f, 'WAITING_PATTERN') },
+    patterns: {
+      ready: last(f, 'READY_PATTERN'),
+      busy: last(f, 'BUSY_PATTERN'),
+      waiting: last(f, 'WAITING_PATTERN'),
+      login: last(f, 'LOGIN_PATTERN'),
+      input: last(f, 'INPUT_PATTERN'),
+    },
     created: time('CREATED') ?? 0,
     started: time('STARTED'),
   };

@@ -2,9 +2,11 @@
  * Reliable delivery of one message to an agent's pane:
  *   1. resolve the target to a pane id, refuse a dead or missing pane;
  *   2. leave copy mode (send-keys text into copy mode is swallowed silently);
+ *   2b. empty the agent's input box if it holds text (an interrupted message put back), see input.ts;
  *   3. paste the text as ONE bracketed paste (multi-line text is one message, not many);
  *   4. after a short delay press Enter, as a separate key;
- *   5. confirm from the screen that it was submitted; if not, press Enter once more and confirm again.
+ *   5. confirm from the screen that it was submitted (or, for a line-oriented program that only echoes
+ *      the newline, from the cursor going to a new line); if not, press Enter once more and confirm again.
  * Sends to one pane are serialised by a lock in the tree so two senders never interleave.
  */
 import path from 'node:path';
@@ -13,10 +15,12 @@ import { withLock } from '../persist/lock.js';
 import { ensureTree, tree } from '../queue/tree.js';
 import type { TmuxClient } from '../tmux/client.js';
 import { logMessage, type LoggedMessage } from './messages.js';
-import { readScreen, leaveMode, paneInfo, paste, pressEnter } from './pane.js';
+import { cursorOf, readScreen, leaveMode, paneInfo, paste, pressEnter } from './pane.js';
 import { requireAgent } from './registry.js';
 import { resolveTarget, type Target } from './resolve.js';
-import { looksSubmitted } from './submit.js';
+import { cursorWentDown, looksSubmitted } from './submit.js';
+import { clearInput } from './input.js';
+import { compilePattern } from './presets.js';
 import { sleep, until } from './wait.js';
 
 /** Messages above this many bytes are refused: agent UIs and tmux buffers choke on more. */
@@ -46,8 +50,9 @@ export interface Delivery {
 }
 
 /** Deliver text to a live pane; throws OrcError('undelivered') when submission cannot be confirmed. */
-async function deliver(tmux: TmuxClient, pane: string, text: string, timing: DeliveryTiming = DEFAULT_TIMING): Promise<Delivery> {
+async function deliver(tmux: TmuxClient, pane: string, text: string, timing: DeliveryTiming = DEFAULT_TIMING, input?: RegExp): Promise<Delivery> {
   await ensureAlive(tmux, pane);
+  await clearInput(tmux, pane, input);
   const before = await readScreen(tmux, pane);
   await paste(tmux, pane, text);
   // Wait for the paste to show and settle (long pastes render in several frames).
@@ -56,8 +61,12 @@ async function deliver(tmux: TmuxClient, pane: string, text: string, timing: Del
   let pending = await settled(tmux, pane);
   for (let enters = 1; enters <= 2; enters++) {
     if (enters > 1) await ensureAlive(tmux, pane);
+    const cursor = await cursorOf(tmux, pane);
     await pressEnter(tmux, pane);
-    const ok = await until(async () => looksSubmitted(pending, await readScreen(tmux, pane), text), timing.confirmMs, 40);
+    const ok = await until(async () => {
+      const screen = await readScreen(tmux, pane);
+      return looksSubmitted(pending, screen, text) || (screen === pending && cursorWentDown(cursor, await cursorOf(tmux, pane)));
+    }, timing.confirmMs, 40);
     if (ok) return { pane, enters };
     pending = await readScreen(tmux, pane);
   }
@@ -109,7 +118,8 @@ export async function sendMessage(root: string, targetSpec: string, text: string
   const entry: LoggedMessage = { at: new Date().toISOString(), from: opts.from, to: target.agent?.name ?? targetSpec, pane: target.info?.pane, text, status: 'failed' };
   try {
     const pane = livePane(target);
-    const d = await withPaneLock(root, pane, () => deliver(target.tmux, pane, withSender(text, opts.from), opts.timing));
+    const input = compilePattern(target.agent?.patterns.input, 'input pattern');
+    const d = await withPaneLock(root, pane, () => deliver(target.tmux, pane, withSender(text, opts.from), opts.timing, input));
     logMessage(root, { ...entry, status: 'delivered', enters: d.enters });
     return d;
   } catch (err) {

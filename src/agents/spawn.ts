@@ -12,7 +12,7 @@ import { tmuxClient, requireTmux, type TmuxClient } from '../tmux/client.js';
 import { readBrief, renderBrief } from './brief.js';
 import { requireInstalled } from './command.js';
 import { readScreen, paneInfo } from './pane.js';
-import { compilePattern, findPreset, PRESET_NAMES, type Patterns } from './presets.js';
+import { compilePattern, findPreset, PRESET_NAMES, QUIET_READY_MS, type Patterns } from './presets.js';
 import { loadAgent, nameProblem, saveAgent, type AgentRecord } from './registry.js';
 import { ensureScheduler } from './scheduler.js';
 import { sendMessage } from './send.js';
@@ -65,7 +65,13 @@ export function planAgent(root: string, req: SpawnRequest, env: NodeJS.ProcessEn
   const p = req.preset === undefined ? undefined : findPreset(req.preset);
   if (req.preset !== undefined && !p) throw fail('usage', `unknown preset ${JSON.stringify(req.preset)} (known: ${PRESET_NAMES.join(', ')}; or give --command)`);
   if (!p && req.command === undefined) throw fail('usage', `give --preset (${PRESET_NAMES.join(', ')}) or --command CMD`);
-  const patterns: Patterns = { ready: req.patterns?.ready ?? p?.ready, busy: req.patterns?.busy ?? p?.busy, waiting: req.patterns?.waiting ?? p?.waiting };
+  const patterns: Patterns = {
+    ready: req.patterns?.ready ?? p?.ready,
+    busy: req.patterns?.busy ?? p?.busy,
+    waiting: req.patterns?.waiting ?? p?.waiting,
+    login: req.patterns?.login ?? p?.login,
+    input: req.patterns?.input ?? p?.input,
+  };
   for (const [k, v] of Object.entries(patterns)) {
     try {
       compilePattern(v, `--${k}-pattern`);
@@ -151,16 +157,20 @@ export async function briefAgent(root: string, rec: AgentRecord, readyTimeoutMs 
 }
 
 /**
- * Ready = the preset's prompt pattern on screen; without one, a screen with text that stayed the
- * same for a second. A pane that dies meanwhile fails at once with its exit status and last line.
+ * Ready = the preset's prompt pattern on screen; without one, a screen (even an empty one) that did
+ * not change for QUIET_READY_MS. A sign-in, onboarding or trust screen (the login pattern) that stays
+ * for a second fails at once: it is never briefed into (Enter there would pick a menu item). A pane
+ * that dies meanwhile fails at once with its exit status and last line.
  */
 async function waitReady(tmux: TmuxClient, rec: AgentRecord, timeoutMs: number): Promise<void> {
   const ready = compilePattern(rec.patterns.ready, 'ready pattern');
   // A permission or trust dialog can look like a prompt (`❯ 1. Yes`): never brief into one.
   const waiting = compilePattern(rec.patterns.waiting, 'waiting pattern');
+  const login = compilePattern(rec.patterns.login, 'login pattern');
   const deadline = Date.now() + timeoutMs;
   let prev = '';
   let stableSince = Date.now();
+  let loginSince: number | undefined;
   for (;;) {
     const info = rec.pane ? await paneInfo(tmux, rec.pane) : undefined;
     const screen = info ? await readScreen(tmux, info.pane).catch(() => '') : '';
@@ -170,8 +180,13 @@ async function waitReady(tmux: TmuxClient, rec: AgentRecord, timeoutMs: number):
     }
     if (screen !== prev) [prev, stableSince] = [screen, Date.now()];
     const bottom = bottomLines(screen);
+    const shown = login?.exec(bottom);
+    loginSince = shown ? (loginSince ?? Date.now()) : undefined;
+    if (shown && loginSince !== undefined && Date.now() - loginSince >= 1000) {
+      throw fail('conflict', `agent ${rec.name} shows a sign-in, onboarding or trust screen, not its prompt (${JSON.stringify(shown[0].trim().slice(0, 60))}): it was not briefed; answer it in window ${rec.session}:${rec.name} (tmux -L ${rec.socket} attach -t ${rec.session}), then run tmux-orc send ${rec.name} - < your briefing`);
+    }
     const asking = waiting?.test(bottom) ?? false;
-    if (!asking && (ready ? ready.test(bottom) : screen.trim() !== '' && Date.now() - stableSince >= 1000)) return;
+    if (!shown && !asking && (ready ? ready.test(bottom) : Date.now() - stableSince >= QUIET_READY_MS)) return;
     if (Date.now() > deadline) {
       const why = asking
         ? `is waiting for input (a permission or trust prompt): answer it in window ${rec.session}:${rec.name}, then run tmux-orc send ${rec.name} - < your briefing`

@@ -5,10 +5,14 @@
  * A state changes only after the new one held for the debounce interval, so a spinner that pauses
  * for a second does not make a busy agent flap to idle. Going to or from `dead` is immediate:
  * that is a fact reported by tmux, not a guess read off the screen.
+ *
+ * Where the agent has a busy pattern, that pattern alone decides busy: real CLIs redraw footers and
+ * notices while idle (Claude Code alternates two every ~10 s), so "the screen changed" means busy
+ * only for programs without one.
  */
 
 /** What an agent is doing. */
-export type AgentState = 'starting' | 'idle' | 'busy' | 'waiting-for-input' | 'dead' | 'unknown';
+export type AgentState = 'starting' | 'idle' | 'busy' | 'waiting-for-input' | 'needs-login' | 'dead' | 'unknown';
 
 /** One look at an agent's pane. */
 export interface Sample {
@@ -19,7 +23,7 @@ export interface Sample {
   goneReason?: string;
   /** The visible screen; undefined when it could not be read. */
   screen?: string;
-  patterns: { ready?: RegExp; busy?: RegExp; waiting?: RegExp };
+  patterns: { ready?: RegExp; busy?: RegExp; waiting?: RegExp; login?: RegExp };
   /** When the agent's command was (re)started, epoch ms. */
   started: number;
 }
@@ -63,14 +67,18 @@ export function classify(s: Sample, timing: StatusTiming = DEFAULT_STATUS_TIMING
   }
   if (s.screen === undefined) return { state: 'unknown', reason: 'the screen could not be read', at };
   const bottom = bottomLines(s.screen);
+  const login = s.patterns.login?.exec(bottom);
+  if (login) return { state: 'needs-login', reason: `a sign-in, onboarding or trust screen, not its prompt: ${quote(login)}`, at };
   const waiting = s.patterns.waiting?.exec(bottom);
   if (waiting) return { state: 'waiting-for-input', reason: `preset pattern matched: ${quote(waiting)}`, at };
   const busy = s.patterns.busy?.exec(bottom);
   if (busy) return { state: 'busy', reason: `preset pattern matched: ${quote(busy)}`, at };
   const quiet = at - s.pane.activity;
-  const ready = s.patterns.ready ? s.patterns.ready.test(bottom) : s.screen.trim() !== '';
+  // Without a ready pattern, any screen (an empty one too) is ready once it is quiet.
+  const ready = s.patterns.ready ? s.patterns.ready.test(bottom) : true;
   const young = at - s.started < timing.startupMs;
   if (!ready && young) return { state: 'starting', reason: `no prompt on screen yet, ${secs(at - s.started)} after start`, at };
+  if (ready && s.patterns.busy) return { state: 'idle', reason: 'at its prompt, no busy sign on screen', at };
   if (quiet < timing.quietMs) return { state: 'busy', reason: `screen changed ${secs(quiet)} ago`, at };
   if (!ready) return { state: 'unknown', reason: `screen unchanged for ${secs(quiet)} but no prompt on screen`, at };
   return { state: 'idle', reason: `screen unchanged for ${secs(quiet)}`, at, heldSince: s.pane.activity + timing.quietMs };

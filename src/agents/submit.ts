@@ -36,3 +36,18 @@ export function looksSubmitted(before: string, after: string, message: string): 
   if (was === undefined) return true;
   return distanceFromBottom(after, tail) !== was;
 }
+
+/** Where the cursor is, 0-based. */
+export interface Cursor {
+  x: number;
+  y: number;
+}
+
+/**
+ * True when Enter visibly took the cursor to the start of a later line. A line-oriented program
+ * (`cat`, a REPL in cooked mode) echoes a newline and nothing else: the screen text is the same,
+ * only the cursor moved. A lost Enter moves nothing.
+ */
+export function cursorWentDown(before: Cursor | undefined, after: Cursor | undefined): boolean {
+  return before !== undefined && after !== undefined && after.y > before.y && after.x === 0;
+}

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { classify, debounce, type AgentState, type Debounced, type Sample } from '../../src/agents/status.ts';
-import { distanceFromBottom, looksSubmitted, messageTail } from '../../src/agents/submit.ts';
+import { cursorWentDown, distanceFromBottom, looksSubmitted, messageTail } from '../../src/agents/submit.ts';
 import { parseSpec } from '../../src/agents/spec.ts';
 import { parseEvery, parseWhen } from '../../src/agents/schedule.ts';
 import { programOf } from '../../src/agents/command.ts';
@@ -13,11 +13,15 @@ import { OrcError } from '../../src/errors.ts';
 
 const T0 = 1_000_000_000_000;
 const timing = { quietMs: 3000, startupMs: 60_000, debounceMs: 3000 };
-const claude = { ready: new RegExp(PRESETS.claude.ready!, 'm'), busy: new RegExp(PRESETS.claude.busy!, 'm'), waiting: new RegExp(PRESETS.claude.waiting!, 'm') };
+const claude = { ready: new RegExp(PRESETS.claude.ready!, 'm'), busy: new RegExp(PRESETS.claude.busy!, 'm'), waiting: new RegExp(PRESETS.claude.waiting!, 'm'), login: new RegExp(PRESETS.claude.login!, 'm') };
+const RULE = '─'.repeat(40);
+const PROMPT = `${RULE}\n❯ \n${RULE}\n  ? for shortcuts`;
+/** A program with a prompt pattern but no busy pattern: screen changes decide busy. */
+const promptOnly = { ready: /^>\s*$/m };
 
 function sample(over: Partial<Sample> & { quietMs?: number }): Sample {
   const now = T0 + 120_000;
-  return { now, pane: { dead: false, activity: now - (over.quietMs ?? 10_000) }, screen: '│ > \n? for shortcuts', patterns: claude, started: T0, ...over };
+  return { now, pane: { dead: false, activity: now - (over.quietMs ?? 10_000) }, screen: PROMPT, patterns: claude, started: T0, ...over };
 }
 
 test('classify: each state, with the reason it was chosen', () => {
@@ -25,13 +29,16 @@ test('classify: each state, with the reason it was chosen', () => {
     ['pane gone', sample({ pane: undefined, goneReason: 'no window' }), 'dead', /no window/],
     ['pane exited', sample({ pane: { dead: true, deadStatus: 3, activity: T0 } }), 'dead', /exited with status 3/],
     ['permission prompt', sample({ screen: 'Bash(rm -rf x)\nDo you want to proceed?\n❯ 1. Yes' }), 'waiting-for-input', /preset pattern matched: "Do you want to/],
-    ['spinner', sample({ screen: '✻ Thinking… (esc to interrupt)\n│ > ', quietMs: 0 }), 'busy', /preset pattern matched: "esc to interrupt"/],
-    ['output just now', sample({ quietMs: 500 }), 'busy', /screen changed 1s ago|screen changed 0s ago/],
-    ['quiet at its prompt', sample({ quietMs: 12_000 }), 'idle', /screen unchanged for 12s/],
+    ['spinner', sample({ screen: `✻ Thinking… (esc to interrupt)\n${PROMPT}`, quietMs: 0 }), 'busy', /preset pattern matched: "esc to interrupt"/],
+    ['trust dialog', sample({ screen: `${RULE}\n Is this a project you created or one you trust?\n ❯ No, exit\n   Yes, I trust this folder` }), 'needs-login', /sign-in, onboarding or trust screen.*"Is this a project/],
+    ['footer changed just now, busy pattern absent', sample({ quietMs: 0 }), 'idle', /at its prompt, no busy sign/],
+    ['output just now, no busy pattern', sample({ screen: 'x\n> ', patterns: promptOnly, quietMs: 500 }), 'busy', /screen changed 1s ago|screen changed 0s ago/],
+    ['quiet at its prompt, no busy pattern', sample({ screen: 'x\n> ', patterns: promptOnly, quietMs: 12_000 }), 'idle', /screen unchanged for 12s/],
+    ['no patterns, empty screen, quiet', sample({ screen: '', patterns: {}, quietMs: 5000 }), 'idle', /screen unchanged for 5s/],
     ['no prompt yet, young', sample({ screen: 'Loading…', started: T0 + 110_000 }), 'starting', /no prompt on screen yet/],
-    ['no prompt, old, quiet', sample({ screen: 'something odd' }), 'unknown', /no prompt on screen/],
+    ['no prompt, old, quiet', sample({ screen: 'something odd', patterns: promptOnly }), 'unknown', /no prompt on screen/],
     ['screen unreadable', sample({ screen: undefined }), 'unknown', /could not be read/],
-    ['old prompt in scrollback only', sample({ screen: `Do you want to proceed?\n${'line\n'.repeat(30)}│ > ` }), 'idle', /unchanged/],
+    ['old prompt in scrollback only', sample({ screen: `Do you want to proceed?\n${'line\n'.repeat(30)}${PROMPT}` }), 'idle', /at its prompt/],
   ];
   for (const [what, s, state, reason] of rows) {
     const o = classify(s, timing);
@@ -75,6 +82,15 @@ test('submission check: pending text that stays put is not submitted; text that 
   assert.ok(looksSubmitted(pending, `${pending}\n[received 40 chars]\nfake>`, msg), 'moved up');
   assert.ok(looksSubmitted('[Pasted text #1 +2 lines]', '> [Pasted text #1 +2 lines]\n\n✻ Thinking', msg), 'not echoed verbatim: any change');
   assert.is(messageTail('a\tb\x01  tail end  '), 'tail end');
+  // A line-oriented program only echoes the newline: the cursor going to a new line's start is the sign.
+  const rows: Array<[Parameters<typeof cursorWentDown>[0], Parameters<typeof cursorWentDown>[1], boolean]> = [
+    [{ x: 11, y: 1 }, { x: 0, y: 2 }, true],
+    [{ x: 11, y: 1 }, { x: 11, y: 1 }, false], // lost Enter
+    [{ x: 11, y: 1 }, { x: 3, y: 2 }, false], // moved, but not to a line start
+    [{ x: 0, y: 5 }, { x: 0, y: 4 }, false],
+    [undefined, { x: 0, y: 2 }, false],
+  ];
+  for (const [b, a, want] of rows) assert.is(cursorWentDown(b, a), want, JSON.stringify([b, a]));
 });
 
 function specError(text: string): string {

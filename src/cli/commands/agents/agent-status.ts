@@ -11,7 +11,7 @@ interface Args extends TimingArgs {
 
 export const agentStatusCmd: CommandModule<{ root?: string }, Args> = {
   command: 'status [target]',
-  describe: 'state of one agent or all: starting, idle, busy, waiting-for-input, dead, unknown, with the reason',
+  describe: 'state of one agent or all: starting, idle, busy, waiting-for-input, needs-login, dead, unknown, with the reason',
   builder: (y) =>
     timingOptions(
       y

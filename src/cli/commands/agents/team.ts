@@ -1,7 +1,7 @@
 /** `team deploy|status|standup|reply|kill`. */
 import type { Argv, CommandModule } from 'yargs';
 import { killTeam, standup, standupReply, teamStatus, formatStandup } from '../../../agents/team.js';
-import { EXIT } from '../../../errors.js';
+import { EXIT, fail } from '../../../errors.js';
 import { existingRoot, resolveRoot } from '../../../root.js';
 import { printJson, printTable } from '../../output.js';
 import { ago, durationOpt, timingFrom, timingOptions, type TimingArgs } from './common.js';
@@ -23,17 +23,66 @@ async function scope(argv: TeamArgs): Promise<{ root: string; session?: string }
   return { root: existingRoot({ root: argv.root, env }).root, session };
 }
 
-const deploy: CommandModule<{ root?: string }, TeamArgs & { spec: string; readyTimeout?: string }> = {
-  command: 'deploy <spec>',
-  describe: 'create the windows of a team spec (YAML/JSON), start and brief its agents, arm its check-ins; idempotent',
+interface DeployArgs extends TeamArgs {
+  spec: string;
+  size?: string;
+  readyTimeout?: string;
+  projectName?: string;
+  project?: string;
+  preset?: string;
+  command?: string;
+  worktree?: boolean;
+  dryRun?: boolean;
+}
+
+/** The spec text to deploy and the file it is known by: the spec file, or a built-in template. */
+async function deploySource(argv: DeployArgs): Promise<{ text: string; file: string }> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { teamTemplate, TEAM_TYPE_NAMES } = await import('../../../agents/team-template.js');
+  if (argv.size === undefined) {
+    const isType = (TEAM_TYPE_NAMES as string[]).includes(String(argv.spec)) && !fs.existsSync(String(argv.spec));
+    if (isType) throw fail('usage', `team deploy ${argv.spec} needs SIZE, the number of engineers: tmux-orc team deploy ${argv.spec} 3 --project-name NAME`);
+    for (const o of ['projectName', 'preset', 'command', 'project', 'worktree'] as const) {
+      if (argv[o] !== undefined) throw fail('usage', `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with team deploy TYPE SIZE; with a spec file, set it in the file`);
+    }
+    try {
+      return { text: fs.readFileSync(String(argv.spec), 'utf8'), file: String(argv.spec) };
+    } catch {
+      throw fail('not-found', `team spec not found: ${argv.spec}`);
+    }
+  }
+  if (!argv.projectName) throw fail('usage', `team deploy ${argv.spec} ${argv.size} needs --project-name NAME (it names the tmux session)`);
+  const text = teamTemplate({ type: String(argv.spec), size: String(argv.size), projectName: argv.projectName, project: argv.project ?? process.cwd(), preset: argv.preset, command: argv.command, worktree: argv.worktree });
+  // Known by the name the header suggests saving it under, so errors and relative paths read as for a file.
+  return { text, file: path.resolve(`${argv.projectName}-team.yaml`) };
+}
+
+const deploy: CommandModule<{ root?: string }, DeployArgs> = {
+  command: 'deploy <spec> [size]',
+  describe: 'create the windows of a team spec (YAML/JSON) or of a built-in team (TYPE SIZE), start and brief its agents, arm its check-ins; idempotent',
   builder: (y) =>
     y
-      .positional('spec', { type: 'string', describe: 'team spec file (see examples/team.yaml)' })
+      .positional('spec', { type: 'string', describe: 'team spec file (see examples/team.yaml), or a team type: frontend, backend, fullstack, qa' })
+      .positional('size', { type: 'string', describe: 'with a team type: how many engineers (under one PM and the orchestrator)' })
+      .option('project-name', { type: 'string', describe: 'with TYPE SIZE: the team\'s name and tmux session' })
+      .option('project', { type: 'string', describe: 'with TYPE SIZE: the project directory (default: here)' })
+      .option('preset', { type: 'string', describe: 'with TYPE SIZE: the agent CLI of every agent (default claude)' })
+      .option('command', { type: 'string', describe: 'with TYPE SIZE: the command line of every agent (with --preset: keeps its patterns)' })
+      .option('worktree', { type: 'boolean', describe: 'with TYPE SIZE: each engineer in its own git worktree' })
+      .option('dry-run', { type: 'boolean', describe: 'print the spec (YAML) that would be deployed, deploy nothing' })
       .option('json', { type: 'boolean', describe: 'machine-readable output' })
       .option('ready-timeout', { type: 'string', describe: 'how long to wait for each agent\'s prompt (default 60s)' })
-      .example('$0 team deploy examples/team.yaml', 'run it again any time: running agents are left alone') as unknown as Argv<TeamArgs & { spec: string; readyTimeout?: string }>,
+      .example('$0 team deploy examples/team.yaml', 'run it again any time: running agents are left alone')
+      .example('$0 team deploy frontend 3 --project-name my-app', 'orchestrator, PM and 3 frontend engineers (Claude Code) in session my-app')
+      .example('$0 team deploy backend 2 --project-name api --preset codex --dry-run > api-team.yaml', 'save the spec, edit it, deploy the file') as unknown as Argv<DeployArgs>,
   handler: async (argv) => {
-    const spec = await loadSpec(String(argv.spec));
+    const source = await deploySource(argv);
+    const spec = (await import('../../../agents/spec.js')).parseSpec(source.text, source.file);
+    if (argv.dryRun) {
+      process.stdout.write(source.text.endsWith('\n') ? source.text : `${source.text}\n`);
+      return;
+    }
     const { deployTeam } = await import('../../../agents/deploy.js');
     // deploy starts a session, as init does: it may create the tree (README "Finding the tree").
     const root = resolveRoot({ root: argv.root, env: { ...process.env, TMUX_SESSION: spec.session }, cwd: spec.project, create: true }).root;
