@@ -92,7 +92,7 @@ async function bulk(root: string, lines: string[], extra: string[] = []): Promis
  * start time until the last task finished (the latest FINISHED record, read once the workers have
  * exited: --until-empty). Returns tasks/s.
  */
-export async function drain(n: number, cmd: string, workers: number): Promise<number> {
+export async function drain(n: number, cmd: string, workers: number, group?: number): Promise<number> {
   const dir = tempDir('drain');
   try {
     for (let lead = 3000; ; lead *= 2) {
@@ -100,7 +100,9 @@ export async function drain(n: number, cmd: string, workers: number): Promise<nu
       // A retry uses a new tree rather than deleting the last one (see keepDirsUntilExit).
       const root = path.join(dir, `tasks-${lead}`);
       ensureTree(tree(root)); // only tasks-init and init create a tree
-      await bulk(root, Array(n).fill(cmd), ['--at', `@${gate / 1000}`]);
+      // `group`: every task in one group of that limit (issue 18's scenario 7).
+      if (group !== undefined) await run(NODE, [CLI, 'group', 'set', 'g', '--parallel', String(group), '--root', root], { env: benchEnv() });
+      await bulk(root, Array(n).fill(cmd), ['--at', `@${gate / 1000}`, ...(group === undefined ? [] : ['--group', 'g'])]);
       const ws = Array.from({ length: workers }, (_, i) => startWorker(root, String(i), ['--until-empty']));
       let readyInTime = true;
       try {

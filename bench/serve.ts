@@ -1,5 +1,5 @@
 /**
- * Scenario 7 of `npm run bench` (BENCH_ONLY=7 runs it alone): `tmux-orc serve` over a tree of
+ * The `serve` scenario of `npm run bench` (BENCH_ONLY=serve runs it alone): `tmux-orc serve` over a tree of
  * 100,000 tasks (BENCH_SCALE): 30% queued, 60% done, 10% failed. Times `GET /api/tasks?limit=50`
  * and `GET /metrics` after a warm-up, the latency from a task file landing in queue/ to its event
  * on an SSE client, the start-up (index load), and the server's RSS. Requests go to 127.0.0.1 only.

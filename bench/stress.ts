@@ -4,15 +4,17 @@
  *
  * Environment: STRESS_TASKS (exactly-once tasks, default 20000), STRESS_CHAOS_S (default 60),
  * STRESS_FUZZ (junk files, default 1000), STRESS_FROZEN_ROUNDS (SIGSTOP rounds, default 8),
- * STRESS_DISK_ROUNDS (fill-the-disk rounds, default 4), STRESS_ONLY (e.g. "once,chaos"; the keys
- * are once, chaos, fuzz, frozen, disk; all by default). The fault scenarios are in
+ * STRESS_DISK_ROUNDS (fill-the-disk rounds, default 4), STRESS_GATES_S (groups and locks under
+ * chaos, default 30), STRESS_ONLY (e.g. "once,chaos"; the keys are once, chaos, fuzz, frozen, disk,
+ * gates; all by default). The fault scenarios are in
  * bench/stress-faults.ts; "disk" needs root (a tmpfs mount) and says so in its summary otherwise.
  */
 import { cleanupAll, cleanupOnExit } from './measure.js';
 import { chaos, exactlyOnce, fuzz, type Outcome } from './stress-lib.js';
 import { frozenWorker, fullDisk } from './stress-faults.js';
+import { gatesChaos } from './stress-gates.js';
 
-const only = new Set((process.env.STRESS_ONLY ?? 'once,chaos,fuzz,frozen,disk').split(','));
+const only = new Set((process.env.STRESS_ONLY ?? 'once,chaos,fuzz,frozen,disk,gates').split(','));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 async function main(): Promise<number> {
@@ -31,6 +33,7 @@ async function main(): Promise<number> {
   await step('chaos', 'chaos', () => chaos({ workers: 4, seconds: Number(process.env.STRESS_CHAOS_S ?? 60), killEveryMs: 2000, batch: 400 }));
   await step('fuzz', 'fuzz', () => fuzz({ workers: 4, files: Number(process.env.STRESS_FUZZ ?? 1000), real: 200 }));
   await step('frozen', 'frozen worker', () => frozenWorker({ workers: 3, rounds: Number(process.env.STRESS_FROZEN_ROUNDS ?? 8), batch: 60 }));
+  await step('gates', 'groups and locks under SIGKILL chaos', () => gatesChaos({ workers: 6, seconds: Number(process.env.STRESS_GATES_S ?? 30), killEveryMs: 1500, batch: 200 }));
   await step('disk', 'full disk', () => fullDisk({ workers: 2, rounds: Number(process.env.STRESS_DISK_ROUNDS ?? 4), batch: 120 }));
   const bad = outcomes.filter((o) => o.violations.length);
   const secs = ((Date.now() - t0) / 1000).toFixed(0);

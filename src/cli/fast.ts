@@ -62,7 +62,9 @@ async function enqueue(args: string[]): Promise<number | undefined> {
   const v = parsed.values as Record<string, unknown>;
   const num = (k: string) => (v[k] === undefined ? undefined : Number(v[k]));
   for (const k of ['priority', 'retries']) if (v[k] !== undefined && (String(v[k]).trim() === '' || Number.isNaN(num(k)))) return undefined;
-  const a = { ...v, priority: num('priority'), retries: num('retries') } as EnqueueCommandArgs;
+  // Option names as yargs gives them too: after-any → afterAny.
+  const camel = Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()), x]));
+  const a = { ...camel, priority: num('priority'), retries: num('retries') } as EnqueueCommandArgs;
   return runEnqueue(a, words);
 }
 

@@ -1,6 +1,6 @@
 /**
  * Cancelling a task. Queued: claimed as a worker claims (under the launcher's lock), then failed
- * with status cancelled. Running: a cancel request naming its run is left in cancels/ and its
+ * with status cancelled. Held: failed as cancelled under the lock hold, release and edit take. Running: a cancel request naming its run is left in cancels/ and its
  * process group is signalled; whoever settles the run (its worker, or recovery if the worker is
  * gone) settles it as cancelled. "Cancelled" is reported only when the task has ended cancelled.
  */
@@ -12,8 +12,10 @@ import { moveUnchanged, settle } from './transitions.js';
 import { find, readTaskText, taskFromText, taskPath, type Tree } from './tree.js';
 import { signalGroup } from '../persist/proc.js';
 import { fail } from '../errors.js';
+import { afterSettle } from './settled.js';
+import { withEditLock } from './hold.js';
 
-export type CancelOutcome = 'cancelled-queued' | 'cancelled-running' | 'cancelled-stale';
+export type CancelOutcome = 'cancelled-queued' | 'cancelled-held' | 'cancelled-running' | 'cancelled-stale';
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -25,6 +27,8 @@ export async function cancel(t: Tree, id: string, opts: { waitMs?: number; grace
     if (f.dir === 'done' || f.dir === 'failed') throw fail('conflict', `task ${id} has already finished (${f.dir}); nothing to cancel`);
     if (f.dir === 'queue') {
       if (await cancelQueued(t, f.name)) return 'cancelled-queued';
+    } else if (f.dir === 'held') {
+      if (await cancelHeld(t, id)) return 'cancelled-held';
     } else {
       const text = readTaskText(f.file);
       const r = text === undefined ? undefined : taskFromText(text, f.name);
@@ -61,10 +65,26 @@ async function cancelQueued(t: Tree, name: string): Promise<boolean> {
       moveUnchanged(t, 'running', name, rejected().to);
       throw fail('conflict', `${name} is not a valid task (${r?.ok === false ? r.reason : 'unreadable'}); it went to failed/ unrun`);
     }
-    return settle(t, 'running', name, r.task, text as string, cancelled(Date.now())) === 'moved';
+    if (settle(t, 'running', name, r.task, text as string, cancelled(Date.now())) !== 'moved') return false;
+    void afterSettle(t, r.task, 'failed', name);
+    return true;
   } finally {
     holder.close();
   }
+}
+
+/** Fail a held task as cancelled; false when it left held/ meanwhile (released). */
+function cancelHeld(t: Tree, id: string): Promise<boolean> {
+  return withEditLock(t, () => {
+    const f = find(t, id);
+    if (f?.dir !== 'held') return false;
+    const text = readTaskText(f.file);
+    const r = text === undefined ? undefined : taskFromText(text, f.name);
+    if (!r?.ok) throw fail('conflict', `${f.name} is not a valid task (${r?.ok === false ? r.reason : 'unreadable'}); remove it from ${t.dir('held')} by hand`);
+    if (settle(t, 'held', f.name, r.task, text as string, cancelled(Date.now())) !== 'moved') return false;
+    void afterSettle(t, r.task, 'failed', f.name);
+    return true;
+  });
 }
 
 /**

@@ -50,7 +50,7 @@ function cleanLocked(t: Tree, o: CleanOptions): Cleaned[] {
         if (!fs.lstatSync(e.file, { throwIfNoEntry: false })) continue; // moved on meanwhile
         fs.rmSync(e.file, { force: true });
         live ??= liveIds(t);
-        if (!live.has(id)) for (const s of ['out', 'err'] as const) fs.rmSync(logPath(t, id, s), { force: true });
+        if (!live.has(id)) for (const s of ['out', 'err', 'hook'] as const) fs.rmSync(logPath(t, id, s), { force: true });
       }
       removed.push({ id, dir, finished: e.finished });
     }

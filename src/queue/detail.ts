@@ -2,6 +2,7 @@
 import { rowsFor, type TaskRow } from './list-rows.js';
 import { find, readTask, type Tree } from './tree.js';
 import { formatDuration } from '../time.js';
+import { pausedFor, pausedNow } from './pause.js';
 
 /** A task's row with its spec. Durations in the task file's words (`1h30m`). */
 export interface TaskDetail extends Omit<TaskRow, 'file'> {
@@ -23,6 +24,7 @@ export function taskDetail(t: Tree, id: string, now = Date.now()): TaskDetail | 
     const [row] = rowsFor(t, { dir: f.dir, names: [f.name] }, now);
     if (!row) continue; // it moved between the look and the read: look again
     const { file: _file, ...rest } = row;
+    if (rest.state === 'queue' && rest.status === 'ready' && pausedFor(pausedNow(t), rest.group)) rest.status = 'paused'; // as tasks-list says
     const r = readTask(f.file, f.name);
     const task = r?.ok ? r.task : undefined;
     return {

@@ -10,6 +10,8 @@ import { ensureTree, find, stamp, taskName, type Tree } from './tree.js';
 import { writeAtomic } from '../persist/atomic.js';
 import { fail } from '../errors.js';
 import { withLock } from '../persist/lock.js';
+import { checkUnique, releaseKey, takeKey } from './unique.js';
+import { groupLimit } from './groups.js';
 
 const suffix = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 4);
 
@@ -18,8 +20,8 @@ export function newId(stampUs = stamp()): string {
   return `t${stampUs.toString(36).padStart(11, '0')}${suffix()}`;
 }
 
-/** What enqueue takes: a spec whose ID is optional (generated when absent). */
-export type NewTask = Omit<TaskSpec, 'id'> & { id?: string };
+/** What enqueue takes: a spec whose ID is optional (generated when absent); `hold`: into held/, not the queue. */
+export type NewTask = Omit<TaskSpec, 'id'> & { id?: string; hold?: boolean };
 
 function checkCmd(cmd: string): void {
   if (cmd.trim() === '') throw fail('usage', 'empty command: give one after --, e.g. tmux-orc tasks-enqueue -- make test');
@@ -36,11 +38,19 @@ function checkOptions(t: Tree, spec: Omit<NewTask, 'cmd'>): void {
   }
   const p = spec.priority ?? 0;
   if (!Number.isInteger(p) || Math.abs(p) > PRIORITY_RANGE) throw fail('usage', `--priority must be a whole number from -${PRIORITY_RANGE} to ${PRIORITY_RANGE}`);
-  for (const dep of spec.after ?? []) {
-    const bad = idProblem(dep);
-    if (bad) throw fail('usage', `--after: ${bad}`);
-    if (dep === spec.id) throw fail('usage', `--after names the task itself (${dep})`);
-    if (!find(t, dep)) throw fail('not-found', `--after: no task ${dep} in ${t.root}`);
+  for (const [opt, deps] of [['--after', spec.after], ['--after-any', spec.afterAny]] as const) {
+    for (const dep of deps ?? []) {
+      const bad = idProblem(dep);
+      if (bad) throw fail('usage', `${opt}: ${bad}`);
+      if (dep === spec.id) throw fail('usage', `${opt} names the task itself (${dep})`);
+      if (!find(t, dep)) throw fail('not-found', `${opt}: no task ${dep} in ${t.root}`);
+    }
+  }
+  checkUnique(spec.unique);
+  if (spec.onFinish !== undefined && spec.onFinish.trim() === '') throw fail('usage', '--on-finish: give a command');
+  // A typo must not make a new group quietly (issue 18): groups are made by `group set`.
+  if (spec.group !== undefined && groupLimit(t, spec.group) === undefined) {
+    throw fail('not-found', `--group: no group ${spec.group} in ${t.root}; create it first: tmux-orc group set ${spec.group} --parallel N`);
   }
 }
 
@@ -53,12 +63,24 @@ export async function enqueue(t: Tree, spec: NewTask, opts: { fsync?: boolean; n
   checkCmd(spec.cmd);
   checkOptions(t, spec);
   const now = opts.now ?? Date.now();
-  const write = () => {
+  const { hold, ...fields } = spec;
+  const writeFile = (id: string, us: number) => {
+    const name = taskName(id, spec.priority ?? 0, us);
+    writeAtomic(t.dir('tmp'), path.join(t.dir(hold ? 'held' : 'queue'), name), encode(specFields({ ...fields, id }, now)), { fsync: opts.fsync ?? true });
+    return id;
+  };
+  // A unique key is taken before the file lands in the queue, and given back if it cannot.
+  const write = async () => {
     const us = stamp(now);
     const id = spec.id ?? newId(us);
-    const name = taskName(id, spec.priority ?? 0, us);
-    writeAtomic(t.dir('tmp'), path.join(t.dir('queue'), name), encode(specFields({ ...spec, id }, now)), { fsync: opts.fsync ?? true });
-    return id;
+    if (spec.unique === undefined) return writeFile(id, us);
+    await takeKey(t, spec.unique, id);
+    try {
+      return writeFile(id, us);
+    } catch (err) {
+      await releaseKey(t, spec.unique, id).catch(() => undefined); // a leftover is recovered by the next enqueue
+      throw err;
+    }
   };
   if (spec.id === undefined) return write();
   const id = spec.id;
@@ -84,10 +106,12 @@ export interface Bulk {
 export function enqueueMany(t: Tree, spec: Omit<NewTask, 'cmd'>, cmds: string[], now = Date.now(), onQueued?: (n: number) => void): Bulk {
   ensureTree(t);
   if (spec.id !== undefined) throw fail('usage', 'bulk enqueue generates IDs; drop --id');
+  if (spec.unique !== undefined) throw fail('usage', '--unique is for one task; drop it, or enqueue each line on its own');
   checkOptions(t, spec);
   cmds.forEach(checkCmd);
-  const text = textFor(spec, now);
-  const queue = t.dir('queue') + path.sep;
+  const { hold, ...fields } = spec;
+  const text = textFor(fields, now);
+  const queue = t.dir(hold ? 'held' : 'queue') + path.sep;
   const priority = spec.priority ?? 0;
   const ids: string[] = [];
   let stopped: Bulk['stopped'];

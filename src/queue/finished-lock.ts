@@ -1,7 +1,7 @@
 /**
- * The lock that `tasks-retry` and `tasks-clean` share: a retry brings a finished task back to
- * life under the same ID, and clean must not remove that ID's logs, so each takes its decisions
- * and acts under this lock. (Both are rare, whole-tree operations.)
+ * The lock that `tasks-retry`, `tasks-clean` and `tasks-rm` share: a retry brings a finished task
+ * back to life under the same ID, and clean and rm must not remove that ID's logs, so each takes
+ * its decisions and acts under this lock. (All are rare operations.)
  */
 import path from 'node:path';
 import { withLock } from '../persist/lock.js';

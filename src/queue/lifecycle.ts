@@ -11,7 +11,8 @@ import type { Fields } from '../persist/codec.js';
 import type { Task } from './task.js';
 import { formatDuration, iso } from '../time.js';
 
-export type Dir = 'queue' | 'running' | 'done' | 'failed';
+/** The state directories; `held` keeps a task out of the queue until it is released (never claimed there). */
+export type Dir = 'queue' | 'held' | 'running' | 'done' | 'failed';
 
 /** A transition: the directory the file moves to and the record appended on the way. */
 export interface Move {
@@ -42,6 +43,8 @@ export function readiness(task: Task, now: number, dep: (id: string) => DepState
     }
     if (state === 'pending') blocked = true;
   }
+  // --after-any: ended, whatever the result (a dependency removed since has ended too).
+  for (const id of task.afterAny ?? []) if (dep(id) === 'pending') blocked = true;
   return blocked ? { kind: 'blocked' } : { kind: 'ready' };
 }
 
@@ -140,7 +143,7 @@ export function cancelled(now: number): Move {
   return { to: 'failed', append: closing(now, 'cancelled', 'cancelled') };
 }
 
-/** `tasks-retry`: back to the queue with a fresh attempt. */
+/** `tasks-retry` (of a failed or a done task): back to the queue with a fresh attempt. */
 export function retried(task: Task, now: number): Move {
   return { to: 'queue', append: [['RETRIED', iso(now)], ['ATTEMPT', String(task.attempt + 1)], ['DUE', iso(now)]] };
 }

@@ -25,6 +25,8 @@ export interface TaskRow {
   reason?: string;
   worker?: string;
   label?: string;
+  /** GROUP, when it has one. */
+  group?: string;
   priority: number;
   enqueued?: string;
   due?: string;
@@ -87,13 +89,13 @@ function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
     return { id: r.id, state: dir, status: 'invalid', attempt: 0, reason: r.reason, priority: 0, ageMs: now - mtime, cmd: '', file };
   }
   const task = r.task;
-  const queuedStatus = task.due > now ? 'delayed' : task.after.length ? 'waiting' : 'ready';
-  const clock = dir === 'queue' ? task.enqueuedAt : dir === 'running' ? task.started : task.finished;
+  const queuedStatus = task.due > now ? 'delayed' : task.after.length || task.afterAny?.length ? 'waiting' : 'ready';
+  const clock = dir === 'queue' || dir === 'held' ? task.enqueuedAt : dir === 'running' ? task.started : task.finished;
   const run = currentRun(task.fields, dir);
   return {
     id: task.id,
     state: dir,
-    status: dir === 'queue' ? queuedStatus : dir === 'running' ? 'running' : task.status ?? dir,
+    status: dir === 'queue' ? queuedStatus : dir === 'held' ? 'held' : dir === 'running' ? 'running' : task.status ?? dir,
     attempt: task.attempt,
     runs: task.everyMs === undefined ? undefined : Number(last(task.fields, 'RUNS') ?? 0),
     exit: run.exit,
@@ -101,11 +103,12 @@ function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
     reason: dir === 'done' ? undefined : run.reason,
     worker: dir === 'running' ? task.owner?.worker : run.worker,
     label: task.label,
+    group: task.group,
     priority: task.priority,
     enqueued: isoOf(task.enqueuedAt, task.fields, 'ENQUEUED'),
     due: task.due ? iso(task.due) : undefined,
     started: isoOf(task.started, task.fields, 'STARTED'),
-    finished: dir === 'queue' || dir === 'running' ? undefined : isoOf(task.finished, task.fields, 'FINISHED'),
+    finished: dir === 'queue' || dir === 'held' || dir === 'running' ? undefined : isoOf(task.finished, task.fields, 'FINISHED'),
     ageMs: clock ? now - clock : 0,
     cmd: task.cmd,
     file,
@@ -128,7 +131,7 @@ interface RunRecord {
  * in queue/, none (no run yet).
  */
 function currentRun(fields: Fields, dir: Dir): RunRecord {
-  if (dir === 'queue') return {};
+  if (dir === 'queue' || dir === 'held') return {};
   let from = 0;
   let closes = 0;
   for (let i = fields.length - 1; i >= 0; i--) {

@@ -5,6 +5,7 @@ import { namesToList, rowsFor, type TaskRow } from './list-rows.js';
 import type { Dir } from './lifecycle.js';
 import { findStale, type StaleTask } from './recover.js';
 import { listWorkers, type WorkerInfo } from './workers.js';
+import { pausedNow, type Paused } from './pause.js';
 
 export type { TaskRow } from './list-rows.js';
 
@@ -20,14 +21,16 @@ export interface Health {
   oldestQueuedMs?: number;
   workers: WorkerInfo[];
   liveWorkers: number;
+  /** What is paused (tasks-pause): not a problem, but said. */
+  paused: Paused;
   problems: string[];
   healthy: boolean;
 }
 
 /** Counts per state, stale tasks, the oldest queued age and live workers; problems make it unhealthy. */
 export function health(t: Tree, now = Date.now()): Health {
-  const counts = { queue: 0, running: 0, done: 0, failed: 0 } as Record<Dir, number>;
-  for (const d of STATE_DIRS) counts[d] = fs.readdirSync(t.dir(d)).length;
+  const counts = { queue: 0, held: 0, running: 0, done: 0, failed: 0 } as Record<Dir, number>;
+  for (const d of STATE_DIRS) counts[d] = fs.existsSync(t.dir(d)) ? fs.readdirSync(t.dir(d)).length : 0;
   // Enqueue times are in our file names (microseconds): no file needs to be read.
   let first = Infinity;
   for (const name of fs.readdirSync(t.dir('queue'))) {
@@ -41,5 +44,5 @@ export function health(t: Tree, now = Date.now()): Health {
   const problems: string[] = [];
   if (stale.length) problems.push(`${stale.length} stale running task(s): ${stale.map((s) => s.id).join(', ')} (tasks-health --fix requeues them)`);
   if (counts.queue > 0 && live === 0) problems.push(`${counts.queue} task(s) queued but no live worker (start one: tmux-orc worker, or tasks-start)`);
-  return { root: t.root, counts, stale, oldestQueuedMs: oldest, workers, liveWorkers: live, problems, healthy: problems.length === 0 };
+  return { root: t.root, counts, stale, oldestQueuedMs: oldest, workers, liveWorkers: live, paused: pausedNow(t), problems, healthy: problems.length === 0 };
 }

@@ -51,3 +51,33 @@ function readLocks(): string | null {
     return null;
   }
 }
+
+/** Who holds a lock on one file, and how many wait for it (`tmux-orc locks`, issue 18). */
+export interface FileLocks {
+  held: Array<{ pid: number; shared: boolean }>;
+  waiting: number;
+}
+
+/**
+ * The holders of each locked file in /proc/locks (`text`, read now when not given; unreadable:
+ * none), looked up by a file's stat as heldLocks does (an anonymous device matches by inode).
+ */
+export function lockHolders(text: string | null = readLocks()): (st: { dev: number; ino: number }) => FileLocks {
+  const byKey = new Map<string, FileLocks>();
+  const byAnonIno = new Map<string, FileLocks>();
+  for (const line of (text ?? '').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    const waiter = f[1] === '->';
+    if (waiter) f.splice(1, 1);
+    if (f.length < 6) continue;
+    const key = f[5];
+    const entry = byKey.get(key) ?? { held: [], waiting: 0 };
+    byKey.set(key, entry);
+    const [maj, , ino] = key.split(':');
+    if (/^0+$/.test(maj)) byAnonIno.set(ino, entry);
+    if (waiter) entry.waiting++;
+    else entry.held.push({ pid: Number(f[4]), shared: f[3] === 'READ' });
+  }
+  const none: FileLocks = { held: [], waiting: 0 };
+  return (st) => byKey.get(lockKey(st)) ?? (major(BigInt(st.dev)) === 0n ? byAnonIno.get(String(st.ino)) : undefined) ?? none;
+}

@@ -20,6 +20,7 @@ import { HOST, killOrphans } from '../persist/proc.js';
 import { listNames, readTaskText, taskFromText, taskPath, type Tree } from './tree.js';
 import { leaseMs } from './workers.js';
 import { withLock } from '../persist/lock.js';
+import { afterSettle } from './settled.js';
 import type { OrcError } from '../errors.js';
 
 /** How long a claimed file without an owner record is given before it counts as abandoned. */
@@ -125,6 +126,7 @@ async function recoverOne(t: Tree, name: string): Promise<(StaleTask & { to: str
     m = afterRun(task, { exitCode: result.exit ?? null, signal: result.signal ?? null, timedOut: false, cancelled: false, durationMs: now - (task.owner?.started ?? now) }, now);
   } else m = staleMove(task, v.why, now);
   if (settle(t, 'running', name, task, text, m) !== 'moved') return undefined;
+  void afterSettle(t, task, m.to, name);
   if (wasCancelled) clearCancel(t, task.id, claim);
   const why = wasCancelled ? `${v.why}; it was cancelled` : result ? `${v.why}; its result was recorded` : v.why;
   return { id: task.id, name, why, to: m.to };

@@ -29,9 +29,28 @@ export function treeStore(t: Tree): Store {
       }
       return out;
     },
-    list: async (which) => (await import('./list-parallel.js')).listTasksParallel(t, which),
+    list: async (which) => {
+      const rows = await (await import('./list-parallel.js')).listTasksParallel(t, which);
+      const { pausedNow, pausedFor } = await import('./pause.js');
+      const p = pausedNow(t);
+      for (const r of rows) if (r.state === 'queue' && r.status === 'ready' && pausedFor(p, r.group)) r.status = 'paused';
+      return rows;
+    },
     cancel: async (id, opts) => (await import('./cancel.js')).cancel(t, id, opts),
     retry: async (id) => (await import('./retry.js')).retry(t, id),
+    remove: async (id) => (await import('./rm.js')).removeTask(t, id),
+    pause: async (group) => {
+      const p = await import('./pause.js');
+      const fresh = p.pause(t, group);
+      await p.claimsSettled(t, group);
+      return fresh;
+    },
+    resume: async (group) => (await import('./pause.js')).resume(t, group),
+    paused: async () => (await import('./pause.js')).pausedNow(t),
+    hold: async (id) => (await import('./hold.js')).hold(t, id),
+    release: async (id) => (await import('./hold.js')).release(t, id),
+    edit: async (id, e) => (await import('./edit.js')).edit(t, id, e),
+    move: async (id, place) => (await import('./move.js')).move(t, id, place),
     retryAllFailed: async () => (await import('./retry.js')).retryAllFailed(t),
     clean: async (o) => (await import('./clean.js')).clean(t, o),
     recover: async () => (await (await import('./recover.js')).recoverStale(t)).map(({ id, why, to }) => ({ id, why, to })),

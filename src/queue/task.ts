@@ -29,6 +29,12 @@ export interface TaskSpec {
   priority?: number;
   /** IDs that must be done first. */
   after?: string[];
+  /** IDs that must have ended first, whatever their result (AFTER_ANY). */
+  afterAny?: string[];
+  /** UNIQUE: refused while a queued, held or running task holds this key (unique.ts). */
+  unique?: string;
+  /** A command run after the task settles (ON_FINISH), as the tree's hooks/on-finish is. */
+  onFinish?: string;
   /** Not before this epoch-ms time. */
   at?: number;
   timeoutMs?: number;
@@ -39,6 +45,10 @@ export interface TaskSpec {
   label?: string;
   /** Recurrence: after each run the task goes back to the queue, due one period later. */
   everyMs?: number;
+  /** Runs at most the group's limit at once, across all workers (src/queue/groups.ts). */
+  group?: string;
+  /** A named lock held while it runs (src/queue/named-locks.ts). */
+  lock?: string;
   /** Extra keys to keep verbatim (unknown keys from hand-written files, schedules). */
   extra?: Fields;
 }
@@ -51,6 +61,12 @@ export interface Task {
   env: Array<[string, string]>;
   priority: number;
   after: string[];
+  /** IDs that must have ended first, whatever their result. */
+  afterAny?: string[];
+  /** UNIQUE: the key this task holds while it is queued, held or running. */
+  unique?: string;
+  /** ON_FINISH: its own completion hook. */
+  onFinish?: string;
   /** Earliest start, epoch ms: the later of AT and the last DUE record. */
   due: number;
   timeoutMs?: number;
@@ -58,6 +74,9 @@ export interface Task {
   backoffMs: number;
   label?: string;
   everyMs?: number;
+  /** GROUP= and LOCK= (issue 18): claimed only with a free slot of the group / the lock free; tasks-pause --group pauses a group. */
+  group?: string;
+  lock?: string;
   enqueuedAt?: number;
   attempt: number;
   /** The current run's owner, when a run is open (claimed and not yet closed by a STATUS). */
@@ -88,7 +107,7 @@ export interface Owner {
   result?: { exit?: number; signal?: string };
 }
 
-const SPEC_KEYS = ['ID', 'CMD', 'CWD', 'PRIORITY', 'AFTER', 'AT', 'TIMEOUT', 'RETRIES', 'BACKOFF', 'LABEL', 'EVERY', 'ENQUEUED'];
+const SPEC_KEYS = ['ID', 'CMD', 'CWD', 'PRIORITY', 'AFTER', 'AT', 'TIMEOUT', 'RETRIES', 'BACKOFF', 'LABEL', 'EVERY', 'ENQUEUED', 'AFTER_ANY', 'UNIQUE', 'ON_FINISH', 'GROUP', 'LOCK'];
 const SPEC_SLOT = new Map(SPEC_KEYS.map((k, i) => [k, i]));
 /** Keys appended over a task's life (the result record); everything else is the spec. */
 export const RECORD_KEYS = new Set(['ATTEMPT', 'WORKER', 'HOST', 'WORKER_PID', 'WORKER_START', 'CLAIM', 'STARTED', 'PGID', 'PGID_START',
@@ -107,6 +126,11 @@ export function specFields(spec: TaskSpec, now: number): Fields {
   if (spec.backoffMs !== undefined) f.push(['BACKOFF', formatDuration(spec.backoffMs)]);
   if (spec.label !== undefined) f.push(['LABEL', spec.label]);
   if (spec.everyMs !== undefined) f.push(['EVERY', formatDuration(spec.everyMs)]);
+  if (spec.afterAny?.length) f.push(['AFTER_ANY', spec.afterAny.join(',')]);
+  if (spec.unique !== undefined) f.push(['UNIQUE', spec.unique]);
+  if (spec.onFinish !== undefined) f.push(['ON_FINISH', spec.onFinish]);
+  if (spec.group !== undefined) f.push(['GROUP', spec.group]);
+  if (spec.lock !== undefined) f.push(['LOCK', spec.lock]);
   f.push(['ENQUEUED', iso(now)], ...(spec.extra ?? []));
   return f;
 }
@@ -136,13 +160,12 @@ export function parseTask(fields: Fields, nameId?: string): Task {
     if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.slice(0, eq))) throw new Error(`ENV ${JSON.stringify(e)} is not NAME=value`);
     return [e.slice(0, eq), e.slice(eq + 1)];
   });
-  const after = (last(fields, 'AFTER') ?? '').split(',').filter(Boolean);
-  for (const dep of after) {
-    if (idProblem(dep)) throw new Error(`AFTER names an invalid ID ${JSON.stringify(dep)}`);
-    if (dep === id) throw new Error('AFTER names the task itself');
-  }
+  const after = deps(fields, 'AFTER', id);
+  const afterAny = deps(fields, 'AFTER_ANY', id);
   const at = time(fields, 'AT') ?? 0;
   if (duration(fields, 'EVERY') === 0) throw new Error('EVERY must be longer than 0');
+  const group = gateName(fields, 'GROUP');
+  const lock = gateName(fields, 'LOCK');
   const pidStr = last(fields, 'WORKER_PID');
   return {
     id,
@@ -151,12 +174,17 @@ export function parseTask(fields: Fields, nameId?: string): Task {
     env,
     priority: int(fields, 'PRIORITY', -PRIORITY_RANGE, PRIORITY_RANGE) ?? 0,
     after,
+    afterAny: afterAny.length ? afterAny : undefined,
+    unique: last(fields, 'UNIQUE'),
+    onFinish: last(fields, 'ON_FINISH'),
     due: Math.max(at, time(fields, 'DUE') ?? 0),
     timeoutMs: duration(fields, 'TIMEOUT'),
     retries: int(fields, 'RETRIES', 0, 1000) ?? 0,
     backoffMs: duration(fields, 'BACKOFF') ?? DEFAULT_BACKOFF_MS,
     label: last(fields, 'LABEL'),
     everyMs: duration(fields, 'EVERY'),
+    group,
+    lock,
     enqueuedAt: time(fields, 'ENQUEUED'),
     attempt: int(fields, 'ATTEMPT', 1, 1_000_000) ?? 1,
     owner: pidStr === undefined || !runIsOpen(fields) ? undefined : owner(fields),
@@ -168,6 +196,16 @@ export function parseTask(fields: Fields, nameId?: string): Task {
     finished: time(fields, 'FINISHED'),
     fields,
   };
+}
+
+/** The IDs a dependency key names, checked. */
+function deps(fields: Fields, key: string, id: string): string[] {
+  const ids = (last(fields, key) ?? '').split(',').filter(Boolean);
+  for (const dep of ids) {
+    if (idProblem(dep)) throw new Error(`${key} names an invalid ID ${JSON.stringify(dep)}`);
+    if (dep === id) throw new Error(`${key} names the task itself`);
+  }
+  return ids;
 }
 
 /**
@@ -219,6 +257,23 @@ function owner(fields: Fields): Owner {
     claim: lastIndex(fields, 'CLAIM') > opened ? last(fields, 'CLAIM') : undefined,
     result: exit !== undefined || signal !== undefined ? { exit, signal } : undefined,
   };
+}
+
+/** Group and lock names: they name files under groups/ and locks/, so they must be plain words. */
+export const GATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Why a group or lock name is not acceptable, or undefined when it is. */
+export function gateNameProblem(what: 'group' | 'lock', name: string): string | undefined {
+  if (!GATE_NAME.test(name) || name.includes('..')) return `invalid ${what} name ${JSON.stringify(name)}: use 1-64 of A-Z a-z 0-9 . _ - (not starting with . _ -, no "..")`;
+  return undefined;
+}
+
+function gateName(fields: Fields, key: 'GROUP' | 'LOCK'): string | undefined {
+  const v = last(fields, key);
+  if (v === undefined) return undefined;
+  const bad = gateNameProblem(key === 'GROUP' ? 'group' : 'lock', v);
+  if (bad) throw new Error(`${key}: ${bad}`);
+  return v;
 }
 
 function int(fields: Fields, key: string, min: number, max: number): number | undefined {

@@ -34,11 +34,15 @@ export function settle(t: Tree, from: Dir, name: string, task: Task, text: strin
   return m.to === from ? 'moved' : moveUnchanged(t, from, name, m.to);
 }
 
-/** Move a file on unchanged: a claim given back to queue/, or a file of ours rejected as invalid. */
-export function moveUnchanged(t: Tree, from: Dir, name: string, to: Dir): Outcome {
+/**
+ * Move a file on unchanged: a claim given back to queue/, a task held or released, or a file of
+ * ours rejected as invalid. Into queue/, and into or out of held/, by rename: a claimer refuses a
+ * file with two links, and nothing recovers a move out of held/ halfway.
+ */
+export function moveUnchanged(t: Tree, from: Dir, name: string, to: Dir, newName = name): Outcome {
   const src = taskPath(t, from, name);
-  const dest = taskPath(t, to, name);
-  if (to === 'queue') return renameInto(src, dest);
+  const dest = taskPath(t, to, newName);
+  if (to === 'queue' || to === 'held' || from === 'held' || newName !== name) return renameInto(src, dest);
   try {
     fs.linkSync(src, dest);
   } catch (err) {

@@ -10,6 +10,10 @@
  *   <root>/logs/     <ID>.out, <ID>.err
  *   <root>/workers/  one heartbeat file per live worker
  *   <root>/cancels/  <ID>: a cancel request for the run whose claim token it holds
+ *   <root>/held/     held tasks (tasks-hold, --hold): kept, never claimed; same file name
+ *   <root>/paused/   `queue` (the whole queue) and `group.<G>`: pauses (queue-control.ts)
+ *   <root>/unique/   one key file per --unique key taken by a live task (unique.ts)
+ *   <root>/hooks/    `on-finish`: the tree's completion hook (hooks.ts)
  *
  * P is 2000 minus the priority (4 digits), T the enqueue time in microseconds (16 digits), so
  * that a plain sort of names is dispatch order. The seed's `<ts>_<rand>_<id>.task` names are read too.
@@ -24,8 +28,8 @@ import { stamp } from '../persist/atomic.js';
 
 export { stamp };
 
-export const DIRS = ['tmp', 'queue', 'running', 'done', 'failed', 'logs', 'workers', 'cancels'] as const;
-export const STATE_DIRS: readonly Dir[] = ['queue', 'running', 'done', 'failed'];
+export const DIRS = ['tmp', 'queue', 'running', 'done', 'failed', 'logs', 'workers', 'cancels', 'held', 'paused', 'unique', 'hooks'] as const;
+export const STATE_DIRS: readonly Dir[] = ['queue', 'held', 'running', 'done', 'failed'];
 /** Task files larger than this are invalid. */
 export const MAX_TASK_BYTES = 1024 * 1024;
 
@@ -194,7 +198,7 @@ export function taskFromText(read: TaskText, name: string): Read {
 
 // Names and IDs hold no slash: no path.join (it normalizes, and a worker builds these per task).
 export const taskPath = (t: Tree, d: Dir, name: string): string => `${t.dir(d)}/${name}`;
-export const logPath = (t: Tree, id: string, stream: 'out' | 'err'): string => `${t.dir('logs')}/${id}.${stream}`;
+export const logPath = (t: Tree, id: string, stream: 'out' | 'err' | 'hook'): string => `${t.dir('logs')}/${id}.${stream}`;
 
 /** Where a task is now. */
 export interface Found {
@@ -204,8 +208,9 @@ export interface Found {
 }
 
 /**
- * Find a task by ID. Looks in queue, running, done, failed order, which is the direction tasks
- * move, and looks twice before saying "not found" so a task moving backwards is not missed.
+ * Find a task by ID. Looks in queue, held, running, done, failed order, which is the direction
+ * tasks mostly move, and looks twice before saying "not found" so a task moving backwards (a
+ * release, a retry) is not missed.
  */
 export function find(t: Tree, id: string): Found | undefined {
   for (let pass = 0; pass < 2; pass++) {

@@ -76,6 +76,9 @@ export function queuedState(task: Task, done: (id: string) => boolean, now = Dat
   if (task.due > now) return `delayed until ${iso(task.due)} (in ${formatAge(task.due - now)})`;
   const deps = task.after.filter((d) => !done(d));
   if (deps.length) return `waiting for ${deps.join(', ')} to finish`;
+  // Groups and named locks (issue 18): whether one is full or held now is for a worker's claim to find.
+  const gates = [task.group && `a slot of group ${task.group}`, task.lock && `lock ${task.lock}`].filter(Boolean);
+  if (gates.length) return `queued, waiting for a worker and ${gates.join(' and ')}`;
   return 'queued, waiting for a worker';
 }
 
@@ -85,32 +88,44 @@ export interface WaitHooks {
   /** Called about once a second while some task has not ended, with how many are queued and running (a place for notices and a status line). */
   onTick?: (left: { queued: number; running: number }) => void;
   pollMs?: number;
-  /** Stop waiting when this aborts (a bounded wait, a caller gone): rejects with OrcError('timeout'), the tasks untouched. */
+  /** Return as soon as one task has ended (with the outcomes so far). */
+  any?: boolean;
+  /** Give up after this long: OrcError('timeout'), naming what had not ended. */
+  timeoutMs?: number;
+  /** Stop waiting when this aborts (the caller is gone): OrcError('timeout'), the tasks untouched. */
   signal?: AbortSignal;
 }
 
 /**
  * Wait until every task in `ids` is in done/ or failed/ (a retried task goes back to the queue
- * and is waited for again). Resolves with the outcomes in the order of `ids`.
+ * and is waited for again), or with `any` until one is. Resolves with the outcomes in the order
+ * of `ids` (with `any`, of those that ended).
  */
 export async function waitForAll(t: Tree, ids: string[], hooks: WaitHooks = {}): Promise<Outcome[]> {
   const pending = new Set(ids);
+  const deadline = hooks.timeoutMs === undefined ? Infinity : Date.now() + hooks.timeoutMs;
   const ended = new Map<string, Outcome>();
   let lastTick = 0;
   for (;;) {
-    const at = whereAll(t);
+    let at = whereAll(t);
+    // A task moving back (released, edited, retried) can be missed by one look at the directories
+    // in turn, as find() knows: look twice before saying it is gone.
+    if ([...pending].some((id) => !at.has(id))) at = whereAll(t);
     // Each look lists the whole tree: in a big one, look less often.
     const pollMs = hooks.pollMs ?? Math.min(1000, 50 + Math.floor(at.size / 100));
     for (const id of [...pending]) {
       const w = at.get(id);
-      if (!w) throw fail('not-found', `task ${id} disappeared from ${t.root} (removed by hand, or by tasks-clean?)`);
+      if (!w) throw fail('not-found', `task ${id} disappeared from ${t.root} (removed by hand, or by tasks-clean or tasks-rm?)`);
       if (w.dir !== 'done' && w.dir !== 'failed') continue;
       const o = outcomeOf(id, w.dir, taskPath(t, w.dir, w.name));
       ended.set(id, o);
       pending.delete(id);
       hooks.onEnd?.(o);
     }
-    if (pending.size === 0) return ids.map((id) => ended.get(id)!);
+    if (pending.size === 0 || (hooks.any && ended.size > 0)) return ids.filter((id) => ended.has(id)).map((id) => ended.get(id)!);
+    if (Date.now() >= deadline) {
+      throw fail('timeout', `timed out after ${formatAge(hooks.timeoutMs!)}; not ended: ${[...pending].map((id) => `${id} (${at.get(id)?.dir === 'running' ? 'running' : at.get(id)?.dir ?? 'gone'})`).join(', ')}`);
+    }
     if (hooks.signal?.aborted) throw fail('timeout', `stopped waiting: ${[...pending].join(', ')} not ended yet`);
     if (Date.now() - lastTick >= 1000) {
       lastTick = Date.now();
@@ -118,7 +133,7 @@ export async function waitForAll(t: Tree, ids: string[], hooks: WaitHooks = {}):
       for (const id of pending) if (at.get(id)?.dir === 'running') running++;
       hooks.onTick?.({ queued: pending.size - running, running });
     }
-    await nap(pollMs, hooks.signal);
+    await nap(Math.min(pollMs, Math.max(0, deadline - Date.now())), hooks.signal);
   }
 }
 

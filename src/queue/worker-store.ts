@@ -13,8 +13,12 @@ import { recoverStale, sweepTmp } from './recover.js';
 import { moveUnchanged, quarantine, settle } from './transitions.js';
 import { ensureTree, logPath, readTaskText, taskFromText, taskPath, tree } from './tree.js';
 import { checkSafe, rootIdentity } from './trust.js';
+import { pausedNow, pausedNowFor } from './pause.js';
+import { afterSettle } from './settled.js';
 import { freeWorkerId, register } from './workers.js';
-import { QueueView, type Choice } from '../worker/queue-view.js';
+import { gatesOf, QueueView, type Choice } from '../worker/queue-view.js';
+import { slotNeed } from './groups.js';
+import { lockNeed } from './named-locks.js';
 import { watchQueue, type Waker } from '../worker/wake.js';
 import type { Holder } from '../worker/launcher.js';
 import type { Claim, Next, Settled, Taken, WorkerStore } from '../store/worker-store.js';
@@ -35,6 +39,8 @@ export interface TreeWorkerOptions {
 interface Held {
   ino: number;
   text: string;
+  /** The group slot and named lock it holds (issue 18), as view gate keys: given back at the settle. */
+  gates: string[];
 }
 
 export interface TreeWorkerStore extends WorkerStore {
@@ -66,6 +72,7 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
 
   const next = (now: number, refresh: boolean): Next => {
     if (refresh || view.stale(now, o.rescanMs)) view.rescan();
+    view.paused = pausedNow(t);
     let pick = view.next(now);
     // Idle: listen, and read the directory for what arrived while the worker was not listening.
     if (pick.kind === 'idle' && waker.listen()) {
@@ -83,7 +90,15 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     waker.pause();
     view.drop(name);
     sameRoot();
-    const reply = await o.holder.claim(taskPath(t, 'queue', name), taskPath(t, 'running', name));
+    // Groups and named locks (issue 18): the launcher takes them with the claim, or leaves the task queued.
+    const gates = (pick?.kind === 'run' && pick.gates) || [];
+    const needs = gates.map((g) => (g.startsWith('group:') ? slotNeed(t, g.slice(6)) : lockNeed(t, g.slice(5))));
+    const reply = await o.holder.claim(taskPath(t, 'queue', name), taskPath(t, 'running', name), needs);
+    if (reply.kind === 'waiting') {
+      view.add(name);
+      view.block(gates[reply.need], now);
+      return { kind: 'skipped' };
+    }
     if (reply.kind === 'gone' || reply.kind === 'busy') return { kind: 'skipped' };
     if (reply.kind === 'bad') {
       const out = quarantine(t, name);
@@ -103,19 +118,24 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
       return done(`rejected ${name}: ${r && !r.ok ? r.reason : 'unreadable'} → failed`);
     }
     if (pick?.kind === 'doomed') {
-      settle(t, 'running', name, r.task, text, pick.move);
+      if (settle(t, 'running', name, r.task, text, pick.move) === 'moved') afterSettle(t, r.task, 'failed', name);
       view.finished(r.task.id, 'failed');
       return done(`failed ${r.task.id}: ${pick.move.append.find(([k]) => k === 'REASON')?.[1]}`);
     }
-    if (r.task.due > now) {
-      // The view was out of date (the file was requeued with a later DUE): put it back.
+    // Read after the rename, so a pause written before it is seen (pause.ts); a label changed by
+    // tasks-edit is seen here too, whatever the view had cached; and the group or lock the claim
+    // took must still be the task's.
+    if (r.task.due > now || pausedNowFor(t, r.task.group) || (o.label !== undefined && r.task.label !== o.label) || (gatesOf(r.task) ?? []).join() !== gates.join()) {
+      // The view was out of date (the file was requeued with a later DUE, edited, paused, or its
+      // group or lock changed, so the claim took the wrong ones): put it back.
       moveUnchanged(t, 'running', name, notDue().to);
       view.add(name);
       o.holder.release();
       return { kind: 'skipped' };
     }
     const claim: Claim = { name, task: r.task, token };
-    held.set(claim, { ino, text });
+    for (const g of gates) view.unblock(g);
+    held.set(claim, { ino, text, gates });
     return { kind: 'claimed', claim };
   };
 
@@ -138,13 +158,21 @@ export function treeWorkerStore(o: TreeWorkerOptions): TreeWorkerStore {
     const out = settle(t, 'running', claim.name, now.task, now.text, m);
     if (out === 'gone') return { kind: 'lost', why: `${claim.task.id} left running/` };
     if (out === 'exists') return { kind: 'lost', why: `${m.to}/ already holds ${claim.name}; left it in running/` };
+    let hooks: Promise<string[]> | undefined;
     if (m.to === 'queue') view.add(claim.name);
-    else view.finished(claim.task.id, m.to as 'done' | 'failed');
+    else {
+      view.finished(claim.task.id, m.to as 'done' | 'failed');
+      hooks = afterSettle(t, now.task, m.to, claim.name);
+    }
     clearCancel(t, claim.task.id, claim.token);
+    // A group slot or named lock is given back now, not at the next claim: an idle worker must not keep it.
+    const gates = held.get(claim)?.gates ?? [];
+    if (gates.length && m.to !== 'queue') o.holder.release();
+    for (const g of gates) view.unblock(g);
     // Back in queue/ the same file can be claimed again: our lock must not make it look held.
     // (A file in done/ or failed/ is never judged; it is released at the next claim.)
     if (m.to === 'queue') o.holder.release();
-    return { kind: 'moved', to: m.to };
+    return { kind: 'moved', to: m.to, hooks };
   };
 
   return {

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import type { HttpBindings } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
@@ -36,6 +37,8 @@ export function makeApp(ctx: ServeContext, guard: GuardOptions, metrics: Registr
   const app = new Hono<Env>();
   app.onError((err, c) => errorResponse(c, err, ctx.tree.root));
   app.notFound((c) => httpError(c, 404, 'not-found', `no such endpoint: ${c.req.method} ${c.req.path} (GET /openapi.json lists them)`));
+  // nosniff, no Referer (a URL may carry ?token= for a moment), not framed by other sites.
+  app.use('*', secureHeaders());
   app.use('*', hostCheck(guard));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.use('*', limitBody, auth(guard), sameOriginWrites(guard), parseBody);

@@ -11,9 +11,8 @@ export type EventType = 'task' | 'worker' | 'agent';
 export interface OrcEvent {
   id: string;
   type: EventType;
-  /** When the server saw the change, ISO time. */
-  at: string;
-  data: Record<string, unknown>;
+  /** The event's data with `at` (when the server saw the change), as the JSON sent to clients: serialized once, kept compact. */
+  json: string;
 }
 
 /** Replayed events, or `reset` when the client's ID cannot be resumed from. */
@@ -33,7 +32,7 @@ export class EventLog {
   }
 
   publish(type: EventType, data: Record<string, unknown>): OrcEvent {
-    const e: OrcEvent = { id: `${this.boot}-${++this.seq}`, type, at: new Date().toISOString(), data };
+    const e: OrcEvent = { id: `${this.boot}-${++this.seq}`, type, json: JSON.stringify({ ...data, at: new Date().toISOString() }) };
     this.kept.push(e);
     if (this.kept.length > this.keep * 1.5) this.kept = this.kept.slice(-this.keep);
     for (const s of this.subscribers) s(e);

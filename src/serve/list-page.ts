@@ -4,6 +4,7 @@ import type { Dir } from '../queue/lifecycle.js';
 import { STATE_DIRS } from '../queue/tree.js';
 import { fail } from '../errors.js';
 import { rowsFor } from '../queue/list-rows.js';
+import { pausedFor, pausedNow, type Paused } from '../queue/pause.js';
 import { cursorOf, nameOf, parseCursor, type Entry, type Row, type TaskIndex } from './task-index.js';
 import type { ListQuery } from './schemas.js';
 
@@ -20,11 +21,13 @@ export interface Page {
  * The row of an entry, read from its file now (a page is a few files); when the file moved on
  * meanwhile, the entry as the index last saw it.
  */
-export function view(index: TaskIndex, e: Entry, now: number): RowView {
+export function view(index: TaskIndex, e: Entry, now: number, paused?: Paused): RowView {
   const [row] = rowsFor(index.t, { dir: e.state, names: [nameOf(e)] }, now);
   if (row) {
     const { file: _file, ...rest } = row;
-    return { ...rest, ageMs: Math.max(0, rest.ageMs) };
+    // As tasks-list shows it (the tree's store): a ready task of a paused queue or group is paused.
+    const status = rest.state === 'queue' && rest.status === 'ready' && pausedFor(paused, rest.group) ? 'paused' : rest.status;
+    return { ...rest, status, ageMs: Math.max(0, rest.ageMs) };
   }
   return { id: e.id, state: e.state, status: e.status, attempt: e.attempt, label: e.label, priority: e.priority, ageMs: e.clockMs === undefined ? 0 : Math.max(0, now - e.clockMs), cmd: e.cmd };
 }
@@ -41,6 +44,7 @@ export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.
     return r.id.toLowerCase().includes(needle) || (r.label?.toLowerCase().includes(needle) ?? false) || r.cmd.toLowerCase().includes(needle);
   };
   const tasks: RowView[] = [];
+  const paused = pausedNow(index.t);
   let next: string | undefined;
   const take = (e: Entry, cursor: string): boolean => {
     if (!keep(e)) return true;
@@ -48,7 +52,7 @@ export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.
       next = cursor;
       return false;
     }
-    tasks.push(view(index, e, now));
+    tasks.push(view(index, e, now, paused));
     lastCursor = cursor;
     return true;
   };

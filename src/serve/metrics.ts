@@ -16,7 +16,7 @@ export function makeMetrics(index: TaskIndex, workers: WorkerWatch, agents: Agen
   const registry = new Registry();
   new Gauge({
     name: 'tmuxorc_tasks',
-    help: 'Tasks in the tree, by state (queue, running, done, failed).',
+    help: 'Tasks in the tree, by state (queue, held, running, done, failed).',
     labelNames: ['state'],
     registers: [registry],
     collect() {

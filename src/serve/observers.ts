@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { listWorkers, type WorkerInfo } from '../queue/workers.js';
 import type { Tree } from '../queue/tree.js';
-import { listAgents } from '../agents/registry.js';
+import { agentsDir, listAgents } from '../agents/registry.js';
 import { agentStatus, type AgentStatus } from '../agents/observe.js';
 import type { EventLog } from './events.js';
 
@@ -15,7 +15,10 @@ export type WorkerWord = 'idle' | 'busy' | 'dead';
 
 export const workerWord = (w: WorkerInfo): WorkerWord => (!w.alive ? 'dead' : w.task ? 'busy' : 'idle');
 
-/** The workers: looked at on every change in workers/ or running/, and every `everyMs` (a worker that died leaves no event). */
+/**
+ * The workers: looked at on every change in workers/ or running/, and every `everyMs`, since a
+ * worker that dies leaves no file event (a look reads a few registry files and /proc entries).
+ */
 export class WorkerWatch {
   workers: WorkerInfo[] = [];
   private last = new Map<string, string>();
@@ -23,7 +26,7 @@ export class WorkerWatch {
   private soon?: NodeJS.Timeout;
   private watcher?: fs.FSWatcher;
 
-  constructor(private readonly t: Tree, private readonly events: EventLog, private readonly everyMs = 2000) {}
+  constructor(private readonly t: Tree, private readonly events: EventLog, private readonly everyMs = 200) {}
 
   start(): void {
     this.look(false);
@@ -76,24 +79,59 @@ export class WorkerWatch {
   }
 }
 
-/** The agents: each one's status is looked at every `everyMs` (a screen changes without any file event). */
+/**
+ * The agents: each one's status is looked at every `everyMs` (a screen changes without any file
+ * event; the status itself is debounced over seconds), and at once when a record in agents/
+ * changes (an agent spawned, revived or killed).
+ */
 export class AgentWatch {
   states = new Map<string, AgentStatus>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private lookedAt = 0;
+  private watcher?: fs.FSWatcher;
 
   constructor(private readonly root: string, private readonly events: EventLog, private readonly everyMs = 2000) {}
 
   start(): void {
     void this.poll();
-    this.timer = setInterval(() => void this.poll(), this.everyMs);
+    this.timer = setInterval(() => {
+      void this.poll();
+      this.watch(); // agents/ appears with the first agent
+    }, this.everyMs);
     this.timer.unref();
+    this.watch();
+  }
+
+  private watch(): void {
+    if (this.watcher) return;
+    try {
+      // Not for .status/: each look writes there, and must not cause the next.
+      this.watcher = fs.watch(agentsDir(this.root), { persistent: false }, (_e, name) => {
+        if (name && !String(name).startsWith('.')) void this.poll();
+      });
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = undefined;
+      });
+    } catch {
+      // no agents/ yet, or no watch to be had: the timer carries on
+    }
   }
 
   /** One look at every agent (a look already under way is joined, not doubled). */
   poll(): Promise<void> {
-    this.running ??= this.pollOnce().finally(() => (this.running = undefined));
+    this.running ??= this.pollOnce().finally(() => {
+      this.running = undefined;
+      this.lookedAt = Date.now();
+    });
     return this.running;
+  }
+
+  /** The states, looked at again unless a look ended less than `maxAgeMs` ago. */
+  async fresh(maxAgeMs = 1000): Promise<Map<string, AgentStatus>> {
+    if (this.running || Date.now() - this.lookedAt >= maxAgeMs) await this.poll();
+    return this.states;
   }
 
   private async pollOnce(): Promise<void> {
@@ -124,5 +162,6 @@ export class AgentWatch {
 
   close(): void {
     clearInterval(this.timer);
+    this.watcher?.close();
   }
 }

@@ -66,9 +66,9 @@ async function enqueue(ctx: ServeContext, b: z.infer<typeof S.EnqueueBody>) {
   if (b.argv?.length === 0) throw fail('usage', '"argv" is empty: give the words to run');
   if (b.cwd !== undefined && !path.isAbsolute(b.cwd)) throw fail('usage', `"cwd" must be an absolute path, got ${JSON.stringify(b.cwd)}`);
   const env = b.env === undefined ? undefined : Array.isArray(b.env) ? b.env : Object.entries(b.env).map(([k, v]) => `${k}=${v}`);
-  const after = b.after === undefined ? undefined : Array.isArray(b.after) ? b.after : [b.after];
+  const list = (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
   const now = Date.now();
-  const spec = specFromArgs({ ...b, env, after }, cmd, process.cwd(), now);
+  const spec = specFromArgs({ ...b, env, after: list(b.after), afterAny: list(b.afterAny) }, cmd, process.cwd(), now);
   checkCwd(spec.cwd);
   const id = await ctx.store.enqueue(spec, { now });
   return detailOr404(ctx, id);
@@ -152,14 +152,14 @@ export const ROUTES: Route[] = [
     summary: "The agents and each one's last observed state",
     ok: { status: 200, description: 'the agents' },
     handle: async (ctx) => {
-      await ctx.agents.poll();
-      return { agents: listAgents(ctx.tree.root).map((rec) => ({ ...rec, status: ctx.agents.states.get(rec.name) })) };
+      const states = await ctx.agents.fresh();
+      return { agents: listAgents(ctx.tree.root).map((rec) => ({ ...rec, status: states.get(rec.name) })) };
     },
   }),
   route({
     method: 'get',
     path: '/api/agents/:name',
-    summary: 'One agent: its state and reason, its current task, the last lines on its screen',
+    summary: 'One agent: its state and reason, and the last lines on its screen',
     params: S.AgentParams,
     query: S.AgentQuery,
     ok: { status: 200, description: 'the agent' },

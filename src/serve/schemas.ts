@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-const STATES = ['queue', 'running', 'done', 'failed'] as const;
+const STATES = ['queue', 'held', 'running', 'done', 'failed'] as const;
 
 export const TaskIdParams = z.strictObject({ id: z.string().describe('task ID') });
 export const AgentParams = z.strictObject({ name: z.string().describe('agent name') });
@@ -14,7 +14,7 @@ export const ListQuery = z.strictObject({
   state: z.enum([...STATES, 'all']).optional().describe('one state, or all (default)'),
   label: z.string().optional().describe('only tasks with exactly this label'),
   q: z.string().optional().describe('only tasks whose ID, label or command contains this text (case-insensitive)'),
-  order: z.enum(['newest', 'dispatch']).optional().describe('newest first (default), or dispatch order within each state (queue, running, done, failed)'),
+  order: z.enum(['newest', 'dispatch']).optional().describe('newest first (default), or dispatch order within each state (queue, held, running, done, failed)'),
   limit: z.coerce.number().int().min(1).max(1000).optional().describe('page size (default 50)'),
   cursor: z.string().optional().describe("the previous page's `next`"),
 });
@@ -44,6 +44,12 @@ export const EnqueueBody = z.strictObject({
   backoff: z.string().optional().describe('first retry delay, doubling (default 1s)'),
   label: z.string().optional().describe('free-form label'),
   every: z.string().optional().describe('recur: queue it again this long after each run'),
+  afterAny: z.union([z.array(z.string()), z.string()]).optional().describe('task IDs of which one must have finished first, however it ended'),
+  hold: z.boolean().optional().describe('queue it held: it runs once released (tasks-release)'),
+  unique: z.string().optional().describe('refused (409) while a task with this key is queued, held or running'),
+  onFinish: z.string().optional().describe('a command run after it ends, with TASK_ID, TASK_STATUS, TASK_EXIT_CODE… set'),
+  group: z.string().optional().describe('the group whose limit and pause it follows (tmux-orc group)'),
+  lock: z.string().optional().describe('hold this named lock while it runs'),
 });
 
 export const MessageBody = z.strictObject({
@@ -64,7 +70,7 @@ export const ErrorBody = z.object({
 export const TaskRowSchema = z.object({
   id: z.string(),
   state: z.enum(STATES),
-  status: z.string().describe('done, failed, timeout, cancelled, …, or a queued task\'s wait: ready, delayed, waiting; invalid'),
+  status: z.string().describe('done, failed, timeout, cancelled, …, or a queued task\'s wait: ready, paused, delayed, waiting; held; invalid'),
   attempt: z.number(),
   runs: z.number().optional(),
   exit: z.number().optional(),
@@ -72,6 +78,7 @@ export const TaskRowSchema = z.object({
   reason: z.string().optional(),
   worker: z.string().optional(),
   label: z.string().optional(),
+  group: z.string().optional(),
   priority: z.number(),
   enqueued: z.string().optional(),
   due: z.string().optional(),

@@ -19,7 +19,7 @@ export function sseResponse(ctx: ServeContext, c: Context): Response {
     const queue = (msg: SSEMessage) => {
       chain = chain.then(() => stream.writeSSE(msg)).catch(() => {});
     };
-    const send = (e: OrcEvent) => queue({ id: e.id, event: e.type, data: JSON.stringify({ ...e.data, at: e.at }) });
+    const send = (e: OrcEvent) => queue({ id: e.id, event: e.type, data: e.json });
     // Replay and subscribe in one synchronous step: no event can fall between the two.
     const missed = lastId === undefined ? undefined : ctx.events.since(lastId);
     const unsubscribe = ctx.events.subscribe(send);

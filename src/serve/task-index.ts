@@ -17,6 +17,7 @@ import { namesToList, rowsFor, type TaskRow } from '../queue/list-rows.js';
 import { nameInfo, STATE_DIRS, taskName, type Tree } from '../queue/tree.js';
 import type { Dir } from '../queue/lifecycle.js';
 import { PRIORITY_RANGE } from '../queue/task.js';
+import { describe } from '../errors.js';
 
 /** A listing row without its file path (the tree's layout is not the API's). */
 export type Row = Omit<TaskRow, 'file'>;
@@ -39,9 +40,9 @@ export interface Entry {
   clockMs?: number;
   dueMs: number;
   /** Left the tree: skipped in the newest-first order until it is compacted. */
-  gone?: boolean;
+  gone: boolean;
   /** The last rescan that found its file. */
-  seen?: number;
+  seen: number;
 }
 
 /** One task's change, as the index saw it. `state` undefined: the task left the tree. */
@@ -70,8 +71,9 @@ export class TaskIndex {
   private readonly byId = new Map<string, Entry>();
   /** Entries whose file name does not give their ID, by `<dir>/<name>`. */
   private readonly oddNames = new Map<string, Entry>();
-  /** The entries of each state (metrics and the dispatch order walk one state, often the small queue). */
-  private readonly byState: Record<Dir, Set<Entry>> = { queue: new Set(), running: new Set(), done: new Set(), failed: new Set() };
+  private readonly counts: Record<Dir, number> = { queue: 0, held: 0, running: 0, done: 0, failed: 0 };
+  /** The queued entries: each scrape walks them (the oldest runnable task), and they are usually few. */
+  private readonly queued = new Set<Entry>();
   /** Every entry once, oldest first (by `t`, then ID); entries that left are skipped, then compacted away. */
   private order: Entry[] = [];
   private goneInOrder = 0;
@@ -82,6 +84,9 @@ export class TaskIndex {
   private watchers: fs.FSWatcher[] = [];
   private scanMs = 0;
   private generation = 0;
+  /** When the next delayed task falls due, and the timer that looks at it then. */
+  private nextDue = Infinity;
+  private dueTimer?: NodeJS.Timeout;
   private closed = false;
   private readonly listeners = new Set<(changes: TaskChange[]) => void>();
   private readonly o: Required<IndexOptions>;
@@ -110,6 +115,7 @@ export class TaskIndex {
     for (const w of this.watchers) w.close();
     clearTimeout(this.timer);
     clearTimeout(this.rescanTimer);
+    clearTimeout(this.dueTimer);
   }
 
   /** Told of each batch of changes, after it is applied. */
@@ -119,16 +125,19 @@ export class TaskIndex {
   }
 
   count(d: Dir): number {
-    return this.byState[d].size;
+    return this.counts[d];
   }
 
   get(id: string): Entry | undefined {
     return this.byId.get(id);
   }
 
-  /** The entries of one state, in no particular order. */
-  entries(d: Dir): IterableIterator<Entry> {
-    return this.byState[d].values();
+  /** The entries of one state, in no particular order. (Finished ones by a loop over all: a set of 100,000 costs more memory than the loop costs time.) */
+  entries(d: Dir): Iterable<Entry> {
+    if (d === 'queue') return this.queued;
+    const out: Entry[] = [];
+    for (const e of this.byId.values()) if (e.state === d) out.push(e);
+    return out;
   }
 
   /** Entries newest first, from just after the entry at this position (a cursor: `cursorOf`). */
@@ -168,14 +177,14 @@ export class TaskIndex {
   touch(d: Dir, name: string): void {
     if (this.closed) return;
     this.dirty.add(`${d}/${name}`);
-    this.timer ??= setTimeout(() => this.applyBatch(), this.o.batchMs);
+    this.timer ??= setTimeout(() => guard(() => this.applyBatch()), this.o.batchMs);
   }
 
   private watchDir(d: Dir): void {
     try {
       const w = fs.watch(this.t.dir(d), { persistent: false }, (_event, name) => {
         if (name) this.touch(d, String(name));
-        else this.rescan(); // the kernel's queue overflowed: no name to go by
+        else guard(() => this.rescan()); // the kernel's queue overflowed: no name to go by
       });
       w.on('error', () => w.close()); // the rescans carry on alone
       this.watchers.push(w);
@@ -187,7 +196,7 @@ export class TaskIndex {
   private scheduleRescan(): void {
     if (this.closed) return;
     this.rescanTimer = setTimeout(() => {
-      this.rescan();
+      guard(() => this.rescan());
       this.scheduleRescan();
     }, Math.max(this.o.rescanMs, 50 * this.scanMs));
     this.rescanTimer.unref();
@@ -294,13 +303,17 @@ export class TaskIndex {
       odd: taskName(row.id, row.priority, t) === name ? undefined : name,
       clockMs: hasClock(row) ? now - row.ageMs : undefined,
       dueMs: row.due ? Date.parse(row.due) : 0,
+      // Every field from the start: one object shape for all entries, no property added later.
+      gone: false,
+      seen: this.generation,
     };
     const there = this.at(d, name);
     if (there && there.id !== row.id) this.remove(there);
     let e = this.byId.get(row.id);
     if (e) {
       // The same task, changed or moved: updated in place, keeping its place in `order`.
-      this.byState[e.state].delete(e);
+      this.counts[e.state]--;
+      this.queued.delete(e);
       if (e.odd) this.oddNames.delete(`${e.state}/${e.odd}`);
       if (e.t !== t) this.sorted = false;
       Object.assign(e, fields);
@@ -311,15 +324,40 @@ export class TaskIndex {
       if (last && compare(last, e) > 0) this.sorted = false;
       this.order.push(e);
     }
-    this.byState[d].add(e);
+    this.counts[d]++;
+    if (d === 'queue') this.queued.add(e);
     if (e.odd) this.oddNames.set(`${d}/${e.odd}`, e);
+    if (e.status === 'delayed' && e.dueMs < this.nextDue) this.wakeAt(e.dueMs);
     return e;
+  }
+
+  /**
+   * A delayed task becomes ready with no change to its file: at its due time the delayed entries
+   * that are due are read again, so their change is reported like any other.
+   */
+  private wakeAt(due: number): void {
+    if (this.closed) return;
+    clearTimeout(this.dueTimer);
+    this.nextDue = due;
+    this.dueTimer = setTimeout(() => guard(() => {
+      const now = Date.now();
+      this.nextDue = Infinity;
+      let next = Infinity;
+      for (const e of this.byId.values()) {
+        if (e.status !== 'delayed') continue;
+        if (e.dueMs <= now) this.touch(e.state, nameOf(e));
+        else next = Math.min(next, e.dueMs);
+      }
+      if (next < Infinity) this.wakeAt(next);
+    }), Math.min(Math.max(0, due - Date.now()) + 5, 2 ** 31 - 1));
+    this.dueTimer.unref();
   }
 
   private remove(e: Entry): void {
     if (this.byId.get(e.id) !== e) return;
     this.byId.delete(e.id);
-    this.byState[e.state].delete(e);
+    this.counts[e.state]--;
+    this.queued.delete(e);
     if (e.odd) this.oddNames.delete(`${e.state}/${e.odd}`);
     e.gone = true;
     if (++this.goneInOrder > 1024 && this.goneInOrder > this.order.length / 2) this.resort();
@@ -355,6 +393,18 @@ export function parseCursor(c: string): { t: number; id: string } | undefined {
   return m ? { t: Number(m[1]), id: m[2] } : undefined;
 }
 
+/**
+ * Run one step of the index's own loop (a batch, a rescan): a failure is said in one line and the
+ * next step tries again, never an exception that ends the server (the rescans correct what it missed).
+ */
+function guard(step: () => void): void {
+  try {
+    step();
+  } catch (err) {
+    process.stderr.write(`tmux-orc serve: the task index: ${describe(err)} (the next rescan tries again)\n`);
+  }
+}
+
 const baseName = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
 
 /**
@@ -380,5 +430,5 @@ function enqueuedUs(name: string): number {
 
 function hasClock(r: TaskRow): boolean {
   if (r.status === 'invalid') return true;
-  return Boolean(r.state === 'queue' ? r.enqueued : r.state === 'running' ? r.started : r.finished);
+  return Boolean(r.state === 'queue' || r.state === 'held' ? r.enqueued : r.state === 'running' ? r.started : r.finished);
 }

@@ -3,6 +3,8 @@ import { formatAge } from '../time.js';
 import { requireSession, type SessionContext } from './context.js';
 import { panes, targetOf } from './panes.js';
 import { localWorkers, stateOf, type WorkerState } from './worker-state.js';
+import { tree } from '../queue/tree.js';
+import { pausedLine, pausedNow } from '../queue/pause.js';
 
 /** One row of `status` (also its `--json` shape). */
 export interface PaneStatus {
@@ -21,11 +23,14 @@ export interface PaneStatus {
   logging: boolean;
   worker?: number;
   workerState?: WorkerState;
+  /** On worker panes: what is paused in their tree (tasks-pause), if anything. */
+  paused?: string;
 }
 
 export async function status(ctx: SessionContext, root: string | undefined, now = Date.now()): Promise<PaneStatus[]> {
   const sid = await requireSession(ctx);
   const reg = localWorkers(root);
+  const paused = root === undefined ? undefined : pausedLine(pausedNow(tree(root)));
   return (await panes(ctx.tmux, sid)).map((p) => ({
     target: targetOf(p),
     session: p.session,
@@ -41,6 +46,7 @@ export async function status(ctx: SessionContext, root: string | undefined, now 
     logging: p.piped,
     worker: p.worker,
     workerState: p.worker === undefined ? undefined : stateOf(reg.get(p.worker), now),
+    paused: p.worker === undefined ? undefined : paused,
   }));
 }
 
@@ -56,6 +62,7 @@ export function workerWord(s: PaneStatus): string {
   const w = s.workerState;
   if (!w) return '-';
   if (w.state === 'busy') return `busy ${w.task.id} ${formatAge(w.task.elapsedMs)}`;
+  if (w.state === 'idle' && s.paused) return 'idle (paused)';
   if (w.state === 'crashed') return `crashed (pid ${w.pid} gone; tasks-start restarts it)`;
   return w.state;
 }

@@ -13,6 +13,9 @@ import type { Outcome, WaitHooks } from '../queue/wait.js';
 import type { TailOptions } from '../queue/tail.js';
 import type { WorkerInfo } from '../queue/workers.js';
 import type { Recovered } from './worker-store.js';
+import type { Paused } from '../queue/pause.js';
+import type { Edit } from '../queue/edit.js';
+import type { Place } from '../queue/move.js';
 
 export interface Store {
   /** Where the tasks are, for messages (a tree's root; later a URL). */
@@ -29,8 +32,23 @@ export interface Store {
   list(which: Dir | 'all'): Promise<TaskRow[]>;
   /** Cancel a task; "cancelled" only once it has ended cancelled. */
   cancel(id: string, opts?: { waitMs?: number; graceMs?: number }): Promise<CancelOutcome>;
-  /** A failed task back to the queue, with a fresh attempt. */
+  /** A finished task (failed or done) back to the queue, with a fresh attempt. */
   retry(id: string): Promise<void>;
+  /** Remove a finished task and its logs (refused, exit 4, for one not finished). */
+  remove(id: string): Promise<void>;
+  /** Stop new claims, of the whole queue or of one group; false when it was paused already. Running tasks go on. */
+  pause(group?: string): Promise<boolean>;
+  /** Let claims go on again; false when it was not paused. */
+  resume(group?: string): Promise<boolean>;
+  /** What is paused now. */
+  paused(): Promise<Paused>;
+  /** Keep a queued task from being claimed until it is released. */
+  hold(id: string): Promise<'held' | 'already'>;
+  release(id: string): Promise<'released' | 'already'>;
+  /** Change a queued or held task, atomically against claims (exit 4 when a worker took it first). */
+  edit(id: string, e: Edit): Promise<'queue' | 'held'>;
+  /** Reorder a queued or held task within its priority; resolves to its new file name. */
+  move(id: string, place: Place): Promise<string>;
   retryAllFailed(): Promise<string[]>;
   /** Remove finished tasks and their logs, by age or count. */
   clean(o: CleanOptions): Promise<Cleaned[]>;
@@ -39,7 +57,7 @@ export interface Store {
   /** Counts, abandoned runs, the oldest queued age, workers; problems make it unhealthy. */
   health(): Promise<Health>;
   workers(): Promise<WorkerInfo[]>;
-  /** Wait until every task has ended (each outcome through `hooks.onEnd`). */
+  /** Wait until every task has ended, or one with `hooks.any` (each outcome through `hooks.onEnd`). */
   waitForAll(ids: string[], hooks?: WaitHooks): Promise<Outcome[]>;
   /** A task's output: the last lines, or followed until it ends. */
   tail(id: string, o: TailOptions): Promise<Outcome | undefined>;

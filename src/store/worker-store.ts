@@ -23,8 +23,11 @@ export type Taken =
   | { kind: 'skipped'; note?: string }
   | { kind: 'no-space'; why: string };
 
-/** Where a settle went; `lost`: the task is no longer held under this claim, so nothing was touched. */
-export type Settled = { kind: 'moved'; to: Dir } | { kind: 'lost'; why: string };
+/**
+ * Where a settle went; `lost`: the task is no longer held under this claim, so nothing was touched.
+ * `hooks`: the completion hooks started for a finished task, resolving to a line each for the pane.
+ */
+export type Settled = { kind: 'moved'; to: Dir; hooks?: Promise<string[]> } | { kind: 'lost'; why: string };
 
 export interface Recovered {
   id: string;

@@ -25,7 +25,7 @@ my ($bash, $pane_out, $pane_err, $flags, $lease, $signames) = @ARGV;
 # (Numbers, not strings: | on two strings is a bitwise or of their characters.)
 my ($O_WRONLY, $O_APPEND, $O_CREAT, $O_NOFOLLOW, $O_RDWR, $O_NONBLOCK) = map { 0 + $_ } split /,/, $flags;
 my @signame = split /,/, $signames;
-sub LOCK_SH () { 1 } sub LOCK_NB () { 4 } sub WNOHANG () { 1 }
+sub LOCK_SH () { 1 } sub LOCK_EX () { 2 } sub LOCK_NB () { 4 } sub WNOHANG () { 1 }
 $| = 1;
 # A pane that went away must not take the launcher with it. Caught, not ignored: exec resets a
 # caught signal, so the child need not.
@@ -39,6 +39,7 @@ opendir(my $home, '.') or die "cwd: $!";
 my %base = %ENV;
 my $W; # the child's end of the failure pipe
 my ($held, $held_path, @held_id); # the task this process holds: descriptor, path in running/, (dev, ino)
+my @held_gates; # and the group slot and named lock it holds (issue 18, below)
 
 sub fail { syswrite $W, "$_[0]: $!"; exit 126 }
 
@@ -74,11 +75,55 @@ sub still_ours {
   @st && $st[0] == $held_id[0] && $st[1] == $held_id[1];
 }
 
-sub release { close $held if $held; ($held, $held_path, @held_id) = () }
+sub release { close $held if $held; ($held, $held_path, @held_id) = (); @held_gates = () }
 
-# Take a queued task: check, lock, rename into running/.
+# ---- groups and named locks (issue 18; src/queue/groups.ts, src/queue/named-locks.ts) ----------
+# A claim may need a free slot of a group (`slots LIMIT DIR`: an exclusive lock on DIR/slot.I, I
+# below LIMIT) and a named lock (`lock ex|sh FILE`). They are taken before the rename and held
+# with the task (the recorder's fork inherits them; exec'd commands do not), so a claimed task
+# never waits in running/, and a slot or lock is freed by the kernel when its holders die.
+
+sub gate_file {
+  my ($file, $create) = @_;
+  sysopen(my $fh, $file, $O_NOFOLLOW | $O_NONBLOCK | ($create ? $O_CREAT : 0), 0600) or return undef;
+  -f $fh ? $fh : undef;
+}
+
+# Slot I is free when it can be locked and no slot J >= LIMIT with J = I mod LIMIT is still held
+# (by a run started before the limit was lowered): so a lowered limit lets no new run start until
+# fewer than LIMIT run. The probe of J is shared, so two probers do not fail each other.
+sub take_slot {
+  my ($limit, $dir) = @_;
+  SLOT: for my $i (0 .. $limit - 1) {
+    my $fh = gate_file("$dir/slot.$i", 1) or next;
+    flock($fh, LOCK_EX | LOCK_NB) or next;
+    my $j = $i + $limit;
+    while (my $old = gate_file("$dir/slot.$j", 0)) {
+      next SLOT unless flock($old, LOCK_SH | LOCK_NB);
+      $j += $limit;
+    }
+    return $fh;
+  }
+  undef;
+}
+
+# Take every need, or none: (descriptors, undef), or (undef, the index of the first not free).
+sub take_gates {
+  my @got;
+  for my $i (0 .. $#_) {
+    my ($kind, $arg, $file) = split / /, $_[$i], 3;
+    my $fh;
+    if ($kind eq 'slots') { $fh = take_slot($arg, $file) }
+    elsif ($kind eq 'lock') { $fh = gate_file($file, 1); $fh = undef if $fh && !flock($fh, ($arg eq 'sh' ? LOCK_SH : LOCK_EX) | LOCK_NB) }
+    return (undef, $i) unless $fh;
+    push @got, $fh;
+  }
+  (\@got, undef);
+}
+
+# Take a queued task: check, lock, take its slot and lock if it needs them, rename into running/.
 sub claim {
-  my ($from, $to) = @_;
+  my ($from, $to, @needs) = @_;
   release();
   my $fh;
   if (!sysopen($fh, $from, $O_RDWR | $O_APPEND | $O_NOFOLLOW | $O_NONBLOCK)) {
@@ -92,12 +137,15 @@ sub claim {
   return sprintf('bad writable by group or others (mode %o)', $st[2] & 07777) if $st[2] & 022;
   return "bad a hard link ($st[3] links)" if $st[3] != 1;
   return 'busy' unless flock($fh, LOCK_SH | LOCK_NB);
+  my ($gates, $short) = take_gates(@needs);
+  return "waiting $short" if defined $short;
   if (!rename($from, $to)) {
     my $why = "$!";
     return 'gone' if $!{ENOENT} && !-e $from;
     return "error claim $from: $why" . ($!{ENOENT} ? ' (the running directory is missing)' : '');
   }
   ($held, $held_path, @held_id) = ($fh, $to, @st[0, 1]);
+  @held_gates = @$gates;
   return 'claimed' if still_ours();
   # queue/ held another file by the time of the rename (it was replaced after our open): put it back.
   rename($to, $from);

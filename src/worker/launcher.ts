@@ -40,13 +40,21 @@ export interface Launched {
   pgid(): number | undefined;
 }
 
-/** How a claim attempt went. `bad`: the file must not be run (quarantine it); `busy`: locked by someone else. */
-export type ClaimReply = { kind: 'claimed' } | { kind: 'gone' } | { kind: 'busy' } | { kind: 'bad'; reason: string } | { kind: 'error'; reason: string };
+/**
+ * How a claim attempt went. `bad`: the file must not be run (quarantine it); `busy`: locked by
+ * someone else; `waiting`: need number `need` (a group slot or a named lock) is not free now, so
+ * the task was left queued.
+ */
+export type ClaimReply =
+  | { kind: 'claimed' } | { kind: 'gone' } | { kind: 'busy' } | { kind: 'waiting'; need: number } | { kind: 'bad'; reason: string } | { kind: 'error'; reason: string };
 
 /** Holds claimed task files: the claim is taken and kept under a kernel lock. */
 export interface Holder {
-  /** Lock the queued file `from` and rename it to `to`. */
-  claim(from: string, to: string): Promise<ClaimReply>;
+  /**
+   * Lock the queued file `from` and rename it to `to`. `needs` (groups and named locks, issue 18):
+   * `slots LIMIT DIR` or `lock ex|sh FILE`, all taken before the rename and held with the task.
+   */
+  claim(from: string, to: string, needs?: string[]): Promise<ClaimReply>;
   /** Drop the held task (after it was settled, or put back). */
   release(): void;
 }

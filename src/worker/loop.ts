@@ -191,7 +191,11 @@ async function run(d: WorkerDeps, o: WorkerOptions, worker: string, claim: Claim
   const m = cancel.aborted && !userCancel && !finished ? interrupted(now) : afterRun(fresh, { ...result, cancelled: userCancel }, now);
   const settled = await settleWaitingForSpace(d, o, claim, m, say);
   if (settled.kind === 'lost') say(`lost ${task.id}: ${settled.why}`);
-  else say(`${endWord(m)} ${task.id}: ${summary(result)} in ${formatDuration(result.durationMs)}`);
+  else {
+    say(`${endWord(m)} ${task.id}: ${summary(result)} in ${formatDuration(result.durationMs)}`);
+    // Hooks run on their own; what became of them is said when they end, never awaited here.
+    void settled.hooks?.then((lines) => lines.forEach((l) => say(l)));
+  }
   return 'ran';
 }
 

@@ -3,7 +3,7 @@
  * kernel lock, holds them, forks their commands and copies their output to the pane and the logs.
  *
  * A request is `<bytes>\n` then NUL-separated fields, the first one the verb:
- *   claim  FROM TO                               → `claimed` | `gone` | `busy` | `bad <why>` | `error <why>`
+ *   claim  FROM TO NEED*                         → `claimed` | `gone` | `busy` | `waiting <need index>` | `bad <why>` | `error <why>`
  *   run    BANNER RECORD OUT ERR CWD CMD ARGV (KEY=VAL)* → `exit <code>` | `signal <n>` | `error <why>` | `lost <why>`
  *   release                                      → (no reply)
  * BANNER is the worker's start line, written to the pane once the run is recorded. ARGV is the words of a plain command, space-separated, or empty (direct.ts). The worker learns
@@ -91,13 +91,14 @@ export class PerlLauncher implements Launcher {
     return new Promise((r) => this.waiting.push(r));
   }
 
-  async claim(from: string, to: string): Promise<ClaimReply> {
-    const line = await this.send(['claim', from, to]);
+  async claim(from: string, to: string, needs: string[] = []): Promise<ClaimReply> {
+    const line = await this.send(['claim', from, to, ...needs]);
     if (line === undefined) return { kind: 'error', reason: this.died ?? 'launcher-died' };
     const [word, ...rest] = line.split(' ');
     const reason = rest.join(' ');
     if (word === 'claimed' || word === 'gone' || word === 'busy') return { kind: word };
     if (word === 'bad') return { kind: 'bad', reason };
+    if (word === 'waiting') return { kind: 'waiting', need: Number(reason) };
     return { kind: 'error', reason: reason || line };
   }
 

@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import { readiness, type DepState, type Move } from '../queue/lifecycle.js';
 import type { Task } from '../queue/task.js';
 import { dirNames, listNames, nameInfo, readTask, type Tree } from '../queue/tree.js';
+import { PAUSE_POLL_MS, pausedFor, type Paused } from '../queue/pause.js';
 
 /** What the worker should do next. */
 export type Choice =
-  | { kind: 'run'; name: string }
+  | { kind: 'run'; name: string; gates?: string[] }
   | { kind: 'invalid'; name: string; reason: string }
   | { kind: 'doomed'; name: string; task: Task; move: Move }
   | { kind: 'idle'; nextDue?: number; empty: boolean };
@@ -19,9 +20,27 @@ export type Choice =
 interface Meta {
   due: number;
   after: string[];
+  afterAny?: string[];
   label?: string;
+  group?: string;
   invalid?: string;
+  /** Its group and named lock as gate keys (issue 18): `group:G`, `lock:L`. */
+  gates?: string[];
 }
+
+/** The gate keys of a task's group and named lock (issue 18); undefined when it has neither. */
+export function gatesOf(x: { group?: string; lock?: string }): string[] | undefined {
+  if (x.group === undefined && x.lock === undefined) return undefined;
+  return [x.group === undefined ? '' : `group:${x.group}`, x.lock === undefined ? '' : `lock:${x.lock}`].filter(Boolean);
+}
+
+/**
+ * How long a worker passes over the tasks of a full group or a held lock before it tries again:
+ * 0.1 s, doubling while the gate stays shut, up to 1 s, or 20 times as long as its last walk of the
+ * queue took if that is longer. (Another worker's release makes no event here; the back-off keeps
+ * a worker facing a long queue of such tasks from walking it ten times a second.)
+ */
+export const GATE_RETRY_MS = [100, 1000] as const;
 
 export class QueueView {
   private names: string[] = [];
@@ -29,9 +48,15 @@ export class QueueView {
   private gone = new Set<string>();
   private meta = new Map<string, Meta>();
   private deps: DepIndex;
+  /** Groups and named locks (issue 18) found taken, `group:G` / `lock:L` → until when they are passed over, and how often in a row. */
+  private blocked = new Map<string, { until: number; strikes: number }>();
+  /** How long the last walk of the names that found nothing to run took (ms). */
+  private walkMs = 0;
   /** When the directory was last read (ms; never: NaN), and how long that took. */
   scannedAt = NaN;
   scanMs = 0;
+  /** What is paused (pause.ts), set by the worker before it asks for the next task. */
+  paused?: Paused;
 
   constructor(private t: Tree, private label?: string) {
     this.deps = new DepIndex(t);
@@ -106,6 +131,31 @@ export class QueueView {
     }
   }
 
+  /**
+   * A claim found this group full or this lock held: pass over its tasks for a while (GATE_RETRY_MS),
+   * taking others meanwhile.
+   */
+  block(gate: string, now: number): void {
+    const strikes = (this.blocked.get(gate)?.strikes ?? -1) + 1;
+    const ms = Math.max(Math.min(GATE_RETRY_MS[0] * 2 ** strikes, GATE_RETRY_MS[1]), 20 * this.walkMs);
+    this.blocked.set(gate, { until: now + ms, strikes });
+  }
+
+  /** A claim got the gate, or this worker gave it back: its tasks may be taken at once. */
+  unblock(gate: string): void {
+    this.blocked.delete(gate);
+  }
+
+  /** Until when a gate of `gates` is passed over, if one is now. (Expired blocks keep their strikes until a claim gets the gate.) */
+  private blockedUntil(gates: string[], now: number): number | undefined {
+    let until: number | undefined;
+    for (const g of gates) {
+      const b = this.blocked.get(g);
+      if (b && b.until > now) until = Math.max(until ?? 0, b.until);
+    }
+    return until;
+  }
+
   /** A task finished here: a task waiting on it may run now, without reading done/ again. */
   finished(id: string, dir: 'done' | 'failed'): void {
     this.deps.finished(id, dir);
@@ -113,6 +163,15 @@ export class QueueView {
 
   /** The first queued task in dispatch order that this worker may act on now. */
   next(now: number): Choice {
+    // The whole queue paused: nothing is picked, whatever is queued.
+    if (this.paused?.all !== undefined) return { kind: 'idle', nextDue: now + PAUSE_POLL_MS, empty: this.start >= this.names.length };
+    const began = Date.now();
+    const c = this.walk(now);
+    if (c.kind === 'idle') this.walkMs = Date.now() - began;
+    return c;
+  }
+
+  private walk(now: number): Choice {
     let nextDue: number | undefined;
     let candidates = 0;
     for (let i = this.start; i < this.names.length; i++) {
@@ -127,8 +186,27 @@ export class QueueView {
       if (m.invalid) return { kind: 'invalid', name, reason: m.invalid };
       if (this.label !== undefined && m.label !== this.label) continue;
       candidates++;
-      const r = readiness({ due: m.due, after: m.after } as Task, now, (id) => this.deps.state(id, this.names));
+      if (pausedFor(this.paused, m.group)) {
+        nextDue = Math.min(nextDue ?? Infinity, now + PAUSE_POLL_MS);
+        continue;
+      }
+      // A task of a full group or a held lock that would otherwise run now (issue 18): passed over
+      // before anything else is worked out, as a long queue of them is walked at every look.
+      if (m.gates && this.blocked.size && m.after.length === 0 && !m.afterAny?.length && m.due <= now) {
+        const until = this.blockedUntil(m.gates, now);
+        if (until !== undefined) {
+          nextDue = nextDue === undefined ? until : Math.min(nextDue, until);
+          continue;
+        }
+      }
+      const r = readiness({ due: m.due, after: m.after, afterAny: m.afterAny } as Task, now, (id) => this.deps.state(id, this.names));
       if (r.kind === 'ready') {
+        // (One that had to wait for its time or its dependencies first: the same.)
+        const until = m.gates && this.blocked.size ? this.blockedUntil(m.gates, now) : undefined;
+        if (until !== undefined) {
+          nextDue = nextDue === undefined ? until : Math.min(nextDue, until);
+          continue;
+        }
         // What the view knew of the file may be from before another worker claimed it (a drain
         // of tasks that waited for their start time: every worker read them all while waiting).
         // A claim that fails throws and takes the kernel's rename locks; a look that finds nothing
@@ -137,7 +215,7 @@ export class QueueView {
           this.drop(name);
           continue;
         }
-        return { kind: 'run', name };
+        return { kind: 'run', name, gates: m.gates };
       }
       if (r.kind === 'later') nextDue = nextDue === undefined ? r.due : Math.min(nextDue, r.due);
       if (r.kind === 'doomed') {
@@ -162,14 +240,14 @@ export class QueueView {
     if (!this.there(name)) return undefined;
     const r = readTask(`${this.t.dir('queue')}/${name}`, name, true);
     if (!r) return undefined;
-    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, label: r.task.label } : { due: 0, after: [], invalid: r.reason };
+    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, afterAny: r.task.afterAny, label: r.task.label, group: r.task.group, gates: gatesOf(r.task) } : { due: 0, after: [], invalid: r.reason };
     this.meta.set(name, m);
     return m;
   }
 }
 
 /**
- * Where the dependencies of queued tasks are, read from done/, failed/, queue/ and running/ at
+ * Where the dependencies of queued tasks are, read from done/, failed/, queue/, held/ and running/ at
  * most once between rescans, so a claim never rescans those directories. What this worker
  * finishes is added as it happens; what other workers finish is seen at the next rescan.
  */
@@ -191,8 +269,14 @@ class DepIndex {
   state(id: string, queued: string[]): DepState {
     const known = this.lookup(id, queued);
     if (known !== 'missing') return known;
-    this.reset(); // "missing" fails a task: say it only after a fresh look at every directory
-    return this.lookup(id, dirNames(this.t.dir('queue')));
+    // "missing" fails a task: say it only after two fresh looks at every directory, as find()
+    // does, so a task moving backwards meanwhile (held, released, retried) is not missed.
+    for (let pass = 0; pass < 2; pass++) {
+      this.reset();
+      const again = this.lookup(id, dirNames(this.t.dir('queue')));
+      if (again !== 'missing') return again;
+    }
+    return 'missing';
   }
 
   private lookup(id: string, queued: string[]): DepState {
@@ -200,15 +284,25 @@ class DepIndex {
     const s = this.done.get(id);
     if (s !== undefined) return s;
     if (!this.pending) {
-      this.pending = new Set(this.ids(['running']).keys());
+      this.pending = new Set(this.ids(['running', 'held']).keys());
       for (const n of queued) this.pending.add(nameInfo(n).id ?? n);
     }
     return this.pending.has(id) ? 'pending' : 'missing';
   }
 
-  private ids<D extends 'done' | 'failed' | 'running'>(dirs: D[]): Map<string, D> {
+  private ids<D extends 'done' | 'failed' | 'running' | 'held'>(dirs: D[]): Map<string, D> {
     const m = new Map<string, D>();
-    for (const d of dirs) for (const n of dirNames(this.t.dir(d))) m.set(nameInfo(n).id ?? n, d);
+    for (const d of dirs) for (const n of dirNamesOrNone(this.t.dir(d))) m.set(nameInfo(n).id ?? n, d);
     return m;
+  }
+}
+
+/** A tree made before held/ existed has none: nothing is held there. */
+function dirNamesOrNone(dir: string): string[] {
+  try {
+    return dirNames(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
 }

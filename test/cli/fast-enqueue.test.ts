@@ -48,10 +48,10 @@ const front = (args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; inpu
 /** The task file of `id` in any tree under `dir`, with its name. */
 function taskFile(dir: string, id: string): { name: string; bytes: Buffer; mode: number } {
   const roots = [path.join(dir, 'var/tmux', SESSION, 'tasks'), path.join(dir, 'other'), path.join(dir, 'old')];
-  for (const root of roots) {
-    const name = names(root, 'queue').find((n) => n.endsWith(`-${id}.task`));
+  for (const [root, d] of roots.flatMap((r) => [[r, 'queue'], [r, 'held']])) {
+    const name = names(root, d).find((n) => n.endsWith(`-${id}.task`));
     if (name) {
-      const file = path.join(root, 'queue', name);
+      const file = path.join(root, d, name);
       const st = fs.lstatSync(file);
       assert.is(st.nlink, 1, `${name}: one link`);
       return { name, bytes: fs.readFileSync(file), mode: st.mode & 0o777 };
@@ -89,6 +89,8 @@ async function trees(dir: string): Promise<void> {
   assert.is((await cli(['tasks-init', '--root', path.join(dir, 'other')], { env: env() })).code, 0);
   assert.is((await cli(['tasks-init', '--root', path.join(dir, 'old')], { env: env() })).code, 0);
   for (const d of ['sub/deeper', 'é x', 'sub/it\'s']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  // A key held by a queued task: an enqueue with it is refused (exit 4) the same way on both sides.
+  assert.is((await cli(['tasks-enqueue', '--unique', 'taken', 'true'], { env: env(), cwd: dir })).code, 0);
 }
 
 interface Case {
@@ -154,6 +156,10 @@ const FALLBACK: Array<[string, RegExp, Case]> = [
   ['--timeout, --retries', /option --timeout/, enq('--timeout', '1m', '--retries', '2', 'true')],
   ['--every', /option --every/, enq('--every', '1h', 'true')],
   ['--after (no such task)', /option --after/, enq('--after', 'nope', 'true')],
+  ['--hold (queue control: Node only)', /option --hold/, enq('--hold', 'true')],
+  ['--unique, its key taken: exit 4 and the holder\'s ID', /option --unique/, enq('--unique', 'taken', 'true')],
+  ['--on-finish', /option --on-finish/, enq('--on-finish', 'echo finished', 'true')],
+  ['--after-any (no such task)', /option --after-any/, enq('--after-any', 'nope', 'true')],
   ['--stdin', /option --stdin/, { args: ['tasks-enqueue', '--stdin'], input: 'echo a\n# no\necho b\n' }],
   ['-h', /option -h/, enq('-h')],
   ['an unknown option', /option --bogus/, enq('--bogus', 'x')],

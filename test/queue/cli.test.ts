@@ -172,7 +172,7 @@ T('cancel a queued task: it ends in failed/ as cancelled; cancel again is a conf
   oneLine(await run(root, 'tasks-cancel', 'q1'), 4, /already finished/);
 });
 
-T('retry moves a failed task back with a fresh attempt; --all-failed; non-failed is a conflict', async ({ root }) => {
+T('retry moves a failed task back with a fresh attempt; --all-failed; a queued one is a conflict (done ones are retried too: test/queue/control.test.ts)', async ({ root }) => {
   await run(root, 'tasks-enqueue', '-i', 'r1', '--', 'true');
   await run(root, 'tasks-enqueue', '-i', 'r2', '--', 'true');
   await run(root, 'tasks-cancel', 'r1');
@@ -180,7 +180,7 @@ T('retry moves a failed task back with a fresh attempt; --all-failed; non-failed
   assert.is((await run(root, 'tasks-retry', 'r1')).code, 0);
   const json = JSON.parse((await run(root, 'tasks-list', 'queue', '--json')).stdout);
   assert.equal(json.map((t: { id: string; attempt: number }) => [t.id, t.attempt]), [['r1', 2]]);
-  oneLine(await run(root, 'tasks-retry', 'r1'), 4, /not failed/);
+  oneLine(await run(root, 'tasks-retry', 'r1'), 4, /only finished tasks \(done or failed\) can be retried/);
   assert.is((await run(root, 'tasks-retry', '--all-failed')).stdout, 'r2\n');
   assert.is(names(root, 'failed').length, 0);
 });

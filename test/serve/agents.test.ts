@@ -26,7 +26,7 @@ T('agents: listed with their state, one in full with its screen, a message deliv
   }, 20_000);
   assert.is(idle.name, 'eng-1');
   assert.is(idle.role, 'engineer');
-  assert.match(idle.status.reason, /screen unchanged/);
+  assert.match(idle.status.reason, /at its prompt|screen unchanged/);
   assert.ok(idle.screen.some((l: string) => l.startsWith('fake>')), JSON.stringify(idle.screen));
   assert.ok((await request(s, '/api/agents/eng-1?lines=1')).json.screen.length <= 1);
   const list = await request(s, '/api/agents');

@@ -63,6 +63,9 @@ T('the token: none or wrong is 401 without a word about the task; header, ?token
 
   const page = await request(s, '/');
   assert.is(page.status, 200);
+  assert.is(page.headers['x-frame-options'], 'SAMEORIGIN');
+  assert.is(page.headers['referrer-policy'], 'no-referrer');
+  assert.is(page.headers['x-content-type-options'], 'nosniff');
   assert.match(page.text, /<html/);
   for (const p of ['/serve.token', '/../serve.token', '/%2e%2e/serve.token', '/static/../../serve.token']) {
     const r = await request(s, p);
@@ -105,6 +108,14 @@ T('POST /api/tasks: cmd or argv with the enqueue options; bad input is 400 namin
   assert.is(t.json.retries, 2);
   assert.ok(names(root, 'queue').some((n) => n.endsWith('-exact-argv.task')));
   assert.is((await request(s, '/api/tasks', { body: { cmd: 'make test', after: 'exact-argv', cwd: root } })).status, 201);
+  assert.is((await cli(['group', 'set', 'gpu', '--parallel', '2'], { env: testEnv(root) })).code, 0);
+  const held = await request(s, '/api/tasks', { body: { cmd: 'true', hold: true, unique: 'nightly', group: 'gpu', afterAny: 'exact-argv' } });
+  assert.is(held.status, 201, held.text);
+  assert.is(held.json.state, 'held');
+  assert.is(held.json.group, 'gpu');
+  const taken = await request(s, '/api/tasks', { body: { cmd: 'true', unique: 'nightly' } });
+  assert.is(taken.status, 409);
+  assert.match(taken.json.error.message, new RegExp(`held by task ${held.json.id}`));
 
   const before = names(root, 'queue').length;
   const bad: Array<[unknown, number, RegExp]> = [
@@ -143,7 +154,7 @@ T('POST /api/tasks: cmd or argv with the enqueue options; bad input is 400 namin
 T('GET /api/tasks: newest first, paged by cursor without gaps or repeats; filters by state, label and q; dispatch order', async ({ s }) => {
   const ids: string[] = [];
   for (let i = 0; i < 7; i++) ids.push((await enqueue(s, { cmd: `echo page-${i}`, label: 'paging', priority: i % 2 ? 10 : 0 })).id);
-  await waitFor('the index has them', async () => (await request(s, '/api/tasks?label=paging&limit=100')).json.tasks.length === 7, 5000);
+  await waitFor('the index has them', async () => (await request(s, '/api/tasks?label=paging&limit=100')).json.tasks.length === 7, 15_000);
   const seen: string[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 10; pages++) {
@@ -208,9 +219,14 @@ T('one task, its log, cancel and retry; unknown IDs are 404, invalid ones 400, w
   assert.is((await request(s, '/api/tasks/-bad..id')).status, 400);
 });
 
-T('GET /api/workers shows a live worker and what it runs', async ({ s, root }) => {
+T('GET /api/workers shows a live worker and what it runs; its changes arrive as events', async ({ s, root }) => {
+  const stream = events(s);
+  await stream.wait('hello', (e) => e.event === 'hello');
   const w = await worker(root);
+  await stream.wait('the worker, idle', (e) => e.event === 'worker' && e.data.id === '0' && e.data.state === 'idle');
   const { id } = await enqueue(s, { cmd: 'sleep 30', label: 'busy' });
+  const busyEvent = await stream.wait('the worker, busy', (e) => e.event === 'worker' && e.data.state === 'busy');
+  assert.is(busyEvent.data.task, id);
   const busy = await waitFor('the worker runs it', async () => {
     const r = await request(s, '/api/workers');
     return r.json.workers.find((x: { alive: boolean; task?: { id: string } }) => x.alive && x.task?.id === id);
@@ -218,6 +234,8 @@ T('GET /api/workers shows a live worker and what it runs', async ({ s, root }) =
   assert.is(busy.id, '0');
   assert.is((await request(s, `/api/tasks/${id}/cancel`, { method: 'POST' })).json.outcome, 'cancelled-running');
   w.kill('SIGKILL');
+  await stream.wait('the worker, dead or gone', (e) => e.event === 'worker' && (e.data.state === 'dead' || e.data.state === 'gone'));
+  stream.close();
 });
 
 T('GET /api/events: a change arrives as an event with an id; a client resuming with Last-Event-ID gets what it missed', async ({ s }) => {
@@ -235,7 +253,7 @@ T('GET /api/events: a change arrives as an event with an id; a client resuming w
   const cancel = await request(s, `/api/tasks/${a.id}/cancel`, { method: 'POST' });
   assert.is(cancel.status, 200);
   // The server has seen both while no client listened: a client with the last ID it had gets them.
-  await waitFor('the server saw the changes', async () => (await request(s, `/api/tasks/${a.id}`)).json.state === 'failed', 5000);
+  await waitFor('the server saw the changes', async () => (await request(s, `/api/tasks/${a.id}`)).json.state === 'failed', 15_000);
   const again = events(s, ev.id);
   const got = await again.wait('the missed enqueue', (e) => e.event === 'task' && e.data.id === missed.id);
   const cancelled = await again.wait('the missed cancel', (e) => e.event === 'task' && e.data.id === a.id && e.data.state === 'failed');
@@ -260,7 +278,7 @@ T('GET /metrics: the Prometheus text format (promtool check metrics), with the q
     assert.match(r.text, new RegExp(`^# TYPE ${name} `, 'm'), name);
   }
   const queued = names(root, 'queue').length;
-  await waitFor('the gauge counts the queue', async () => (await request(s, '/metrics')).text.includes(`tmuxorc_tasks{state="queue"} ${queued}\n`), 5000);
+  await waitFor('the gauge counts the queue', async () => (await request(s, '/metrics')).text.includes(`tmuxorc_tasks{state="queue"} ${queued}\n`), 15_000);
   assert.match(r.text, /^tmuxorc_tasks_finished_total\{status="failed"\} [1-9]/m, 'the failures seen since start');
   if (!HAVE_PROMTOOL) {
     console.log('  skip: promtool check — promtool not installed (scripts/test-deps.d/promtool.sh)');

@@ -63,10 +63,21 @@ T('watched: an enqueue is reported by itself, and a claim (queue → running) as
   const seen: TaskChange[] = [];
   ix.onChange((c) => seen.push(...c));
   const id = await enqueue(ctx.t, { cmd: 'true' }, { fsync: false });
-  await waitFor('the enqueue', () => seen.some((c) => c.id === id && c.state === 'queue'), 5000);
+  await waitFor('the enqueue', () => seen.some((c) => c.id === id && c.state === 'queue'), 15_000);
   move(ctx.t, 'queue', 'running');
-  await waitFor('the claim', () => seen.some((c) => c.id === id && c.state === 'running'), 5000);
+  await waitFor('the claim', () => seen.some((c) => c.id === id && c.state === 'running'), 15_000);
   assert.not.ok(seen.some((c) => c.id === id && c.state === undefined), 'never "gone" in between');
+});
+
+T('a delayed task that falls due is reported as ready, with no change to its file', async (ctx) => {
+  const ix = (ctx.ix = new TaskIndex(ctx.t, { rescanMs: 1e9 }));
+  await ix.start();
+  const seen: TaskChange[] = [];
+  ix.onChange((c) => seen.push(...c));
+  const id = await enqueue(ctx.t, { cmd: 'true', at: Date.now() + 300 }, { fsync: false });
+  await waitFor('queued, delayed', () => seen.some((c) => c.id === id && c.status === 'delayed'), 15_000);
+  const ready = await waitFor('ready when due', () => seen.find((c) => c.id === id && c.status === 'ready'), 15_000);
+  assert.equal(ready?.from, { state: 'queue', status: 'delayed' });
 });
 
 T('newest first with cursors: every task once, in order, across pages', async (ctx) => {
@@ -95,7 +106,7 @@ T('the event log: resumes after an ID of its own, resets for another run\'s or a
   const first = log.lastId();
   const ids = [1, 2, 3, 4, 5].map((n) => log.publish('task', { n }).id);
   const since = log.since(ids[2]);
-  assert.equal(since.kind === 'events' && since.events.map((e) => e.data.n), [4, 5]);
+  assert.equal(since.kind === 'events' && since.events.map((e) => JSON.parse(e.json).n), [4, 5]);
   assert.equal(log.since(ids[4]), { kind: 'events', events: [] });
   assert.is(log.since('zzz-3').kind, 'reset', 'another run of the server');
   assert.is(log.since('garbage').kind, 'reset');

@@ -169,21 +169,13 @@ async function waitTask(t: Tree, id: string, timeoutText: string, extra: CallExt
   const token = extra._meta?.progressToken;
   const onTick = token === undefined ? undefined : ({ queued }: { queued: number }) =>
     void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: Date.now() - started, total: ms, message: `${id}: ${queued ? 'queued' : 'running'}` } }).catch(() => undefined);
-  // A controller and a plain timer, not AbortSignal.any([.., AbortSignal.timeout()]): that timeout
-  // signal is only weakly held, was seen never to fire here, and the call then hung.
-  const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), ms);
-  const onCancel = () => stop.abort();
-  extra.signal.addEventListener('abort', onCancel, { once: true });
   try {
-    const [o] = await treeStore(t).waitForAll([id], { signal: stop.signal, onTick });
+    // The bound is the library's; the client cancelling the call (or going away) stops it too.
+    const [o] = await treeStore(t).waitForAll([id], { timeoutMs: ms, signal: extra.signal, onTick });
     const { code, ...rest } = o;
     return { ended: true, ...rest, exitCode: code, message: outcomeLine(o) };
   } catch (err) {
     if (!(err instanceof OrcError && err.code === 'timeout') || extra.signal.aborted) throw err;
     return { ended: false, waitedMs: Date.now() - started, ...requireTask(t, id) };
-  } finally {
-    clearTimeout(timer);
-    extra.signal.removeEventListener('abort', onCancel);
   }
 }

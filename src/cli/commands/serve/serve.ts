@@ -21,8 +21,8 @@ export const serveCommand: CommandModule<{ root?: string }, Args> = {
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind; anything but loopback is reachable from other machines (a warning is printed)' })
       .option('read-only', { type: 'boolean', describe: 'refuse every write (403): enqueue, cancel, retry, messages, barrier signals; /mcp offers only the tools that change nothing' })
       .example('$0 serve', 'http://127.0.0.1:7777/, token in <root>/serve.token')
-      .example('curl -H "Authorization: Bearer $(cat $TASK_ROOT/serve.token)" http://127.0.0.1:7777/api/tasks', '')
-      .epilog('Exit codes: 3 no tree; 4 port in use; 5 unsafe tree. README "Server" and docs/serve.md.') as unknown as Argv<Args>,
+      .example('$0 serve --port 8080 --read-only', 'look, never touch: every write is 403')
+      .epilog('Then: curl -H "Authorization: Bearer $(cat $TASK_ROOT/serve.token)" http://127.0.0.1:7777/api/tasks\nExit codes: 3 no tree; 4 port in use; 5 unsafe tree. README "Server" and docs/serve.md.') as unknown as Argv<Args>,
   handler: async (argv) => {
     const port = Number(argv.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw fail('usage', `--port must be a whole number from 0 to 65535, got ${JSON.stringify(argv.port)}`);

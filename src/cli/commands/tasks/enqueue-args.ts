@@ -4,6 +4,7 @@ import type { NewTask } from '../../../queue/enqueue.js';
 import { shellQuote } from '../../../self.js';
 import { MAX_DURATION_MS, parseDuration, parseTime } from '../../../time.js';
 import { fail } from '../../../errors.js';
+import { gateNameProblem } from '../../../queue/task.js';
 
 export interface EnqueueArgs {
   cwd?: string;
@@ -18,6 +19,12 @@ export interface EnqueueArgs {
   backoff?: string;
   label?: string;
   every?: string;
+  afterAny?: string[];
+  hold?: boolean;
+  unique?: string;
+  onFinish?: string;
+  group?: string;
+  lock?: string;
 }
 
 /**
@@ -57,6 +64,10 @@ export function specFromArgs(a: EnqueueArgs, cmd: string, cwd: string, now: numb
   }
   if (a.priority !== undefined && !Number.isInteger(a.priority)) throw fail('usage', '--priority must be a whole number');
   if (a.label !== undefined && /[\n\r]/.test(a.label)) throw fail('usage', '--label must be one line');
+  for (const k of ['group', 'lock'] as const) {
+    const bad = a[k] === undefined ? undefined : gateNameProblem(k, String(a[k]));
+    if (bad) throw fail('usage', `--${k}: ${bad}`);
+  }
   return {
     id: a.id,
     cmd,
@@ -70,5 +81,11 @@ export function specFromArgs(a: EnqueueArgs, cmd: string, cwd: string, now: numb
     backoffMs: dur('backoff', a.backoff),
     label: a.label,
     everyMs,
+    afterAny: a.afterAny?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+    hold: a.hold,
+    unique: a.unique,
+    onFinish: a.onFinish,
+    group: a.group,
+    lock: a.lock,
   };
 }

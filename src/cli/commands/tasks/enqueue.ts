@@ -9,6 +9,7 @@ import { plainReason } from '../../errno.js';
 import { progress } from '../../progress.js';
 import { noWorkerNotice } from '../../no-worker.js';
 import { commandLine, specFromArgs, type EnqueueArgs } from './enqueue-args.js';
+import { KeyTaken } from '../../../queue/unique.js';
 
 /** Parsed `tasks-enqueue` arguments, from yargs or from the fast path (src/cli/fast.ts). */
 export interface EnqueueCommandArgs extends EnqueueArgs {
@@ -31,8 +32,14 @@ export const ENQUEUE_OPTIONS = {
   backoff: { type: 'string', describe: 'first retry delay, doubling each attempt (default 1s)' },
   label: { alias: 'l', type: 'string', describe: 'free-form label (workers can be limited to one)' },
   every: { type: 'string', describe: 'recur: after each run, queue it again one period later' },
+  group: { type: 'string', describe: 'run in group G: at most its limit at once across all workers (tmux-orc group set G --parallel N)' },
+  lock: { type: 'string', describe: 'hold the named lock while it runs (shared with tmux-orc lock NAME and other tasks)' },
   wait: { alias: 'w', type: 'boolean', describe: 'block until the task ends; exit with its exit code' },
   stdin: { type: 'boolean', describe: 'bulk: one command per input line, one ID per output line' },
+  'after-any': { type: 'string', array: true, describe: 'wait until these task IDs have ended, whatever their result (comma-separated)' },
+  hold: { type: 'boolean', describe: 'queue it held: no worker claims it until tasks-release' },
+  unique: { type: 'string', describe: 'refuse (exit 4, printing its ID) while a task with this key is queued, held or running' },
+  'on-finish': { type: 'string', describe: 'a command run after the task ends, with TASK_ID, TASK_STATUS, TASK_EXIT_CODE… set' },
 } as const;
 
 export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs & { cmd?: string[]; '--'?: string[] }> = {
@@ -46,7 +53,9 @@ export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs &
       .example("$0 tasks-enqueue -e FOO=bar bash -lc 'echo $FOO'", 'argv is kept exactly')
       .example('$0 tasks-enqueue -i deploy --after build --retries 3 --timeout 1h30m ./deploy.sh', 'once "build" is done, with retries')
       .example('seq 100 | sed "s/^/echo /" | $0 tasks-enqueue --stdin', 'enqueue 100 tasks in one go (# comments and blank lines skipped)')
-      .example('$0 tasks-enqueue --wait --timeout 10s sleep 1', 'block until it ends; exit with its exit code') as unknown as Argv<
+      .example('$0 tasks-enqueue --wait --timeout 10s sleep 1', 'block until it ends; exit with its exit code')
+      .example('$0 tasks-enqueue --unique nightly ./backup.sh', 'refused (exit 4) while another "nightly" task is queued, held or running')
+      .example('$0 tasks-enqueue --lock db make migrate', 'runs while no other task or `tmux-orc lock db` holds lock db (groups: tmux-orc group --help)') as unknown as Argv<
       EnqueueCommandArgs & { cmd?: string[]; '--'?: string[] }
     >,
   handler: async (argv) => {
@@ -80,7 +89,13 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
   if (words.length === 0) throw fail('usage', 'empty command: give one, e.g. tmux-orc tasks-enqueue make test');
   const spec = specFromArgs(a, commandLine(words), process.cwd(), now);
   checkCwd(spec.cwd);
-  const id = await store.enqueue(spec, { now });
+  let id: string;
+  try {
+    id = await store.enqueue(spec, { now });
+  } catch (err) {
+    if (err instanceof KeyTaken) writeOut(`${err.holder}\n`); // the task that holds the key
+    throw err;
+  }
   writeOut(`${id}\n`);
   return a.wait ? waitAndReport(store, [id]) : 0;
 }

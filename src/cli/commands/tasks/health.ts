@@ -4,6 +4,7 @@ import type { Health } from '../../../queue/list.js';
 import { printJson } from '../../output.js';
 import { formatAge } from '../../../time.js';
 import { EXIT } from '../../../errors.js';
+import { pausedLine } from '../../../queue/pause.js';
 
 interface Args {
   root?: string;
@@ -33,12 +34,14 @@ export const tasksHealth: CommandModule<{ root?: string }, Args> = {
 function print(h: Health, fixed: Array<{ id: string; to: string; why: string }>): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
   w(`root     ${h.root}`);
-  w(`tasks    queue ${h.counts.queue}  running ${h.counts.running}  done ${h.counts.done}  failed ${h.counts.failed}`);
+  w(`tasks    queue ${h.counts.queue}  held ${h.counts.held}  running ${h.counts.running}  done ${h.counts.done}  failed ${h.counts.failed}`);
   w(`oldest   ${h.oldestQueuedMs === undefined ? '-' : `${formatAge(h.oldestQueuedMs)} queued`}`);
   w(`workers  ${h.liveWorkers} live${h.workers.length > h.liveWorkers ? `, ${h.workers.length - h.liveWorkers} dead` : ''}`);
   for (const x of h.workers) {
     w(`  worker-${x.id}@${x.host} pid ${x.pid} ${x.alive ? (x.task ? `busy ${x.task.id}` : 'idle') : 'dead'}`);
   }
+  const paused = pausedLine(h.paused);
+  if (paused) w(`paused   ${paused} (tasks-resume lets workers claim again)`);
   for (const f of fixed) w(`fixed    ${f.id}: ${f.why} → ${f.to}`);
   for (const s of h.stale) w(`stale    ${s.id}: ${s.why}`);
   w(h.healthy ? 'healthy' : `unhealthy: ${h.problems.join('; ')}`);

@@ -3,9 +3,10 @@ import { storeFrom } from '../../context.js';
 import type { TaskRow } from '../../../queue/list-rows.js';
 import { printJson, printTable } from '../../output.js';
 import { formatAge } from '../../../time.js';
+import { pausedLine } from '../../../queue/pause.js';
 
 /** The states `tasks-list` takes; `all` lists every state directory in order. */
-export const LIST_STATES = ['queue', 'running', 'done', 'failed', 'all'] as const;
+export const LIST_STATES = ['queue', 'held', 'running', 'done', 'failed', 'all'] as const;
 
 /** Parsed `tasks-list` arguments, from yargs or from the fast path (src/cli/fast.ts). */
 export interface ListCommandArgs {
@@ -36,9 +37,15 @@ export const tasksList: CommandModule<{ root?: string }, ListCommandArgs> = {
 
 /** List from parsed arguments and print the table or the JSON; resolves to the exit code. */
 export async function runList(a: ListCommandArgs): Promise<number> {
-  const rows = await storeFrom(a).list(a.state);
+  const store = storeFrom(a);
+  const rows = await store.list(a.state);
   if (a.json) printJson(rows.map(({ file: _file, ...r }) => r));
-  else printTable(['ID', 'STATE', 'STATUS', 'AGE', 'TRY', 'RESULT', 'WORKER', 'COMMAND'], rows.map((r) => row(r)));
+  else {
+    // Queued rows say `paused`; the line says since when (on stderr: the table stays the table).
+    const paused = pausedLine(await store.paused());
+    if (paused) process.stderr.write(`tmux-orc: ${paused} (tasks-resume lets workers claim again)\n`);
+    printTable(['ID', 'STATE', 'STATUS', 'AGE', 'TRY', 'RESULT', 'WORKER', 'COMMAND'], rows.map((r) => row(r)));
+  }
   return 0;
 }
 
