@@ -116,12 +116,15 @@ T('errors are tool errors with the CLI\'s messages; bad arguments are refused be
   await refused(c, 'enqueue_task', { command: 'true', in: 'soon' }, await cliLine('tasks-enqueue', '--in', 'soon', 'true'));
   await ok(c, 'enqueue_task', { command: 'true', id: 'twice' });
   await refused(c, 'enqueue_task', { command: 'true', id: 'twice' }, await cliLine('tasks-enqueue', '--id', 'twice', 'true'));
+  await ok(c, 'enqueue_task', { command: 'true', unique: 'nightly', hold: true });
+  await refused(c, 'enqueue_task', { command: 'true', unique: 'nightly' }, await cliLine('tasks-enqueue', '--unique', 'nightly', 'true'));
   await refused(c, 'wait_task', { id: 'twice', timeout: '11m' }, /over the 10m/);
   await refused(c, 'retry_task', {}, 'which task? give an ID, or --all-failed');
   // Schema violations are refused by the SDK, as tool errors.
   await refused(c, 'enqueue_task', { command: 42 }, /Input validation error/);
   await refused(c, 'list_tasks', { state: 'sideways' }, /Input validation error/);
   assert.is(fs.readdirSync(tree(ctx.root).dir('queue')).length, 1);
+  assert.is(fs.readdirSync(path.join(ctx.root, 'held')).length, 1, 'the held one');
 });
 
 T('without a tree the server refuses to start, in one line with exit 3', async (ctx) => {

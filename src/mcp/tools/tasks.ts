@@ -77,11 +77,18 @@ export const taskTools = [
       backoff: duration.optional().describe('first retry delay, doubling each attempt (default 1s)'),
       label: z.string().optional().describe('free-form label (workers can be limited to one)'),
       every: duration.optional().describe('recur: after each run, queue it again one period later'),
+      after_any: z.array(z.string()).optional().describe('task IDs that must have ended first, whatever their result'),
+      hold: z.boolean().optional().describe('queue it held: no worker claims it until tasks-release'),
+      unique: z.string().optional().describe('refused while a task with this key is queued, held or running'),
+      group: z.string().optional().describe('run in this group: at most its limit at once across all workers'),
+      lock: z.string().optional().describe('hold this named lock while it runs'),
+      on_finish: z.string().optional().describe('a command run after it ends, with TASK_ID, TASK_STATUS, TASK_EXIT_CODE… set'),
     },
     run: async (a, ctx) => {
       const str = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
       const words = typeof a.command === 'string' ? [a.command] : a.command;
-      const spec = specFromArgs({ ...a, in: str(a.in), timeout: str(a.timeout), backoff: str(a.backoff), every: str(a.every) }, commandLine(words), process.cwd(), Date.now());
+      const { after_any: afterAny, on_finish: onFinish, ...rest } = a;
+      const spec = specFromArgs({ ...rest, afterAny, onFinish, in: str(a.in), timeout: str(a.timeout), backoff: str(a.backoff), every: str(a.every) }, commandLine(words), process.cwd(), Date.now());
       checkCwd(spec.cwd);
       const id = await store(ctx).enqueue(spec);
       return { id, state: 'queue' };
