@@ -3,8 +3,8 @@
  * on this machine, in one run. Prints one markdown table of medians with our/peer ratios and the
  * targets of issue #5, and writes the same to bench/results/latest.md (and a timestamped copy).
  *
- * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": a group's cost; "serve": the HTTP server),
- * BENCH_SCALE (tasks in scenarios 5 and serve, default 100000), BENCH_WINDOW_MS (drain window, 20000).
+ * Environment: BENCH_RUNS (runs per scenario, default 3; the drains run at least 5), BENCH_ONLY (e.g. "1,2,6"; "3c": the shell loop alone; "7": a group's cost; "8": logs search alone; "9": the agent work queue alone; "serve": the HTTP server; "faces": top and the dashboard; "redis": the Redis backend),,
+ * BENCH_SCALE (tasks in scenarios 5, serve and faces, default 100000), BENCH_WINDOW_MS (drain window, 20000).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,13 +14,18 @@ import { cleanupAll, cleanupOnExit, keepDirsUntilExit, median, REPO } from './me
 import { bulkEnqueue, cliArgs, drain, frontEnqueues, latency, nodeRun, scale, singleEnqueues } from './ours.js';
 import { available, installLine, nqDrain, nqSubmits, parallelDrain, PEERS, tspDrain, tspSubmits, xargsDrain, type Peer } from './peers.js';
 import { tempDir, removeDir } from './measure.js';
+import { redisBench } from './redis.js';
+import { writeChart } from './chart.js';
+import { dashboardFirstRender, facesTree, topRefresh } from './faces.js';
 import { serveBench } from './serve.js';
 import { ensureTree, tree } from '../src/queue/tree.js';
+import { makeLogs, searchRun } from './search.js';
+import { agentQueueLatency } from './agents.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** The drains are short and the peers' rates swing most: their medians take more rounds. */
 const DRAIN_RUNS = Math.max(RUNS, 5);
-const ALL = '1,2,3,4,5,6,7,serve';
+const ALL = '1,2,3,4,5,6,7,8,9,serve,faces,redis';
 const ONLY = new Set((process.env.BENCH_ONLY ?? ALL).split(',').map((s) => s.trim()));
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
@@ -226,6 +231,24 @@ async function main(): Promise<void> {
       removeDir(dir);
     }
   }
+  if (ONLY.has('redis')) {
+    log('R. the Redis backend side by side with the tree');
+    const r = await redisBench(RUNS, log);
+    if ('skipped' in r) rows.push({ scenario: 'R. Redis backend', ours: { skipped: r.skipped }, peers: {} });
+    else {
+      rows.push({ scenario: 'R1. drain 1,000 `true`, 4 workers: tree', ours: per('tasks/s', r.treeDrain), peers: {} });
+      rows.push({ scenario: 'R2. … the same on Redis', ours: per('tasks/s', r.redisDrain), peers: {} });
+      rows.push({ scenario: 'R3. bulk enqueue 10,000: tree', ours: per('tasks/s', r.treeBulk), peers: {} });
+      rows.push({ scenario: 'R4. … the same on Redis', ours: per('tasks/s', r.redisBulk), peers: {} });
+      rows.push({ scenario: 'R5. Redis: enqueue → start p50 (idle worker)', ours: per('ms', r.p50), peers: {} });
+      rows.push({ scenario: 'R6. Redis: enqueue → start p95', ours: per('ms', r.p95), peers: {} });
+      rows.push({ scenario: `R7. Redis: drain 1,000 \`true\`, 2 hosts × 4 workers (${r.hostsHow})`, ours: per('tasks/s', r.hostsDrain), peers: {} });
+      targets.push({ target: 'issue 20: Redis drain ≥ 80% of the tree\'s, same workers', measured: `${fmt(r.redisDrain, 'tasks/s')} = ${((100 * r.redisDrain) / r.treeDrain).toFixed(0)}% of ${fmt(r.treeDrain, 'tasks/s')}`, met: r.redisDrain >= 0.8 * r.treeDrain });
+      targets.push({ target: 'issue 20: Redis bulk enqueue ≥ 5,000 tasks/s', measured: fmt(r.redisBulk, 'tasks/s'), met: r.redisBulk >= 5000 });
+      targets.push({ target: 'issue 20: Redis enqueue → start p50 ≤ 10 ms', measured: fmt(r.p50, 'ms'), met: r.p50 <= 10 });
+    }
+  }
+
 
   if (ONLY.has('7')) {
     // Issue 18: a group whose limit is the number of workers costs each claim a slot (a flock in
@@ -242,6 +265,37 @@ async function main(): Promise<void> {
     rows.push({ scenario: `7a. drain ${N.toLocaleString('en-US')} \`true\`, ${WORKERS} workers, ungrouped`, ours: per('tasks/s', p), peers: {} });
     rows.push({ scenario: `7b. … all in one group of --parallel ${WORKERS}`, ours: per('tasks/s', g), peers: {} });
     targets.push({ target: 'issue 18: a group limit equal to the worker count drains within 10% of ungrouped', measured: `${fmt(g, 'tasks/s')} = ${((100 * g) / p).toFixed(0)}% of ${fmt(p, 'tasks/s')}`, met: g >= 0.9 * p });
+  }
+  if (ONLY.has('8')) {
+    log('8. logs search over 10,000 task logs of 100 KB (page-cached)');
+    const root = makeLogs(10_000, 100 * 1024);
+    execFileSync('sync'); // the logs' writeback must not be timed as the search's reads
+    const kinds = [['a', 'a fixed string', ['-F', 'needle-4711']], ['b', 'a regular expression', ['linker needle-[0-9]+ not']]] as const;
+    const samples: Record<string, Array<{ seconds: number; peakMb: number }>> = { a: [], b: [] };
+    // In turn, round by round, so drift in machine load hits both alike.
+    for (let i = 0; i < RUNS; i++) {
+      for (const [k, what, args] of kinds) {
+        const r = await searchRun(root, [...args]);
+        if (r.matches !== 10) throw new Error(`logs search found ${r.matches} lines, not 10`);
+        samples[k].push(r);
+        log(`  ${what} run ${i + 1}/${RUNS}: ${r.seconds.toFixed(2)} s, peak RSS ${r.peakMb.toFixed(1)} MB`);
+      }
+    }
+    for (const [k, what] of kinds) {
+      rows.push({ scenario: `8${k}. \`logs search\` 10,000 logs × 100 KB, ${what}: time`, ours: per('s', median(samples[k].map((x) => x.seconds))), peers: {} });
+      rows.push({ scenario: `8${k}. … peak RSS`, ours: per('MB', median(samples[k].map((x) => x.peakMb))), peers: {} });
+    }
+  }
+  if (ONLY.has('9')) {
+    const turns = Math.max(20, 10 * RUNS);
+    log(`9. agent work queue: idle → next turn delivered (${turns} turns)`);
+    const a = await agentQueueLatency(turns);
+    const timing = `quiet ${a.quietMs / 1000} s + debounce ${a.debounceMs / 1000} s`;
+    rows.push({ scenario: `9a. agent idle → next turn delivered, p50 (${a.samples} turns; dispatcher tick + claim + verified paste)`, ours: per('ms', a.reaction.p50), peers: {} });
+    rows.push({ scenario: '9b. agent idle → next turn delivered, p95', ours: per('ms', a.reaction.p95), peers: {} });
+    rows.push({ scenario: `9c. prompt back → next turn delivered, p50 (${timing} before an agent counts as idle)`, ours: per('ms', a.gap.p50), peers: {} });
+    rows.push({ scenario: '9d. prompt back → next turn delivered, p95', ours: per('ms', a.gap.p95), peers: {} });
+    targets.push({ target: 'agent idle → next turn delivered within 1 s (p95)', measured: fmt(a.reaction.p95, 'ms'), met: a.reaction.p95 <= 1000 });
   }
 
   if (ONLY.has('serve')) {
@@ -260,6 +314,28 @@ async function main(): Promise<void> {
     targets.push({ target: 'issue 16: server RSS at 100k tasks ≤ 150 MB', measured: `${fmt(s.rssMb, 'MB')} (peak ${fmt(s.peakMb, 'MB')})`, met: s.peakMb <= 150 });
   }
 
+  if (ONLY.has('faces')) {
+    log(`faces: ${SCALE.toLocaleString('en-US')} queued`);
+    const dir = tempDir('faces');
+    try {
+      const root = await facesTree(dir, SCALE);
+      const k = SCALE.toLocaleString('en-US');
+      const top = await topRefresh(root, Math.max(10, 5 * RUNS));
+      log(`  top: first ${top.firstMs.toFixed(1)} ms, refresh ${top.refreshMs.toFixed(1)} ms`);
+      rows.push({ scenario: `faces a. ${k} queued: \`top\` refresh (one look at the tree + one frame; the first: ${top.firstMs.toFixed(0)} ms)`, ours: per('ms', top.refreshMs), peers: {} });
+      const dash = await dashboardFirstRender(root, SCALE, Math.max(5, RUNS));
+      if ('skipped' in dash) {
+        rows.push({ scenario: `faces b. ${k} queued: dashboard first render`, ours: { skipped: dash.skipped }, peers: {} });
+      } else {
+        log(`  dashboard: first render ${dash.firstRenderMs.toFixed(0)} ms (server ready in ${dash.serverStartS.toFixed(1)} s)`);
+        rows.push({ scenario: `faces b. ${k} queued: dashboard first render, warm server (Chromium, navigation to counts shown; server ready in ${dash.serverStartS.toFixed(1)} s)`, ours: per('ms', dash.firstRenderMs), peers: {} });
+        targets.push({ target: 'issue 17: dashboard first render with 100k tasks ≤ 1 s (warm server)', measured: fmt(dash.firstRenderMs, 'ms'), met: dash.firstRenderMs <= 1000 });
+      }
+    } finally {
+      removeDir(dir);
+    }
+  }
+
   const md = [
     '# tmux-orc benchmark',
     '',
@@ -276,7 +352,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${md}\n`);
   const dir = path.join(REPO, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  if (ONLY.size === ALL.split(',').length || process.env.BENCH_WRITE) fs.writeFileSync(path.join(dir, 'latest.md'), md);
+  if (ONLY.size === ALL.split(',').length || process.env.BENCH_WRITE) {
+    fs.writeFileSync(path.join(dir, 'latest.md'), md);
+    log(`chart: ${writeChart(path.join(dir, 'latest.md'))}`);
+  }
   fs.writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.md`), md);
 }
 

@@ -8,9 +8,39 @@
 import { fastPath } from './cli/fast.js';
 import { report } from './cli/report.js';
 import { commandFirst } from './cli/split.js';
+import { findConfigFile } from './config/find.js';
+
+/**
+ * Settings from a config file and `--set KEY=VALUE` flags before the command (src/config/): the
+ * reader (YAML, zod) is loaded only when there is a file or a flag, so a plain enqueue pays one
+ * stat per directory above it. `doctor` runs with a bad file and reports it.
+ */
+async function settings(argv: string[]): Promise<string[]> {
+  const flags: string[] = [];
+  while (argv[0] === '--set' && argv.length > 1) flags.push(argv.splice(0, 2)[1]);
+  if (!flags.length && !findConfigFile()) return argv;
+  const entry = import.meta.url.endsWith('.ts') ? './config/resolve.ts' : './config.js';
+  const { applyConfig } = (await import(entry)) as typeof import('./config/resolve.js');
+  try {
+    applyConfig(process.env, process.cwd(), flags);
+  } catch (err) {
+    if (argv[0] !== 'doctor') throw err;
+  }
+  return commandFirst(argv);
+}
 
 async function run(argv: string[]): Promise<number> {
   try {
+    return await runCommand(argv);
+  } finally {
+    // A backend's connections would keep the process alive after the command is done.
+    if (process.env.TASK_BACKEND || argv.some((a) => a === '--backend' || a.startsWith('--backend='))) await (await import('./cli/context.js')).closeStores();
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
+  try {
+    argv = await settings(argv);
     const fast = await fastPath(argv);
     if (fast !== undefined) return fast;
     // Built, the full CLI is dist/main.js next to this file; run from source (tsx), src/cli/main.ts.

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'timeout' // a wait ran out of time
   | 'unhealthy' // tasks-health found a problem
   | 'undelivered' // a message could not be confirmed, or its target is dead
+  | 'unreachable' // the backend (Redis) could not be reached
   | 'failed'; // anything else that went wrong on purpose
 
 /** The documented exit codes (README "Exit codes"). */
@@ -27,6 +28,7 @@ export const EXIT: Record<ErrorCode, number> = {
   timeout: 7,
   unhealthy: 8,
   undelivered: 9,
+  unreachable: 10,
 };
 
 /**
@@ -43,7 +45,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   timeout: 500,
   unhealthy: 500,
   undelivered: 409,
+  unreachable: 503,
 };
+
+const BRAND = Symbol.for('tmux-orc.OrcError');
 
 export class OrcError extends Error {
   readonly code: ErrorCode;
@@ -51,6 +56,13 @@ export class OrcError extends Error {
     super(message, options);
     this.name = 'OrcError';
     this.code = code;
+    (this as unknown as Record<symbol, boolean>)[BRAND] = true;
+  }
+
+  // The fast CommonJS entry and the ES module build (with the Redis backend in its own file) each
+  // hold a copy of this class: an OrcError thrown by one is an OrcError to the other.
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

@@ -5,6 +5,8 @@ import { clearStatus } from './observe.js';
 import { listAgents, removeAgent, requireAgent, type AgentRecord } from './registry.js';
 import { byRole } from './roles.js';
 import { ensureScheduler } from './scheduler.js';
+import { ensureDispatcher } from './dispatcher.js';
+import { queueSummary } from './assign.js';
 import { briefAgent, isRunning, launchAgent } from './spawn.js';
 import { existingPane } from './window.js';
 
@@ -47,6 +49,9 @@ export async function reviveAgents(root: string, names: string[] = [], opts: { r
   }
   const sessions = new Map(launched.map((r) => [`${r.socket}\0${r.session}`, r]));
   for (const r of sessions.values()) await ensureScheduler(root, r.socket, r.session);
+  // Their work queues carry on (a tmux server restart took the dispatcher's window too).
+  const queues = queueSummary(root);
+  for (const r of sessions.values()) if (launched.some((a) => a.session === r.session && queues.has(a.name))) await ensureDispatcher(root, r.socket, r.session);
   for (const rec of launched) {
     try {
       await briefAgent(root, rec, opts.readyTimeoutMs);

@@ -21,6 +21,7 @@ import { clearStatus } from './observe.js';
 import { sleep } from './wait.js';
 import { existingPane, makeWindow, startCommand, writeCliShim } from './window.js';
 import { ensureWorktree } from './worktree.js';
+import { logAgentPane } from '../session/logs.js';
 
 /** What `agent spawn` asks for. */
 export interface SpawnRequest {
@@ -142,6 +143,7 @@ export async function launchAgent(root: string, rec: AgentRecord): Promise<Agent
   if (pane && !(await paneInfo(tmux, pane))?.dead) throw fail('conflict', `agent ${rec.name} is already running in pane ${pane} (tmux-orc agent kill ${rec.name} first)`);
   writeCliShim(root);
   pane ??= await makeWindow(tmux, rec.session, rec.name, rec.cwd, root);
+  await logAgentPane(tmux, pane, root, rec.name); // what it prints outlives its window (src/session/logs.ts)
   const started: AgentRecord = { ...rec, pane, started: Date.now(), created: old?.created ?? rec.created };
   saveAgent(root, started);
   clearStatus(root, rec.name);

@@ -11,6 +11,7 @@ import { fail } from '../errors.js';
 import { ensureTree, tree } from '../queue/tree.js';
 import { writeAtomic } from '../persist/atomic.js';
 import { killAgent } from './manage.js';
+import { queueSummary } from './assign.js';
 import { readMessages } from './messages.js';
 import { agentStatus, type AgentStatus } from './observe.js';
 import { listAgents, nameProblem, type AgentRecord } from './registry.js';
@@ -34,11 +35,17 @@ function currentTask(root: string, name: string): string {
 }
 
 /** One row of `team status`. */
-export type TeamRow = AgentStatus & { task: string; session: string };
+export type TeamRow = AgentStatus & { task: string; session: string; queued: number };
 
 export async function teamStatus(root: string, session?: string, timing?: StatusTiming): Promise<TeamRow[]> {
   const rows: TeamRow[] = [];
-  for (const a of teamAgents(root, session)) rows.push({ ...(await agentStatus(root, a, timing)), task: currentTask(root, a.name), session: a.session });
+  // A turn from the agent's work queue (tmux-orc assign) is its task; else the last message it was given.
+  const queues = queueSummary(root);
+  for (const a of teamAgents(root, session)) {
+    const q = queues.get(a.name);
+    const task = q?.current ? `${q.current.id}: ${q.current.text}` : currentTask(root, a.name);
+    rows.push({ ...(await agentStatus(root, a, timing)), task, session: a.session, queued: q?.waiting ?? 0 });
+  }
   return rows;
 }
 

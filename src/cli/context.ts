@@ -26,9 +26,50 @@ export function treeFrom(argv: { root?: string }): Tree {
   return t;
 }
 
-/** The store the commands use: the tree. */
-export function storeFrom(argv: { root?: string }): Store {
-  return treeStore(treeFrom(argv));
+/** The Redis backend named by `--backend` or `$TASK_BACKEND`, if any (README "Backends"). */
+export function backendFrom(argv: { backend?: string }): string | undefined {
+  return argv.backend || process.env.TASK_BACKEND || undefined;
+}
+
+/** Stores opened by this process, closed by closeStores() before it exits. */
+const opened: Store[] = [];
+
+/** The store the commands use: the tree, or the Redis backend when one is named. */
+export function storeFrom(argv: { root?: string; backend?: string }): Store {
+  const url = backendFrom(argv);
+  if (url === undefined) return treeStore(treeFrom(argv));
+  // Loaded only when named: BullMQ and ioredis would add their start-up to every tree command.
+  let real: Promise<Store> | undefined;
+  const load = () => (real ??= loadRedis().then(({ redisStore }) => {
+    const s = redisStore(url);
+    opened.push(s);
+    return s;
+  }));
+  const via = <K extends keyof Store>(verb: K) =>
+    (async (...args: unknown[]) => ((await load())[verb] as (...a: unknown[]) => unknown)(...args)) as unknown as Store[K];
+  return {
+    where: url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'),
+    enqueue: via('enqueue'), enqueueMany: via('enqueueMany'), get: via('get'), tasks: via('tasks'), list: via('list'),
+    cancel: via('cancel'), retry: via('retry'), retryAllFailed: via('retryAllFailed'), clean: via('clean'), recover: via('recover'),
+    remove: via('remove'), pause: via('pause'), resume: via('resume'), paused: via('paused'), hold: via('hold'), release: via('release'),
+    edit: via('edit'), move: via('move'),
+    health: via('health'), workers: via('workers'), waitForAll: via('waitForAll'), tail: via('tail'),
+  };
+}
+
+/**
+ * The Redis backend's module, loaded at run time from next to this code (dist/redis.js; from
+ * source, src/redis/entry.ts): left out of the fast CommonJS entry, which it would make ten times
+ * bigger for every enqueue on the tree.
+ */
+export function loadRedis(): Promise<typeof import('../redis/entry.js')> {
+  const url = import.meta.url;
+  return import(new URL(url.endsWith('.ts') ? '../redis/entry.ts' : './redis.js', url).href);
+}
+
+/** Let go of the connections of the stores this process opened (a process with one open does not exit). */
+export async function closeStores(): Promise<void> {
+  await Promise.all(opened.splice(0).map((s) => s.close?.()));
 }
 
 /**

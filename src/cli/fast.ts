@@ -19,7 +19,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 type Table = Record<string, { type: string; alias?: string; array?: boolean }>;
 
 function parseArgsOptions(table: Table): Options {
-  const out: Options = { root: { type: 'string' } };
+  const out: Options = { root: { type: 'string' }, backend: { type: 'string' } };
   for (const [name, o] of Object.entries(table)) {
     out[name] = { type: o.type === 'boolean' ? 'boolean' : 'string', multiple: !!o.array, ...(o.alias ? { short: o.alias } : {}) };
   }
@@ -72,8 +72,8 @@ async function worker(args: string[]): Promise<number | undefined> {
   const { WORKER_OPTIONS, runWorkerCommand } = await import('./commands/tasks/worker.js');
   const parsed = parse(args, WORKER_OPTIONS);
   if (!parsed || parsed.positionals.length) return undefined;
-  const { 'until-empty': untilEmpty, ...v } = parsed.values as WorkerCommandArgs & { 'until-empty'?: boolean };
-  await runWorkerCommand({ ...v, untilEmpty });
+  const { 'until-empty': untilEmpty, 'log-format': logFormat, ...v } = parsed.values as WorkerCommandArgs & { 'until-empty'?: boolean; 'log-format'?: string };
+  await runWorkerCommand({ ...v, untilEmpty, logFormat });
   return Number(process.exitCode ?? 0);
 }
 

@@ -9,14 +9,17 @@ import { VERSION } from '../version.js';
 import { taskCommands } from './commands/tasks/index.js';
 import { sessionCommands } from './commands/session/index.js';
 import { agentCommands } from './commands/agents/index.js';
+import { opsCommands } from './commands/ops/index.js';
 import { serveCommands } from './commands/serve/index.js';
 import { normalise } from './split.js';
 import { COMMAND_LINES } from './command-lines.js';
+import { complete } from './completion.js';
+import { closeStores } from './context.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
 
-const ALL = [...taskCommands, ...sessionCommands, ...agentCommands, ...serveCommands] as AnyCommand[];
+const ALL = [...taskCommands, ...sessionCommands, ...agentCommands, ...opsCommands, ...serveCommands] as AnyCommand[];
 /** The top-level command names. */
 const TOP = new Set(ALL.map((c) => String(c.command).split(' ')[0]));
 
@@ -33,6 +36,13 @@ export async function main(argv: string[]): Promise<number> {
       type: 'string',
       global: true,
       describe: 'task tree (default, see README "Finding the tree": $TASK_ROOT, then this pane\'s session\'s, then var/tmux/<session>/tasks found walking up)',
+    })
+    // The script's callback (--get-yargs-completions); `completion` prints the script (src/cli/completion.ts).
+    .completion('__completion', false, complete)
+    .option('backend', {
+      type: 'string',
+      global: true,
+      describe: 'keep tasks in Redis instead of the tree: redis://host:port[/db][?queue=NAME] (default $TASK_BACKEND; README "Backends")',
     })
     .demandCommand(1, 'name a command (tmux-orc --help lists them)')
     .recommendCommands()
@@ -64,6 +74,8 @@ export async function main(argv: string[]): Promise<number> {
     await cli.parseAsync();
   } catch (err) {
     code = report(err, argv);
+  } finally {
+    await closeStores();
   }
   return code || Number(process.exitCode ?? 0);
 }

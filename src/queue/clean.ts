@@ -50,7 +50,11 @@ function cleanLocked(t: Tree, o: CleanOptions): Cleaned[] {
         if (!fs.lstatSync(e.file, { throwIfNoEntry: false })) continue; // moved on meanwhile
         fs.rmSync(e.file, { force: true });
         live ??= liveIds(t);
-        if (!live.has(id)) for (const s of ['out', 'err', 'hook'] as const) fs.rmSync(logPath(t, id, s), { force: true });
+        // `.cap`: a capped log's copy that a killed launcher left behind (launcher.pl).
+        if (!live.has(id)) {
+          for (const s of ['out', 'err'] as const) for (const f of [logPath(t, id, s), `${logPath(t, id, s)}.cap`]) fs.rmSync(f, { force: true });
+          fs.rmSync(logPath(t, id, 'hook'), { force: true });
+        }
       }
       removed.push({ id, dir, finished: e.finished });
     }

@@ -23,6 +23,8 @@ export interface TaskRow {
   exit?: number;
   signal?: string;
   reason?: string;
+  /** An agent's one-line report of its turn (`tmux-orc done ID NOTE`). */
+  note?: string;
   worker?: string;
   label?: string;
   /** GROUP, when it has one. */
@@ -78,7 +80,8 @@ export function rowsFromTexts(t: Tree, { dir, names }: NameBatch, texts: Array<T
   return rows;
 }
 
-function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
+/** The row of one task as read (`file` names where it is: a path, or a backend's address). */
+export function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
   if (!r.ok) {
     let mtime = now;
     try {
@@ -101,6 +104,7 @@ function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
     exit: run.exit,
     signal: run.signal,
     reason: dir === 'done' ? undefined : run.reason,
+    note: run.note,
     worker: dir === 'running' ? task.owner?.worker : run.worker,
     label: task.label,
     group: task.group,
@@ -120,6 +124,7 @@ interface RunRecord {
   exit?: number;
   signal?: string;
   reason?: string;
+  note?: string;
   worker?: string;
 }
 
@@ -148,6 +153,7 @@ function currentRun(fields: Fields, dir: Dir): RunRecord {
     else if (key === 'SIGNAL') run.signal = value;
     else if (key === 'REASON') run.reason = value;
     else if (key === 'WORKER') run.worker = value;
+    else if (key === 'NOTE') run.note = value;
   }
   return run;
 }

@@ -8,6 +8,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { find, logPath, readTask, type Tree } from './tree.js';
 import { outcomeOf, queuedState, type Outcome } from './wait.js';
 import { fail, isErrno } from '../errors.js';
+import { capAt, capOf, findCap, type Cap } from './log-cap.js';
+import { sizeFromEnv, TASK_LOG_MAX_DEFAULT } from '../config/size.js';
 
 const NOFOLLOW = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
 
@@ -61,6 +63,8 @@ export interface TailOptions {
   /** Called on each look while following: what a queued task waits for, or undefined once it runs. */
   onLook?: (waiting: string | undefined) => void;
   pollMs?: number;
+  /** Without `follow`: told when the log was capped (task_log_max), how much was dropped where. */
+  capped?: (s: string) => void;
 }
 
 /**
@@ -71,7 +75,10 @@ export interface TailOptions {
 export async function tail(t: Tree, id: string, o: TailOptions): Promise<Outcome | undefined> {
   if (!find(t, id)) throw fail('not-found', `no task ${id} in ${t.root}`);
   if (!o.follow) {
-    o.write(lastLines(logPath(t, id, o.stream), o.lines));
+    const file = logPath(t, id, o.stream);
+    o.write(lastLines(file, o.lines));
+    const cap = o.capped && capOf(file);
+    if (cap) o.capped!(`${id}.${o.stream} was capped (task_log_max): its first ${cap.head} bytes and its end are kept, ${cap.dropped} bytes between them were dropped (the marker line shows where)`);
     return undefined;
   }
   const writeErr = o.writeErr ?? o.write;
@@ -100,13 +107,13 @@ interface Log {
 }
 
 async function follow(t: Tree, id: string, logs: Log[], { note, onLook }: Required<Pick<TailOptions, 'note' | 'onLook'>>, nap: (ms: number) => Promise<void>, pollMs: number): Promise<Outcome> {
-  const readers = logs.map((l) => ({ ...l, pos: size(l.file), utf8: new StringDecoder('utf8') })); // an append may end inside a character
+  const readers: Reader[] = logs.map((l) => ({ ...l, ...start(l.file), utf8: new StringDecoder('utf8') })); // an append may end inside a character
   let said = '';
   for (;;) {
     const f = find(t, id);
     if (!f) throw fail('not-found', `task ${id} disappeared from ${t.root} (removed by hand, or by tasks-clean?)`);
     const finished = f.dir === 'done' || f.dir === 'failed';
-    for (const r of readers) r.pos = copyNew(r.file, r.pos, (b) => r.write(r.utf8.write(b)));
+    for (const r of readers) copyNew(r, (b) => r.write(r.utf8.write(b)));
     if (finished) return outcomeOf(id, f.dir as 'done' | 'failed', f.file);
     const state = f.dir === 'queue' ? stateOf(t, f.file) : 'running';
     // Said when it changes, not on every look: a delayed task's countdown would repeat the line.
@@ -124,29 +131,78 @@ function stateOf(t: Tree, file: string): string {
   return queuedState(r.task, (dep) => find(t, dep)?.dir === 'done');
 }
 
-/** Copy what was appended to `file` since `pos`; returns the new position. */
-function copyNew(file: string, pos: number, write: (b: Buffer) => void): number {
-  const fd = openLog(file);
-  if (fd === undefined) return pos;
+/** A followed log: how much of the task's output was shown, and the file's cap marker (log-cap.ts) as last seen. */
+interface Reader extends Log {
+  /** Bytes of the task's output shown (dropped ones counted as shown: the marker said so). */
+  seen: number;
+  /** The file's size at the last look: a smaller one means the launcher cut it. */
+  last: number;
+  cap?: Cap;
+  /** The file's inode at the last look. */
+  ino?: number;
+  /** Whether what was written last ended a line. */
+  nl?: boolean;
+  utf8: StringDecoder;
+}
+
+/** Where the marker of a capped log is expected: half of task_log_max, as this process reads it. */
+const HINT = (() => {
   try {
-    const now = fs.fstatSync(fd).size;
-    if (now < pos) pos = 0; // truncated by hand
-    if (now > pos) {
-      const buf = Buffer.alloc(now - pos);
-      const n = fs.readSync(fd, buf, 0, buf.length, pos);
-      write(buf.subarray(0, n));
-      return pos + n;
-    }
-    return pos;
+    return Math.floor(sizeFromEnv(process.env, 'TMUX_ORC_TASK_LOG_MAX', TASK_LOG_MAX_DEFAULT) / 2);
+  } catch {
+    return TASK_LOG_MAX_DEFAULT / 2;
+  }
+})();
+
+function start(file: string): Pick<Reader, 'seen' | 'last' | 'cap' | 'nl' | 'ino'> {
+  const fd = openLog(file);
+  if (fd === undefined) return { seen: 0, last: 0 };
+  try {
+    const st = fs.fstatSync(fd);
+    const cap = findCap(fd, st.size);
+    return { seen: logical(st.size, cap), last: st.size, cap, nl: true, ino: st.ino };
   } finally {
     fs.closeSync(fd);
   }
 }
 
-function size(file: string): number {
+/** The output offset of a file offset past the marker. */
+const logical = (off: number, cap?: Cap) => (cap && off >= cap.tail ? off - cap.tail + cap.head + cap.dropped : off);
+
+/** Copy what the task wrote since the last look; a log cut back meanwhile is followed through its marker. */
+function copyNew(r: Reader, write: (b: Buffer) => void): void {
+  const fd = openLog(r.file);
+  if (fd === undefined) return;
   try {
-    return fs.lstatSync(file).size;
-  } catch {
-    return 0;
+    const st = fs.fstatSync(fd);
+    const now = st.size;
+    // The launcher replaces a log it caps by a new file (whose inode number may be an old one's):
+    // the marker is read where it sits on every look (one small read), known once found, else
+    // expected at half of our own task_log_max; searched for when the file changed otherwise.
+    const head = r.cap?.head ?? HINT;
+    let cap = now > head ? capAt(fd, head) : undefined;
+    if (!cap && (st.ino !== r.ino || now < r.last)) cap = findCap(fd, now);
+    if (!cap && now < r.last) r.seen = 0; // truncated by hand: from the start
+    r.cap = cap;
+    r.ino = st.ino;
+    r.last = now;
+    let off = r.seen;
+    if (cap && r.seen > cap.head) {
+      off = r.seen - cap.head - cap.dropped + cap.tail;
+      if (off < cap.tail) {
+        write(Buffer.from(`${r.nl ? '' : '\n'}[tmux-orc: ${cap.tail - off} more bytes dropped here while following]\n`));
+        off = cap.tail;
+      }
+    }
+    if (now > off) {
+      const buf = Buffer.alloc(now - off);
+      const n = fs.readSync(fd, buf, 0, buf.length, off);
+      write(buf.subarray(0, n));
+      if (n) r.nl = buf[n - 1] === 0x0a;
+      off += n;
+    }
+    r.seen = Math.max(r.seen, logical(off, cap));
+  } finally {
+    fs.closeSync(fd);
   }
 }

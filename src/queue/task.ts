@@ -111,7 +111,7 @@ const SPEC_KEYS = ['ID', 'CMD', 'CWD', 'PRIORITY', 'AFTER', 'AT', 'TIMEOUT', 'RE
 const SPEC_SLOT = new Map(SPEC_KEYS.map((k, i) => [k, i]));
 /** Keys appended over a task's life (the result record); everything else is the spec. */
 export const RECORD_KEYS = new Set(['ATTEMPT', 'WORKER', 'HOST', 'WORKER_PID', 'WORKER_START', 'CLAIM', 'STARTED', 'PGID', 'PGID_START',
-  'FINISHED', 'EXIT', 'SIGNAL', 'STATUS', 'REASON', 'DUE', 'CANCEL', 'RETRIED', 'RUNS']);
+  'FINISHED', 'EXIT', 'SIGNAL', 'STATUS', 'REASON', 'DUE', 'CANCEL', 'RETRIED', 'RUNS', 'NOTE', 'DELIVERED', 'BUSY_SEEN']);
 export const DEFAULT_BACKOFF_MS = 1000;
 
 export function specFields(spec: TaskSpec, now: number): Fields {

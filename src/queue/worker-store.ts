@@ -43,7 +43,13 @@ interface Held {
   gates: string[];
 }
 
+/** The tree's verbs are synchronous where the seam allows a promise (a backend's need not be). */
 export interface TreeWorkerStore extends WorkerStore {
+  next(now: number, refresh: boolean): Next;
+  settle(claim: Claim, move: Move): Settled;
+  reread(claim: Claim): Claim['task'] | undefined;
+  cancelRequested(claim: Claim): boolean;
+  giveBack(claim: Claim): void;
   /** Register worker `id` (default: the lowest free number here); returns its heartbeat and its removal. */
   register(id?: string): { id: string; heartbeat: () => void; unregister: () => void };
 }

@@ -19,6 +19,7 @@ import { ROUTES, type Route } from './routes.js';
 import { openApi } from './openapi.js';
 import { docsRoutes } from './docs.js';
 import type { ServeContext } from './context.js';
+import { pageRoutes } from './page.js';
 
 /**
  * A handler mounted at a path (and everything under it) that answers on Node's own request and
@@ -41,6 +42,7 @@ export function makeApp(ctx: ServeContext, guard: GuardOptions, metrics: Registr
   app.use('*', secureHeaders());
   app.use('*', hostCheck(guard));
   app.get('/healthz', (c) => c.json({ ok: true }));
+  pageRoutes(app, STATIC_DIR, guard, ctx.readOnly); // the dashboard's files: no data in them, so no token needed
   app.use('*', limitBody, auth(guard), sameOriginWrites(guard), parseBody);
   for (const r of ROUTES) app.on(r.method.toUpperCase(), r.path, (c) => handle(ctx, r, c));
   app.get('/metrics', async (c) => c.text(await metrics.metrics(), 200, { 'Content-Type': metrics.contentType }));

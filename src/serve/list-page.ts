@@ -36,10 +36,12 @@ export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.
   const limit = q.limit ?? 50;
   const states = !q.state || q.state === 'all' ? STATE_DIRS : [q.state];
   const needle = q.q?.toLowerCase();
+  const statuses = q.status === undefined ? undefined : new Set(q.status.split(','));
   const keep = (e: Entry): boolean => {
     const r = e;
     if (!states.includes(r.state)) return false;
     if (q.label !== undefined && r.label !== q.label) return false;
+    if (statuses && !statuses.has(r.status)) return false;
     if (needle === undefined) return true;
     return r.id.toLowerCase().includes(needle) || (r.label?.toLowerCase().includes(needle) ?? false) || r.cmd.toLowerCase().includes(needle);
   };

@@ -18,6 +18,8 @@ import { sendMessage } from '../agents/send.js';
 import { barrierSignal } from '../coord/barrier.js';
 import { sessionContext } from '../session/context.js';
 import { status as sessionStatus } from '../session/status.js';
+import { stopWorker } from '../session/tasks.js';
+import { stats } from './stats.js';
 import * as S from './schemas.js';
 import { page } from './list-page.js';
 import { sseResponse } from './sse.js';
@@ -94,6 +96,22 @@ export const ROUTES: Route[] = [
   }),
   route({
     method: 'get',
+    path: '/api/stats',
+    summary: 'Counts per state, tasks finished per minute over the last hour, queue latency (the dashboard header)',
+    ok: { status: 200, schema: S.StatsSchema, description: 'the figures' },
+    handle: (ctx) => stats(ctx.index, ctx.readOnly),
+  }),
+  route({
+    method: 'post',
+    path: '/api/tasks/retry-failed',
+    summary: 'Put every failed task back in the queue, each with a fresh attempt (tasks-retry --all-failed)',
+    body: S.NoBody,
+    write: true,
+    ok: { status: 200, schema: z.object({ retried: z.array(z.string()) }), description: 'the IDs queued again' },
+    handle: async (ctx) => ({ retried: await ctx.store.retryAllFailed() }),
+  }),
+  route({
+    method: 'get',
     path: '/api/tasks/:id',
     summary: 'One task in full',
     params: S.TaskIdParams,
@@ -145,6 +163,16 @@ export const ROUTES: Route[] = [
     summary: 'Registered workers and what each runs',
     ok: { status: 200, description: 'the workers (as tasks-health --json lists them)' },
     handle: async (ctx) => ({ workers: await ctx.store.workers() }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/workers/:host/:id/stop',
+    summary: "Stop a worker of this host: drain (finish its task, then exit), or with now, cancel its task, requeue it and exit",
+    params: S.WorkerParams,
+    body: S.StopBody,
+    write: true,
+    ok: { status: 200, schema: z.object({ pid: z.number(), result: z.enum(['draining', 'cancelling']), task: z.string().optional() }), description: 'the signal was sent' },
+    handle: (ctx, { params, body }) => stopWorker(ctx.tree.root, params.host, params.id, body.now === true),
   }),
   route({
     method: 'get',

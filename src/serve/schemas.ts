@@ -8,12 +8,15 @@ const STATES = ['queue', 'held', 'running', 'done', 'failed'] as const;
 
 export const TaskIdParams = z.strictObject({ id: z.string().describe('task ID') });
 export const AgentParams = z.strictObject({ name: z.string().describe('agent name') });
+export const WorkerParams = z.strictObject({ host: z.string().describe('host name'), id: z.string().describe('worker ID') });
+export const StopBody = z.strictObject({ now: z.boolean().optional().describe('cancel the current task and requeue it, then exit (default: drain, finish it first)') });
 export const BarrierParams = z.strictObject({ name: z.string().describe('barrier name') });
 
 export const ListQuery = z.strictObject({
   state: z.enum([...STATES, 'all']).optional().describe('one state, or all (default)'),
   label: z.string().optional().describe('only tasks with exactly this label'),
   q: z.string().optional().describe('only tasks whose ID, label or command contains this text (case-insensitive)'),
+  status: z.string().optional().describe('only tasks with one of these statuses, comma-separated (e.g. delayed: scheduled and recurring tasks waiting for their next run)'),
   order: z.enum(['newest', 'dispatch']).optional().describe('newest first (default), or dispatch order within each state (queue, held, running, done, failed)'),
   limit: z.coerce.number().int().min(1).max(1000).optional().describe('page size (default 50)'),
   cursor: z.string().optional().describe("the previous page's `next`"),
@@ -96,6 +99,14 @@ export const TaskDetailSchema = TaskRowSchema.extend({
   retries: z.number(),
   backoff: z.string(),
   every: z.string().optional(),
+});
+
+export const StatsSchema = z.object({
+  counts: z.record(z.enum(STATES), z.number()),
+  finishedPerMinute: z.array(z.number()).describe('tasks finished (done or failed) in each of the last 60 minutes, oldest first'),
+  failedPerMinute: z.array(z.number()).describe('of which failed'),
+  latencyMs: z.number().optional().describe('age of the oldest runnable task (due, no dependencies left), from when it became due; absent when none is'),
+  readOnly: z.boolean(),
 });
 
 export const TaskPage = z.object({

@@ -1,58 +1,63 @@
 /**
  * `logs-on` / `logs-off`: `pipe-pane` of the worker panes and the master pane into
- * `<dir>/<session>.<window>.<worker-N|pane>.log`, each line prefixed with its UTC time.
+ * `<dir>/<session>.<window>.<worker-N|pane>.log`, each line prefixed with its UTC time, rotated by
+ * size (`--max-size`, `--keep`; pane_log_max, pane_log_keep). Agents' windows are logged the same
+ * way into `<root>/agent-logs/<name>.log` from the moment they start (logAgentPane).
  *
- * The stamper is one long-lived process per pane: `awk` with `strftime(fmt, t, 1)` (UTC flag;
- * Debian's mawk 1.3.4 and gawk have it) under `TZ=UTC0` as well, or, where awk lacks strftime,
- * our own `log-stamp` command. The logs directory is remembered in the session option
- * `@orc_logs`, so worker panes added later by `init M` are logged too.
- *
- * A worker's own pane lines start with its time (`09:00:00 worker-0 start …`, src/worker/pane.ts):
- * someone watching the pane needs it, and the log has the full date already, so the stamper drops
- * that short time and each log line carries one timestamp, the stamper's.
+ * The writer is one long-lived Perl process per pane (pane-log.pl, next to this module in src/
+ * and next to the bundle in dist/): it stamps, drops a worker line's short time, and rotates
+ * between two lines. The logs directory is remembered in the session option `@orc_logs`, so
+ * worker panes added later by `init M` are logged too, with the size and count in `@orc_logs_rotate`.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { selfCommand, shellQuote } from '../self.js';
+import { fileURLToPath } from 'node:url';
+import { shellQuote } from '../self.js';
 import * as A from '../tmux/argv.js';
+import type { TmuxClient } from '../tmux/client.js';
+import { sizeFromEnv } from '../config/size.js';
+import { fail } from '../errors.js';
 import { requireSession, type SessionContext } from './context.js';
 import { fileStem, panes, type Pane } from './panes.js';
 
-/** `2026-01-31T09:00:00Z` followed by a space, then the line as the pane wrote it (a worker line without its short time). */
-const AWK_STAMP = '{ sub(/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] worker-/, "worker-"); print strftime("%Y-%m-%dT%H:%M:%SZ", systime(), 1) " " $0; fflush() }';
-
-/** The same stamp as AWK_STAMP, for `log-stamp` where awk has no strftime. */
-export function stampLine(line: string, now = Date.now()): string {
-  return `${new Date(now).toISOString().slice(0, 19)}Z ${line.replace(/^\d\d:\d\d:\d\d (?=worker-)/, '')}\n`;
+/** How pane logs rotate. */
+export interface Rotation {
+  /** A log rotates before a line would take it past this many bytes (0: never). */
+  maxBytes: number;
+  /** Rotated files kept: FILE.1 (newest) … FILE.keep. */
+  keep: number;
 }
 
-/** Which awk we have: `strftime` with a UTC flag is needed; mawk also needs `-W interactive`
- * or it reads its input in blocks and a log line appears only kilobytes later. */
-export type AwkKind = 'mawk' | 'awk' | 'none';
+export const PANE_LOG_MAX_DEFAULT = 16 * 1024 * 1024;
+export const PANE_LOG_KEEP_DEFAULT = 5;
 
-/** What a pane's pipe runs: awk when it can stamp UTC, else `tmux-orc log-stamp`. */
-export function stamperCommand(kind: AwkKind = awkKind()): string {
-  if (kind === 'none') return `exec ${selfCommand('log-stamp')}`;
-  return `exec env TZ=UTC0 awk ${kind === 'mawk' ? '-W interactive ' : ''}${shellQuote(AWK_STAMP)}`;
+/** The rotation from the settings (TMUX_ORC_PANE_LOG_MAX, TMUX_ORC_PANE_LOG_KEEP; a config file fills them). */
+export function rotationFromEnv(env: NodeJS.ProcessEnv = process.env): Rotation {
+  const keep = env.TMUX_ORC_PANE_LOG_KEEP;
+  if (keep !== undefined && keep !== '' && !/^\d{1,4}$/.test(keep)) throw fail('usage', `TMUX_ORC_PANE_LOG_KEEP: must be a whole number, got ${JSON.stringify(keep)}`);
+  return { maxBytes: sizeFromEnv(env, 'TMUX_ORC_PANE_LOG_MAX', PANE_LOG_MAX_DEFAULT, 4096), keep: keep ? Math.max(1, Number(keep)) : PANE_LOG_KEEP_DEFAULT };
 }
 
-let probed: AwkKind | undefined;
-function awkKind(): AwkKind {
-  if (probed) return probed;
-  const awk = (args: string[]) => execFileSync('awk', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TZ: 'America/New_York' } });
-  try {
-    if (awk(['BEGIN { printf "%s", strftime("%H", 0, 1) }']) !== '00') probed = 'none';
-    else probed = /mawk/i.test(awk(['-W', 'version'])) ? 'mawk' : 'awk';
-  } catch {
-    probed = 'none';
+/** The writer's program file. */
+export const paneLogProgram = (): string => fileURLToPath(new URL('./pane-log.pl', import.meta.url));
+
+/** Where perl is (the worker needs it too), for a pipe that runs with the tmux server's PATH. */
+function perlPath(env: NodeJS.ProcessEnv = process.env): string {
+  for (const d of (env.PATH ?? '').split(path.delimiter)) {
+    const p = path.join(d || '.', 'perl');
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return path.resolve(p);
+    } catch {
+      // next
+    }
   }
-  return probed;
+  throw fail('not-found', 'perl is not on PATH: pane logs are written by a small Perl program (apt-get install perl-base)');
 }
 
 /** The full pipe-pane shell command for one log file. */
-export function pipeCommand(file: string, stamper = stamperCommand()): string {
-  return `${stamper} >> ${shellQuote(file)}`;
+export function pipeCommand(file: string, r: Rotation, perl = perlPath()): string {
+  return `exec ${shellQuote(perl)} ${shellQuote(paneLogProgram())} ${shellQuote(file)} ${r.maxBytes} ${r.keep}`;
 }
 
 /** The panes that are logged: every worker pane and the master window's panes. */
@@ -68,18 +73,19 @@ export interface LogOutcome {
 }
 
 /** Start logging every worker pane and the master pane (idempotent: open pipes are kept). */
-export async function logsOn(ctx: SessionContext, dir: string): Promise<LogOutcome[]> {
+export async function logsOn(ctx: SessionContext, dir: string, rotation: Rotation = rotationFromEnv()): Promise<LogOutcome[]> {
   const sid = await requireSession(ctx);
   const abs = path.resolve(dir);
-  fs.mkdirSync(abs, { recursive: true });
+  fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
   await ctx.tmux.run(A.setSessionOption(sid, '@orc_logs', abs));
+  await ctx.tmux.run(A.setSessionOption(sid, '@orc_logs_rotate', `${rotation.maxBytes} ${rotation.keep}`));
   const out: LogOutcome[] = [];
   for (const p of logged(await panes(ctx.tmux, sid))) {
     const file = path.join(abs, `${fileStem(p)}.log`);
     if (p.dead) out.push({ pane: p.paneId, file, result: 'dead' });
     else if (p.piped) out.push({ pane: p.paneId, file, result: 'already-on' });
     else {
-      await ctx.tmux.run(A.pipePaneOpen(p.paneId, pipeCommand(file)));
+      await ctx.tmux.run(A.pipePaneOpen(p.paneId, pipeCommand(file, rotation)));
       out.push({ pane: p.paneId, file, result: 'on' });
     }
   }
@@ -102,6 +108,21 @@ export async function logsOff(ctx: SessionContext): Promise<LogOutcome[]> {
 export async function openPipe(ctx: SessionContext, sid: string, paneId: string): Promise<void> {
   const dir = (await ctx.tmux.run(A.showSessionOption(sid, '@orc_logs'))).trim();
   if (!dir) return;
+  const [max, keep] = (await ctx.tmux.run(A.showSessionOption(sid, '@orc_logs_rotate'))).trim().split(' ').map(Number);
+  const rotation = Number.isInteger(max) && keep > 0 ? { maxBytes: max, keep } : rotationFromEnv();
   const p = (await panes(ctx.tmux, sid)).find((x) => x.paneId === paneId);
-  if (p && !p.piped) await ctx.tmux.run(A.pipePaneOpen(paneId, pipeCommand(path.join(dir, `${fileStem(p)}.log`))));
+  if (p && !p.piped) await ctx.tmux.run(A.pipePaneOpen(paneId, pipeCommand(path.join(dir, `${fileStem(p)}.log`), rotation)));
+}
+
+/** Where agents' window logs are: `<root>/agent-logs/<name>.log` (and its rotated .1 … .N). */
+export const agentLogDir = (root: string): string => path.join(root, 'agent-logs');
+
+/**
+ * Log an agent's pane from now on (before its command starts, so its first screen is in the log),
+ * rotated like pane logs; a pipe already open is kept. What an agent printed outlives its window.
+ */
+export async function logAgentPane(tmux: TmuxClient, paneId: string, root: string, name: string, rotation: Rotation = rotationFromEnv()): Promise<void> {
+  const dir = agentLogDir(root);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  await tmux.run(A.pipePaneOpen(paneId, pipeCommand(path.join(dir, `${name}.log`), rotation)));
 }

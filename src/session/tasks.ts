@@ -9,7 +9,8 @@
  * directly (SIGINT = drain; a second SIGINT = cancel and requeue), which no pane mode can swallow.
  */
 import { fail } from '../errors.js';
-import { isAlive, processStart } from '../persist/proc.js';
+import { HOST, isAlive, processStart } from '../persist/proc.js';
+import { listWorkers } from '../queue/workers.js';
 import { tree } from '../queue/tree.js';
 import { checkSafe } from '../queue/trust.js';
 import { selfCommand } from '../self.js';
@@ -130,6 +131,21 @@ export async function tasksStop(
     }
   }
   return out;
+}
+
+/**
+ * Stop one registered worker of this host, wherever it runs (a pane or not): drain (finish the
+ * current task, then exit) or, with `now`, cancel its task, requeue it and exit, as tasks-stop
+ * does for a pane. A worker of another host cannot be signalled from here (conflict).
+ */
+export async function stopWorker(root: string, host: string, id: string, now = false): Promise<{ pid: number; result: 'draining' | 'cancelling'; task?: string }> {
+  const t = tree(root);
+  const w = listWorkers(t).find((x) => x.host === host && x.id === id);
+  if (!w) throw fail('not-found', `no worker ${id} on ${host}`);
+  if (host !== HOST) throw fail('conflict', `worker-${id} runs on ${host}, not here (${HOST}): stop it there`);
+  if (!w.alive) throw fail('conflict', `worker-${id} on ${host} is not running`);
+  await signalWorker(w.pid, now ? 2 : 1);
+  return { pid: w.pid, result: now ? 'cancelling' : 'draining', task: w.task?.id };
 }
 
 /**

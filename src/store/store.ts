@@ -23,7 +23,7 @@ export interface Store {
   /** Queue one task; resolves to its ID. */
   enqueue(spec: NewTask, opts?: { now?: number; fsync?: boolean }): Promise<string>;
   /** Queue many commands with the same options; stops at the first that cannot be queued (a full disk); `onQueued` gets the count so far. */
-  enqueueMany(spec: Omit<NewTask, 'cmd'>, cmds: string[], now?: number, onQueued?: (n: number) => void): Bulk;
+  enqueueMany(spec: Omit<NewTask, 'cmd'>, cmds: string[], now?: number, onQueued?: (n: number) => void): Bulk | Promise<Bulk>;
   /** Where a task is and what it says (`task` undefined for a file that is not a valid task). */
   get(id: string): Promise<{ state: Dir; task?: Task } | undefined>;
   /** The valid tasks in one state, in dispatch order. */
@@ -61,4 +61,6 @@ export interface Store {
   waitForAll(ids: string[], hooks?: WaitHooks): Promise<Outcome[]>;
   /** A task's output: the last lines, or followed until it ends. */
   tail(id: string, o: TailOptions): Promise<Outcome | undefined>;
+  /** Let go of connections (a backend's; the tree has none). */
+  close?(): Promise<void>;
 }

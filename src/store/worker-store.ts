@@ -43,7 +43,7 @@ export interface WorkerStore {
   /** Recover tasks whose runs were abandoned. */
   recover(): Promise<Recovered[]>;
   /** What to look at next. `refresh` first re-reads what is queued. */
-  next(now: number, refresh: boolean): Next;
+  next(now: number, refresh: boolean): Next | Promise<Next>;
   /** Claim a task `next` named, under a fresh token. */
   take(name: string, token: string, now: number): Promise<Taken>;
   /** The record a claim appends when its run starts (the launcher writes it, with the task's process group). */
@@ -53,13 +53,13 @@ export interface WorkerStore {
   /** The held task file, for the launcher. */
   file(claim: Claim): string;
   /** Whether a cancel was asked for this claim's run. */
-  cancelRequested(claim: Claim): boolean;
+  cancelRequested(claim: Claim): boolean | Promise<boolean>;
   /** The task as it is now in the store (with what its launcher recorded), if still held. */
-  reread(claim: Claim): Task | undefined;
+  reread(claim: Claim): Task | undefined | Promise<Task | undefined>;
   /** Carry out `move` for a held task, fenced by its token. Throws on a fs error (a full disk): nothing changes then. */
-  settle(claim: Claim, move: Move): Settled;
+  settle(claim: Claim, move: Move): Settled | Promise<Settled>;
   /** Give a claimed task back unchanged (its claim record could not be written). */
-  giveBack(claim: Claim): void;
+  giveBack(claim: Claim): void | Promise<void>;
   /** Wake-ups: wait until something arrives or `ms` pass; `pause` while busy; `poke` to end a wait. */
   wait(ms: number): Promise<void>;
   pause(): void;

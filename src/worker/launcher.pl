@@ -20,8 +20,9 @@ no warnings 'once';
 
 # Arguments: bash, the pane's stdout and stderr descriptors, open(2) flag values (this machine's,
 # passed in by Node: Fcntl.pm or POSIX.pm would add megabytes to a process that forks for every
-# task), the lease in seconds, and the signal names by number.
-my ($bash, $pane_out, $pane_err, $flags, $lease, $signames) = @ARGV;
+# task), the lease in seconds, the signal names by number, and the cap on each log (bytes, 0: none).
+my ($bash, $pane_out, $pane_err, $flags, $lease, $signames, $log_max) = @ARGV;
+$log_max = 0 + ($log_max // 0);
 # (Numbers, not strings: | on two strings is a bitwise or of their characters.)
 my ($O_WRONLY, $O_APPEND, $O_CREAT, $O_NOFOLLOW, $O_RDWR, $O_NONBLOCK) = map { 0 + $_ } split /,/, $flags;
 my @signame = split /,/, $signames;
@@ -174,6 +175,66 @@ sub open_log {
   ($fh, undef);
 }
 
+# The cap on a task's log (task_log_max): the head (the first half of the cap) is kept, then one
+# marker line saying how many bytes were dropped, then the tail. When a log grows past the cap, a
+# new file is written beside it (head, marker, the last eighth of the cap from a line start) and
+# renamed over it, so a reader or a crash sees the old log or the new one, whole; the command
+# waits at most for one such copy (at most 5/8 of the cap) per eighth of the cap it writes.
+my $MARK = qr/\A\n?\[tmux-orc: (\d+) bytes dropped here[^\n]*\n/;
+sub marker {
+  my ($dropped, $nl) = @_;
+  ($nl ? "\n" : '') . "[tmux-orc: $dropped bytes dropped here; the log keeps its first " . int($log_max / 2) . " bytes and its last part (task_log_max $log_max)]\n";
+}
+
+# Bytes dropped so far and the marker's length, read from a log that was capped before (a retry appends).
+sub cap_state {
+  my $fh = shift;
+  my $head = int($log_max / 2);
+  return (0, 0) if !$log_max || (stat $fh)[7] <= $head;
+  sysopen(my $rd, '/proc/self/fd/' . fileno($fh), 0) or return (0, 0);
+  sysseek($rd, $head, 0);
+  sysread($rd, my $buf, 512);
+  $buf =~ $MARK ? (0 + $1, length $&) : (0, 0);
+}
+
+# Copy bytes [$from, $to) of $rd to the end of $out; false on a read or write error.
+sub copy_range {
+  my ($rd, $out, $from, $to) = @_;
+  while ($from < $to) {
+    sysseek($rd, $from, 0);
+    my $want = $to - $from < (1 << 20) ? $to - $from : 1 << 20;
+    my $n = sysread($rd, my $buf, $want) or return 0;
+    put($out, $buf) or return 0;
+    $from += $n;
+  }
+  1;
+}
+
+# Replace a log grown past the cap by its head, the marker and its tail. Returns the descriptor to
+# append to (the new file, or the old one when the new could not be written) and its state.
+sub cap_log {
+  my ($fh, $file, $size, $dropped, $mlen) = @_;
+  my $head = int($log_max / 2);
+  sysopen(my $rd, '/proc/self/fd/' . fileno($fh), 0) or return ($fh, $size, $dropped, $mlen);
+  my $from = $size - int($log_max / 8);
+  # The tail starts at a line: after the first newline in its first 64 KiB, if there is one.
+  sysseek($rd, $from, 0);
+  if ((sysread($rd, my $peek, 65536) // 0) > 0) { my $i = index($peek, "\n"); $from += $i + 1 if $i >= 0 && $from + $i + 1 < $size }
+  sysseek($rd, $head - 1, 0);
+  sysread($rd, my $last, 1);
+  my $drop = $dropped + ($from - $head - $mlen);
+  my $mark = marker($drop, $last ne "\n"); # a line of its own, after a head that ends mid-line
+  my $tmp = "$file.cap";
+  unlink $tmp;
+  my ($out) = open_log($tmp, 1);
+  if ($out && copy_range($rd, $out, 0, $head) && put($out, $mark) && copy_range($rd, $out, $from, $size) && rename($tmp, $file)) {
+    close $fh;
+    return ($out, $head + length($mark) + $size - $from, $drop, length $mark);
+  }
+  unlink $tmp; # no room for the copy: the log grows on, and the next write tries again
+  ($fh, $size, $dropped, $mlen);
+}
+
 # A log that exists must be writable now (it is created later, on the task's first output).
 sub unwritable {
   my $file = shift;
@@ -309,7 +370,7 @@ sub run {
   # the exit we read only while output keeps coming, for at most two seconds.
   my @pipe = ($out_r, $err_r);
   my @file = ($out, $err);
-  my (@log, @tried, $status, $ended, $logerr);
+  my (@log, @tried, $status, $ended, $logerr, @cap);
   while (grep { $_ } @pipe) {
     my $rin = '';
     vec($rin, fileno $pipe[$_], 1) = 1 for grep { $pipe[$_] } 0, 1;
@@ -318,8 +379,17 @@ sub run {
       my $got = sysread($pipe[$i], my $buf, 65536);
       next if !defined $got && $!{EINTR};
       if (!$got) { close $pipe[$i]; $pipe[$i] = undef; next }
-      if (!$tried[$i]++) { ($log[$i], my $why) = open_log($file[$i], 1); $logerr //= $why }
-      put($log[$i], $buf) or $logerr //= "write $file[$i]: $!" if $log[$i];
+      if (!$tried[$i]++) {
+        ($log[$i], my $why) = open_log($file[$i], 1);
+        $logerr //= $why;
+        $cap[$i] = [(stat $log[$i])[7], cap_state($log[$i])] if $log[$i];
+      }
+      if ($log[$i]) {
+        put($log[$i], $buf) or $logerr //= "write $file[$i]: $!";
+        my $c = $cap[$i];
+        $c->[0] += length $buf;
+        ($log[$i], @$c) = cap_log($log[$i], $file[$i], @$c) if $log_max && $c->[0] > $log_max;
+      }
       put($pane[$i], $buf) or $pane[$i] = undef if $pane[$i];
     }
     last if defined $status && ($n == 0 || time > $ended);

@@ -12,6 +12,7 @@ import { describe, isErrno, OrcError } from '../errors.js';
 import { formatDuration } from '../time.js';
 import type { Claim, Settled, Taken, WorkerStore } from '../store/worker-store.js';
 import type { Launcher } from './launcher.js';
+import type { LogFormat } from '../log/logger.js';
 import { oneLine, paneWriter, type PaneWriter, type Say } from './pane.js';
 import { runTask, type Outcome } from './runner.js';
 
@@ -25,8 +26,10 @@ export interface Signals {
   off(sig: NodeJS.Signals, fn: (sig: NodeJS.Signals) => void): unknown;
 }
 
+type Registration = { id: string; heartbeat: () => void; unregister: () => void };
+
 export interface WorkerDeps {
-  store: WorkerStore & { register(id?: string): { id: string; heartbeat: () => void; unregister: () => void } };
+  store: WorkerStore & { register(id?: string): Registration | Promise<Registration> };
   launcher: Launcher;
   clock: Clock;
   pane: { out: NodeJS.WritableStream };
@@ -50,6 +53,8 @@ export interface WorkerOptions {
   untilEmpty?: boolean;
   /** Heartbeat period. */
   heartbeatMs: number;
+  /** The pane lines: readable (default) or one JSON object per event (src/log/logger.ts). */
+  logFormat?: LogFormat;
 }
 
 /** A unique claim token: this worker, this process, a counter. */
@@ -59,10 +64,10 @@ const newToken = (worker: string, now: number) => `${worker}.${process.pid}.${no
 export async function runWorker(d: WorkerDeps, o: WorkerOptions): Promise<void> {
   const { store, launcher, clock } = d;
   let id = o.id ?? '?';
-  const pane = paneWriter(d.pane.out, () => id, () => clock.now());
+  const pane = paneWriter(d.pane.out, () => id, () => clock.now(), o.logFormat, o.label === 'checkin' ? 'scheduler' : 'worker');
   const { say, flush } = pane;
   store.check();
-  const reg = store.register(o.id);
+  const reg = await store.register(o.id);
   id = reg.id;
   const stop = { draining: false, cancel: new AbortController() };
   let current: Claim | undefined;
@@ -104,7 +109,7 @@ export async function runWorker(d: WorkerDeps, o: WorkerOptions): Promise<void> 
         store.check();
         checkedAt = clock.now();
       }
-      const next = store.next(clock.now(), refresh);
+      const next = await store.next(clock.now(), refresh);
       if (next.kind === 'idle') {
         if (o.untilEmpty && next.empty) break;
         await store.wait(Math.min(o.rescanMs, next.nextDue === undefined ? Infinity : next.nextDue - clock.now()));
@@ -130,7 +135,7 @@ export async function runWorker(d: WorkerDeps, o: WorkerOptions): Promise<void> 
       } catch (err) {
         // One bad task, or a passing fs error, never kills the worker (DESIGN invariant 4).
         say(`error: ${describe(err)}`);
-        settleOrLeave(store, taken.claim, workerError(describe(err), clock.now()), say);
+        await settleOrLeave(store, taken.claim, workerError(describe(err), clock.now()), say);
         await store.wait(1000);
       } finally {
         current = undefined;
@@ -173,7 +178,7 @@ async function run(d: WorkerDeps, o: WorkerOptions, worker: string, claim: Claim
     return 'lost';
   }
   if (result.noSpace) {
-    store.giveBack(claim);
+    await store.giveBack(claim);
     return 'no-space';
   }
   if (result.startError?.startsWith('launcher-died')) {
@@ -186,8 +191,8 @@ async function run(d: WorkerDeps, o: WorkerOptions, worker: string, claim: Claim
   // A run that exited 0 is done, whatever was asked of it meanwhile: a cancel or a stop that came
   // too late does not undo a finished run (it would be reported cancelled, or run again).
   const finished = result.exitCode === 0;
-  const userCancel = !finished && store.cancelRequested(claim);
-  const fresh = store.reread(claim) ?? task;
+  const userCancel = !finished && (await store.cancelRequested(claim));
+  const fresh = (await store.reread(claim)) ?? task;
   const m = cancel.aborted && !userCancel && !finished ? interrupted(now) : afterRun(fresh, { ...result, cancelled: userCancel }, now);
   const settled = await settleWaitingForSpace(d, o, claim, m, say);
   if (settled.kind === 'lost') say(`lost ${task.id}: ${settled.why}`);
@@ -204,7 +209,7 @@ async function settleWaitingForSpace(d: WorkerDeps, o: WorkerOptions, claim: Cla
   const space = spaceNotice(say);
   for (;;) {
     try {
-      const s = d.store.settle(claim, m);
+      const s = await d.store.settle(claim, m);
       space.ok();
       return s;
     } catch (err) {
@@ -231,9 +236,9 @@ async function takeOrSay(store: WorkerStore, name: string, token: string, now: n
   }
 }
 
-function settleOrLeave(store: WorkerStore, claim: Claim, m: Move, say: Say): void {
+async function settleOrLeave(store: WorkerStore, claim: Claim, m: Move, say: Say): Promise<void> {
   try {
-    store.settle(claim, m);
+    await store.settle(claim, m);
   } catch (err) {
     say(`could not settle ${claim.task.id} (${describe(err)}); recovery will, once this worker is gone`);
   }

@@ -5,6 +5,8 @@ import { HEARTBEAT_MS, leaseMs } from '../queue/workers.js';
 import { chooseLauncher } from './choose-launcher.js';
 import { runWorker } from './loop.js';
 import { PerlLauncher } from './perl-launcher.js';
+import { logFormat } from '../log/logger.js';
+import { durationFromEnv, sizeFromEnv, TASK_LOG_MAX_DEFAULT, TASK_LOG_MAX_MIN } from '../config/size.js';
 
 export interface StartOptions {
   root: string;
@@ -16,7 +18,9 @@ export interface StartOptions {
   rescanMs?: number;
   /** The pane: one descriptor for the worker's lines and its tasks' output (default: stdout and stderr). */
   paneFd?: number;
-  /** Defaults from the environment: TMUX_ORC_STALE_CHECK_MS, TMUX_ORC_LEASE_MS. */
+  /** `--log-format`; default TMUX_ORC_LOG_FORMAT (log_format), else text. */
+  logFormat?: string;
+  /** Defaults from the environment: TMUX_ORC_STALE_CHECK_MS, TMUX_ORC_LEASE_MS, TMUX_ORC_TASK_LOG_MAX, TMUX_ORC_RESCAN. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -29,13 +33,15 @@ export async function startWorker(o: StartOptions): Promise<void> {
   // A pane or pipe that went away must not take the worker with it (EPIPE on write).
   out.on('error', () => {});
   process.stderr.on('error', () => {});
-  const launcher = new PerlLauncher({ ...chooseLauncher(env), paneFds: fds, leaseMs: leaseMs(env) });
-  const rescanMs = o.rescanMs ?? (o.poll ? 500 : 2000);
+  const format = logFormat(env, o.logFormat);
+  const logMax = sizeFromEnv(env, 'TMUX_ORC_TASK_LOG_MAX', TASK_LOG_MAX_DEFAULT, TASK_LOG_MAX_MIN);
+  const rescanMs = o.rescanMs ?? durationFromEnv(env, 'TMUX_ORC_RESCAN', o.poll ? 500 : 2000);
+  const launcher = new PerlLauncher({ ...chooseLauncher(env), paneFds: fds, leaseMs: leaseMs(env), logMax });
   const store = treeWorkerStore({ root: o.root, label: o.label, holder: launcher, poll: o.poll, rescanMs });
   await runWorker(
     { store, launcher, clock: { now: Date.now }, pane: { out }, signals: process },
     {
-      id: o.id, label: o.label, untilEmpty: o.untilEmpty, rescanMs,
+      id: o.id, label: o.label, untilEmpty: o.untilEmpty, rescanMs, logFormat: format,
       staleCheckMs: ms(env.TMUX_ORC_STALE_CHECK_MS, 10_000), killGraceMs: 5000, noSpaceRetryMs: 1000, heartbeatMs: HEARTBEAT_MS,
     },
   );

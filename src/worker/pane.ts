@@ -5,6 +5,7 @@
  * for whoever watches the pane; a pane log drops it for its own full stamp (src/session/logs.ts).
  */
 import { iso } from '../time.js';
+import { formatEvent, type Level, type LogFormat } from '../log/logger.js';
 
 /** A line for the pane; `now`: written at once, with any lines waiting. */
 export type Say = (line: string, now?: boolean) => void;
@@ -17,7 +18,20 @@ export interface PaneWriter {
   line: (text: string) => string;
 }
 
-export function paneWriter(out: NodeJS.WritableStream, worker: () => string, clock: () => number = Date.now): PaneWriter {
+/**
+ * A worker line as one JSON event (`--log-format json`): the task it is about and its level are
+ * read from the line's fixed shapes (`start ID …`, `done ID: …`, `lost ID: …`, `could not …`).
+ */
+export function workerEvent(text: string, worker: string, now: number, component = 'worker'): string {
+  const id = '([A-Za-z0-9][A-Za-z0-9._-]*)';
+  const m = new RegExp(`^(?:start|done|failed|timeout|cancelled|interrupted|stale|lost|recovered|requeued \\([^)]*\\)) ${id}`).exec(text)
+    ?? new RegExp(`(?:cancelling|finishing|settle) ${id}`).exec(text) ?? new RegExp(`^${id}: .*; requeueing it$`).exec(text);
+  const level: Level = /^(error|recovery failed|could not)/.test(text) ? 'error'
+    : /^(lost|no space|failed|timeout|stale|interrupted)/.test(text) ? 'warn' : 'info';
+  return formatEvent('json', now, level, component, text, { task: m?.[1], worker });
+}
+
+export function paneWriter(out: NodeJS.WritableStream, worker: () => string, clock: () => number = Date.now, format: LogFormat = 'text', component = 'worker'): PaneWriter {
   let pending = '';
   let later: NodeJS.Immediate | undefined;
   const flush = () => {
@@ -26,7 +40,7 @@ export function paneWriter(out: NodeJS.WritableStream, worker: () => string, clo
     if (pending) out.write(pending);
     pending = '';
   };
-  const line = (text: string) => `${iso(clock()).slice(11, 19)} worker-${worker()} ${text}\n`;
+  const line = (text: string) => (format === 'json' ? workerEvent(text, worker(), clock(), component) : `${iso(clock()).slice(11, 19)} worker-${worker()} ${text}\n`);
   const say: Say = (text, now = false) => {
     pending += line(text);
     if (now) flush();

@@ -24,13 +24,13 @@ const signalName = (n: number) =>
 let program: string | undefined;
 const perlProgram = () => (program ??= fs.readFileSync(new URL('./launcher.pl', import.meta.url), 'utf8'));
 
-/** Arguments launcher.pl takes after the pane descriptors: open(2) flags, lease, signal names. */
-function programArgs(leaseMs: number): string[] {
+/** Arguments launcher.pl takes after the pane descriptors: open(2) flags, lease, signal names, the cap on each log. */
+function programArgs(leaseMs: number, logMax = 0): string[] {
   const c = fs.constants;
   const flags = [c.O_WRONLY, c.O_APPEND, c.O_CREAT, c.O_NOFOLLOW, c.O_RDWR, c.O_NONBLOCK].join(',');
   const names: string[] = [];
   for (const [name, n] of Object.entries(os.constants.signals)) names[n] ??= name;
-  return [flags, String(Math.max(1, Math.round(leaseMs / 1000))), Array.from(names, (x) => x ?? '').join(',')];
+  return [flags, String(Math.max(1, Math.round(leaseMs / 1000))), Array.from(names, (x) => x ?? '').join(','), String(logMax)];
 }
 
 export interface PerlLauncherOptions extends LauncherChoice {
@@ -38,6 +38,8 @@ export interface PerlLauncherOptions extends LauncherChoice {
   paneFds: [number, number];
   /** Lease on a held task across hosts: renewed while it runs, and a supervisor that finds it lapsed and taken over kills its task. */
   leaseMs: number;
+  /** Cap on each task log in bytes (task_log_max; 0: none): head and tail kept, one marker line between. */
+  logMax?: number;
 }
 
 /** One long-lived Perl process per worker, one task at a time. */
@@ -52,7 +54,7 @@ export class PerlLauncher implements Launcher {
 
   private start(): ChildProcess {
     // Its own session: C-c or a hang-up in the pane is for the worker, not for the launcher.
-    const child = spawn(this.o.perl, ['-e', perlProgram(), this.o.bash, '3', '4', ...programArgs(this.o.leaseMs)], {
+    const child = spawn(this.o.perl, ['-e', perlProgram(), this.o.bash, '3', '4', ...programArgs(this.o.leaseMs, this.o.logMax)], {
       detached: true, stdio: ['pipe', 'pipe', 'inherit', ...this.o.paneFds],
     });
     this.died = undefined;

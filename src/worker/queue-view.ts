@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { readiness, type DepState, type Move } from '../queue/lifecycle.js';
 import type { Task } from '../queue/task.js';
+import { agentOf } from '../queue/agent-lifecycle.js';
 import { dirNames, listNames, nameInfo, readTask, type Tree } from '../queue/tree.js';
 import { PAUSE_POLL_MS, pausedFor, type Paused } from '../queue/pause.js';
 
@@ -23,6 +24,8 @@ interface Meta {
   afterAny?: string[];
   label?: string;
   group?: string;
+  /** An agent's task (AGENT=): its dispatcher delivers it; a shell worker never claims it. */
+  agent?: boolean;
   invalid?: string;
   /** Its group and named lock as gate keys (issue 18): `group:G`, `lock:L`. */
   gates?: string[];
@@ -184,7 +187,7 @@ export class QueueView {
         continue;
       }
       if (m.invalid) return { kind: 'invalid', name, reason: m.invalid };
-      if (this.label !== undefined && m.label !== this.label) continue;
+      if (m.agent || (this.label !== undefined && m.label !== this.label)) continue;
       candidates++;
       if (pausedFor(this.paused, m.group)) {
         nextDue = Math.min(nextDue ?? Infinity, now + PAUSE_POLL_MS);
@@ -240,7 +243,7 @@ export class QueueView {
     if (!this.there(name)) return undefined;
     const r = readTask(`${this.t.dir('queue')}/${name}`, name, true);
     if (!r) return undefined;
-    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, afterAny: r.task.afterAny, label: r.task.label, group: r.task.group, gates: gatesOf(r.task) } : { due: 0, after: [], invalid: r.reason };
+    const m: Meta = r.ok ? { due: r.task.due, after: r.task.after, afterAny: r.task.afterAny, label: r.task.label, group: r.task.group, gates: gatesOf(r.task), agent: agentOf(r.task) !== undefined } : { due: 0, after: [], invalid: r.reason };
     this.meta.set(name, m);
     return m;
   }

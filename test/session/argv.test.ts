@@ -9,8 +9,11 @@ import { parseSubset, workerPaneCommand } from '../../src/session/tasks.js';
 import { parseWorkerIndex } from '../../src/session/send.js';
 import { checkBarrierName, channel } from '../../src/coord/barrier.js';
 import { fileStem, type Pane } from '../../src/session/panes.js';
-import { pipeCommand, stampLine, stamperCommand } from '../../src/session/logs.js';
+import { pipeCommand } from '../../src/session/logs.js';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { trimBlankTail } from '../../src/session/capture.js';
 import { sessionConfig } from '../../src/session/context.js';
 import { paneWord, workerWord, type PaneStatus } from '../../src/session/status.js';
@@ -77,27 +80,26 @@ test('file stems name session, window and worker number', () => {
   assert.is(fileStem(pane({ windowName: 'a/b c', role: '', paneIndex: 0 })), 'agents.a_b_c.0');
 });
 
-test('log pipes stamp in UTC and append to a quoted file', () => {
-  assert.match(stamperCommand('mawk'), /^exec env TZ=UTC0 awk -W interactive '/);
-  assert.match(stamperCommand('awk'), /^exec env TZ=UTC0 awk '.*strftime\("%Y-%m-%dT%H:%M:%SZ", systime\(\), 1\).*fflush\(\).*'$/);
-  assert.match(stamperCommand('none'), /log-stamp'?$/);
-  assert.match(pipeCommand("/tmp/it's here.log", 'exec cat'), /^exec cat >> '\/tmp\/it'\\''s here\.log'$/);
+test('log pipes run the Perl writer on a quoted file with the rotation', () => {
+  const cmd = pipeCommand("/tmp/it's here.log", { maxBytes: 4096, keep: 3 }, '/usr/bin/perl');
+  assert.match(cmd, /^exec \/usr\/bin\/perl '?\/\S+\/pane-log\.pl'? '\/tmp\/it'\\''s here\.log' 4096 3$/);
 });
 
-test('a worker line gets one timestamp in a pane log: the stamper drops its short time, keeps everything else', () => {
-  const input = '12:34:56 worker-0 start t1 true\nplain 12:34:56 worker-0\n12:34:56 not a worker line\n';
-  const want = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ worker-0 start t1 true\n\S+Z plain 12:34:56 worker-0\n\S+Z 12:34:56 not a worker line\n$/;
-  assert.match(input.split('\n').slice(0, 3).map((l) => stampLine(l, Date.UTC(2026, 0, 31, 9))).join(''), want);
-  assert.is(stampLine('09:00:01 worker-2 done t1', Date.UTC(2026, 0, 31, 9)), '2026-01-31T09:00:00Z worker-2 done t1\n');
-  // The awk program itself, where this machine's awk can stamp UTC (mawk and gawk can).
-  for (const kind of ['mawk', 'awk'] as const) {
-    let out: string;
-    try {
-      out = execFileSync('sh', ['-c', stamperCommand(kind)], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
-    } catch {
-      continue; // this awk lacks strftime or -W: not the one logs-on would pick
-    }
-    assert.match(out, want, kind);
+test('a worker line gets one timestamp in a pane log: the writer drops its short time, keeps everything else', () => {
+  const input = '12:34:56 worker-0 start t1 true\nplain 12:34:56 worker-0\n12:34:56 not a worker line\nno newline at the end';
+  const want = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ worker-0 start t1 true\n\S+Z plain 12:34:56 worker-0\n\S+Z 12:34:56 not a worker line\n\S+Z no newline at the end\n$/;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-pl-'));
+  try {
+    const file = path.join(dir, 'p.log');
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    execFileSync('sh', ['-c', pipeCommand(file, { maxBytes: 0, keep: 5 })], { input, env: { ...process.env, TZ: 'America/New_York' } });
+    const out = fs.readFileSync(file, 'utf8');
+    assert.match(out, want);
+    const t = Date.parse(out.slice(0, 20));
+    assert.ok(t >= before && t <= Date.now(), `${out.slice(0, 20)} is UTC now`);
+    assert.is(fs.statSync(file).mode & 0o777, 0o600);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -22,11 +22,11 @@ export const agentStatusCmd: CommandModule<{ root?: string }, Args> = {
       .example('$0 agent status eng-1 --json', '') as unknown as Argv<Args>,
   handler: async (argv) => {
     const root = rootOf(argv);
-    const rows = await agentStatuses(root, argv.target === undefined ? undefined : String(argv.target), timingFrom(argv));
-    if (argv.json) return printJson(argv.target === undefined ? rows : rows[0]);
+    const withQueue = await agentStatuses(root, argv.target === undefined ? undefined : String(argv.target), timingFrom(argv));
+    if (argv.json) return printJson(argv.target === undefined ? withQueue : withQueue[0]);
     printTable(
-      ['NAME', 'ROLE', 'STATE', 'FOR', 'LAST ACTIVITY', 'REASON'],
-      rows.map((s) => [s.name, s.role, s.pending ? `${s.state} (→${s.pending}?)` : s.state, ago(s.since).replace(' ago', ''), ago(s.lastActivity), s.reason]),
+      ['NAME', 'ROLE', 'STATE', 'FOR', 'LAST ACTIVITY', 'TASK', 'QUEUED', 'REASON'],
+      withQueue.map((s) => [s.name, s.role, s.pending ? `${s.state} (→${s.pending}?)` : s.state, ago(s.since).replace(' ago', ''), ago(s.lastActivity), s.task ?? '-', String(s.queued), s.reason]),
     );
   },
 };

@@ -110,7 +110,8 @@ const status: CommandModule<{ root?: string }, TeamArgs & TimingArgs> = {
     const s = await scope(argv);
     const rows = await teamStatus(s.root, s.session, timingFrom(argv));
     if (argv.json) return printJson(rows);
-    printTable(['NAME', 'ROLE', 'STATE', 'LAST ACTIVITY', 'TASK'], rows.map((r) => [r.name, r.role, r.state, ago(r.lastActivity), r.task || '-']));
+    // Turns waiting in its work queue follow its task (free text: the last column).
+    printTable(['NAME', 'ROLE', 'STATE', 'LAST ACTIVITY', 'TASK'], rows.map((r) => [r.name, r.role, r.state, ago(r.lastActivity), `${r.task || '-'}${r.queued ? ` (+${r.queued} queued)` : ''}`]));
   },
 };
 

@@ -5,10 +5,11 @@ import { barrierSignalCommand, barrierWaitCommand } from './barrier.js';
 import { captureCommand } from './capture.js';
 import { initCommand } from './init.js';
 import { killCommand } from './kill.js';
-import { logsOffCommand, logsOnCommand, logStampCommand } from './logs.js';
+import { logsOffCommand, logsOnCommand } from './logs.js';
 import { runAllCommand, runMasterCommand, runOneCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { tasksStartCommand, tasksStopCommand } from './tasks.js';
+import { topCommand } from './top.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const sessionCommands: CommandModule<any, any>[] = [
@@ -26,5 +27,5 @@ export const sessionCommands: CommandModule<any, any>[] = [
   tasksStopCommand,
   barrierWaitCommand,
   barrierSignalCommand,
-  logStampCommand,
+  topCommand,
 ];

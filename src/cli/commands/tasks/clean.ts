@@ -1,7 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
-import { storeFrom } from '../../context.js';
+import { treeFrom } from '../../context.js';
+import { treeStore } from '../../../queue/store.js';
 import { printJson } from '../../output.js';
 import { fail } from '../../../errors.js';
+import { prunePaneLogs } from '../../../ops/log-files.js';
 
 interface Args {
   root?: string;
@@ -29,7 +31,11 @@ export const tasksClean: CommandModule<{ root?: string }, Args> = {
     for (const [k, v] of [['hours', argv.hours], ['keep', argv.keep]] as const) {
       if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw fail('usage', `--${k} must be a number >= 0`);
     }
-    const removed = await storeFrom(argv).clean({ hours: argv.hours, keep: argv.keep, dryRun: argv.dryRun });
+    const t = treeFrom(argv);
+    const store = treeStore(t);
+    const removed = await store.clean({ hours: argv.hours, keep: argv.keep, dryRun: argv.dryRun });
+    // Pane and agent logs by the same age (not with --keep, which has none).
+    const logs = argv.keep === undefined ? prunePaneLogs(t.root, argv.hours ?? 24, { dryRun: argv.dryRun }) : [];
     if (argv.json) return printJson(removed);
     const verb = argv.dryRun ? 'would remove' : 'removed';
     if (argv.dryRun || argv.verbose) {
@@ -37,6 +43,7 @@ export const tasksClean: CommandModule<{ root?: string }, Args> = {
     }
     // One summary line, always (a cron line sends it to /dev/null: examples/crontab).
     const done = removed.filter((r) => r.dir === 'done').length;
-    process.stdout.write(`${verb} ${removed.length} finished task${removed.length === 1 ? '' : 's'} (${done} done, ${removed.length - done} failed) and their logs\n`);
+    const panes = logs.length ? `; ${logs.length} pane and agent log file${logs.length === 1 ? '' : 's'} older than ${argv.hours ?? 24} h` : '';
+    process.stdout.write(`${verb} ${removed.length} finished task${removed.length === 1 ? '' : 's'} (${done} done, ${removed.length - done} failed) and their logs${panes}\n`);
   },
 };

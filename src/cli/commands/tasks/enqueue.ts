@@ -16,6 +16,7 @@ export interface EnqueueCommandArgs extends EnqueueArgs {
   root?: string;
   wait?: boolean;
   stdin?: boolean;
+  agent?: string;
 }
 
 /** The one table of `tasks-enqueue` options: yargs builds its parser and help from it, the fast path too. */
@@ -40,6 +41,7 @@ export const ENQUEUE_OPTIONS = {
   hold: { type: 'boolean', describe: 'queue it held: no worker claims it until tasks-release' },
   unique: { type: 'string', describe: 'refuse (exit 4, printing its ID) while a task with this key is queued, held or running' },
   'on-finish': { type: 'string', describe: 'a command run after the task ends, with TASK_ID, TASK_STATUS, TASK_EXIT_CODE… set' },
+  agent: { type: 'string', describe: "a turn for this agent, not a shell command: the words are its text (as tmux-orc assign)" },
 } as const;
 
 export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs & { cmd?: string[]; '--'?: string[] }> = {
@@ -50,7 +52,7 @@ export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs &
       .options(ENQUEUE_OPTIONS)
       .example('$0 tasks-enqueue -i build make test', 'run `make test` here, as task "build"')
       .example('$0 tasks-enqueue grep -r -c TODO .', "everything from the command on is its argv, untouched (-- is optional)")
-      .example("$0 tasks-enqueue -e FOO=bar bash -lc 'echo $FOO'", 'argv is kept exactly')
+      .example("$0 tasks-enqueue -e FOO=bar bash -c 'echo $FOO'", 'argv is kept exactly')
       .example('$0 tasks-enqueue -i deploy --after build --retries 3 --timeout 1h30m ./deploy.sh', 'once "build" is done, with retries')
       .example('seq 100 | sed "s/^/echo /" | $0 tasks-enqueue --stdin', 'enqueue 100 tasks in one go (# comments and blank lines skipped)')
       .example('$0 tasks-enqueue --wait --timeout 10s sleep 1', 'block until it ends; exit with its exit code')
@@ -66,6 +68,7 @@ export const tasksEnqueue: CommandModule<{ root?: string }, EnqueueCommandArgs &
 /** Enqueue from parsed arguments and the command words; resolves to the exit code. */
 export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promise<number> {
   if (a.wait && a.every !== undefined) throw fail('usage', '--wait cannot be used with --every: a recurring task never ends (use tasks-tail -f ID to watch one run)');
+  if (a.agent !== undefined) return enqueueForAgent(a, words);
   const store = storeFrom(a);
   const now = Date.now();
   if (a.stdin) {
@@ -77,7 +80,7 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
     const { cmd: _none, ...options } = specFromArgs(a, '', process.cwd(), now);
     checkCwd(options.cwd);
     const status = progress();
-    const { ids, stopped } = store.enqueueMany(options, lines.map(([, l]) => l), now, (n) => status.update('queueing', n, lines.length));
+    const { ids, stopped } = await store.enqueueMany(options, lines.map(([, l]) => l), now, (n) => status.update('queueing', n, lines.length));
     status.clear();
     writeOut(ids.map((id) => `${id}\n`).join(''));
     if (stopped) {
@@ -98,6 +101,26 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
   }
   writeOut(`${id}\n`);
   return a.wait ? waitAndReport(store, [id]) : 0;
+}
+
+/** `--agent`: the words are the text of an agent's turn, queued as `assign` queues it. */
+async function enqueueForAgent(a: EnqueueCommandArgs, words: string[]): Promise<number> {
+  for (const [opt, given] of [['--stdin', a.stdin], ['--every', a.every], ['--env', a.env], ['--cwd', a.cwd], ['--label', a.label]] as const) {
+    if (given !== undefined && given !== false) throw fail('usage', `${opt} cannot be used with --agent (an agent's turn runs in the agent, in its directory)`);
+  }
+  const text = words.join(' ');
+  if (text.trim() === '') throw fail('usage', 'empty task: give the text of the turn after --agent NAME');
+  const { existingRoot } = await import('../../../root.js');
+  const { assign, waitHandoff } = await import('../../../agents/assign.js');
+  const spec = specFromArgs(a, text, process.cwd(), Date.now());
+  const root = existingRoot({ root: a.root }).root;
+  const { id, warning } = await assign(root, { agent: a.agent!, text, id: spec.id, priority: spec.priority, after: spec.after, at: spec.at, timeoutMs: spec.timeoutMs, retries: spec.retries, backoffMs: spec.backoffMs });
+  writeOut(`${id}\n`);
+  if (warning) process.stderr.write(`tmux-orc: warning: ${warning}\n`);
+  if (!a.wait) return 0;
+  const r = await waitHandoff(root, id);
+  if (r.note) writeOut(`${r.note}\n`);
+  return r.ok ? 0 : 1;
 }
 
 /**

@@ -54,9 +54,12 @@ export async function runList(a: ListCommandArgs): Promise<number> {
  * recurring task's TRY its runs (`12 runs`), a label leads the command (`[gpu] make`).
  */
 export function row(r: TaskRow, now = Date.now()): string[] {
-  const result = r.exit !== undefined ? `exit ${r.exit}` : r.reason ? r.reason.split(/[:;]/)[0] : (r.signal ?? '');
+  // An agent's turn has no exit code: its note (tmux-orc done) is its result.
+  const result = r.exit !== undefined ? `exit ${r.exit}` : r.note !== undefined && r.state === 'done' ? clip(r.note, 40) : r.reason ? r.reason.split(/[:;]/)[0] : (r.signal ?? '');
   const age = r.status === 'delayed' && r.due ? `in ${formatAge(Date.parse(r.due) - now)}` : formatAge(r.ageMs);
   const tries = r.runs === undefined ? String(r.attempt) : `${r.runs} run${r.runs === 1 ? '' : 's'}${r.attempt > 1 ? `, try ${r.attempt}` : ''}`;
   const cmd = `${r.label === undefined ? '' : `[${r.label}] `}${r.cmd.replace(/\n/g, '⏎')}`;
   return [r.id, r.state, r.status, age, tries, result, r.worker ?? '', cmd];
 }
+
+const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

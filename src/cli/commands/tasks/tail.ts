@@ -44,6 +44,7 @@ export const tasksTail: CommandModule<{ root?: string }, Args> = {
       write: (s) => (status.clear(), process.stdout.write(s)),
       writeErr: (s) => (status.clear(), process.stderr.write(s)),
       note: (s) => status.say(`tmux-orc: ${s}`),
+      capped: (s) => process.stderr.write(`tmux-orc: ${s}\n`),
       onLook: (waiting) => {
         if (waiting === undefined) return status.clear();
         status.update(`${id}: ${waiting}`);

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
+import { backendFrom, loadRedis, treeFrom } from '../../context.js';
 import { startWorker } from '../../../worker/main.js';
 import { leanHeap } from '../../../worker/heap.js';
 import { fail } from '../../../errors.js';
@@ -7,10 +7,12 @@ import { fail } from '../../../errors.js';
 /** Parsed `worker` arguments, from yargs or from the fast path (src/cli/fast.ts). */
 export interface WorkerCommandArgs {
   root?: string;
+  backend?: string;
   id?: string;
   label?: string;
   poll?: boolean;
   untilEmpty?: boolean;
+  logFormat?: string;
 }
 
 /** The one table of `worker` options: yargs builds its parser and help from it, the fast path too. */
@@ -19,6 +21,7 @@ export const WORKER_OPTIONS = {
   label: { type: 'string', describe: 'claim only tasks with this label' },
   poll: { type: 'boolean', describe: 'no file watcher: rescan every 0.5 s (network filesystems)' },
   'until-empty': { type: 'boolean', describe: 'exit once nothing is queued for this worker' },
+  'log-format': { type: 'string', describe: 'its lines: text (default; log_format) or json, one object per event' },
 } as const;
 
 export const worker: CommandModule<{ root?: string }, WorkerCommandArgs> = {
@@ -38,5 +41,11 @@ export async function runWorkerCommand(a: WorkerCommandArgs): Promise<void> {
     throw fail('usage', `--id ${JSON.stringify(a.id)}: use letters, digits, _ and -`);
   }
   leanHeap();
-  await startWorker({ root: treeFrom(a).root, id: a.id === undefined ? undefined : String(a.id), label: a.label, poll: a.poll, untilEmpty: a.untilEmpty });
+  const url = backendFrom(a);
+  if (url !== undefined) {
+    if (a.poll) throw fail('usage', '--poll is for a tree on a network filesystem; the Redis backend has no files to watch');
+    const { startRedisWorker } = await loadRedis();
+    return startRedisWorker({ url, id: a.id === undefined ? undefined : String(a.id), label: a.label, untilEmpty: a.untilEmpty });
+  }
+  await startWorker({ root: treeFrom(a).root, id: a.id === undefined ? undefined : String(a.id), label: a.label, poll: a.poll, untilEmpty: a.untilEmpty, logFormat: a.logFormat });
 }

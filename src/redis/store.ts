@@ -1,0 +1,438 @@
+/**
+ * The Redis backend, command side (the store seam, src/store/store.ts): the same verbs the tree
+ * has, on one BullMQ queue. Every command connects on its first verb and fails within the connect
+ * timeout, with one line, when Redis cannot be reached (exit 10).
+ */
+import type { Job } from 'bullmq';
+import { encode } from '../persist/codec.js';
+import { fail } from '../errors.js';
+import { cancelled, retried } from '../queue/lifecycle.js';
+import { idProblem, PRIORITY_RANGE, specFields, type Task } from '../queue/task.js';
+import { newId, type NewTask } from '../queue/enqueue.js';
+import { stamp, taskFromText } from '../queue/tree.js';
+import { rowFor, type TaskRow } from '../queue/list-rows.js';
+import { exitCodeOf, type Outcome, type WaitHooks } from '../queue/wait.js';
+import { formatAge } from '../time.js';
+import type { Dir } from '../queue/lifecycle.js';
+import type { Store } from '../store/store.js';
+import type { Health } from '../queue/list.js';
+import type { CleanOptions, Cleaned } from '../queue/clean.js';
+import type { TailOptions } from '../queue/tail.js';
+import type { Paused } from '../queue/pause.js';
+import { BULL_STATES, bullPriority, dirOf, jobId, open, readJob, taskId, taskOf, type Conn, type JobData } from './queue.js';
+import { parseBackend, type Backend } from './connect.js';
+import { listWorkers } from './workers.js';
+import { readLog } from './logs.js';
+
+const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+export interface RedisStore extends Store {
+  close(): Promise<void>;
+}
+
+export function redisStore(url: string | Backend): RedisStore {
+  const backend = typeof url === 'string' ? parseBackend(url) : url;
+  let conn: Promise<Conn> | undefined;
+  const c = () => (conn ??= open(backend));
+
+  /** Where a task is: a job's state, or our hash of tasks that ended without a worker. */
+  const locate = async (id: string): Promise<{ dir: Dir; text: string; job?: Job<JobData> } | undefined> => {
+    const k = await c();
+    const job = await k.getJob(id);
+    if (job) {
+      const dir = dirOf(await job.getState());
+      if (dir) return { dir, text: job.data.text, job };
+    }
+    const text = await k.client.hget(k.key('ended'), id);
+    return text === null ? undefined : { dir: 'failed', text };
+  };
+
+  const add = async (k: Conn, id: string, text: string, task: { priority: number; due: number; label?: string }, now: number) => {
+    if (task.label !== undefined) await k.client.sadd(k.key('labels'), task.label);
+    await k.queue(task.label).add(id, { text }, {
+      jobId: jobId(id),
+      priority: bullPriority(task.priority),
+      delay: Math.max(0, task.due - now),
+      attempts: 1, // retries are the task's own (RETRIES, BACKOFF): the worker decides them
+      removeOnComplete: false,
+      removeOnFail: false,
+    });
+  };
+
+  const checkSpec = async (_k: Conn, spec: Omit<NewTask, 'cmd'>) => {
+    // What the tree keeps with kernel locks and files of its own (README "Backends").
+    const treeOnly: Array<[string, unknown]> = [['--hold', spec.hold || undefined], ['--unique', spec.unique], ['--on-finish', spec.onFinish], ['--group', spec.group], ['--lock', spec.lock]];
+    for (const [opt, v] of treeOnly) if (v !== undefined) throw unsupported(`tasks-enqueue ${opt}`);
+    if (spec.id !== undefined) {
+      const bad = idProblem(spec.id);
+      if (bad) throw fail('usage', bad);
+    }
+    for (const e of spec.env ?? []) if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e)) throw fail('usage', `--env ${JSON.stringify(e)} is not NAME=value`);
+    const p = spec.priority ?? 0;
+    if (!Number.isInteger(p) || Math.abs(p) > PRIORITY_RANGE) throw fail('usage', `--priority must be a whole number from -${PRIORITY_RANGE} to ${PRIORITY_RANGE}`);
+    for (const [opt, deps] of [['--after', spec.after], ['--after-any', spec.afterAny]] as const) {
+      for (const dep of deps ?? []) {
+        const bad = idProblem(dep);
+        if (bad) throw fail('usage', `${opt}: ${bad}`);
+        if (dep === spec.id) throw fail('usage', `${opt} names the task itself (${dep})`);
+        if (!(await locate(dep))) throw fail('not-found', `${opt}: no task ${dep} in ${backend.where}`);
+      }
+    }
+  };
+
+  const enqueueOne = async (spec: NewTask, now: number): Promise<string> => {
+    if (spec.cmd.trim() === '') throw fail('usage', 'empty command: give one after --, e.g. tmux-orc tasks-enqueue -- make test');
+    const k = await c();
+    await checkSpec(k, spec);
+    const id = spec.id ?? newId(stamp(now));
+    const text = encode(specFields({ ...spec, id }, now));
+    if (spec.id !== undefined && (await locate(id))) throw fail('conflict', `task ID ${id} already exists`);
+    await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0, label: spec.label }, now);
+    return id;
+  };
+
+  const rows = async (which: Dir | 'all'): Promise<TaskRow[]> => {
+    const k = await c();
+    const now = Date.now();
+    const out: TaskRow[] = [];
+    for (const dir of which === 'all' ? (['queue', 'running', 'done', 'failed'] as Dir[]) : [which]) {
+      const jobs = await k.getJobs(BULL_STATES[dir]);
+      const mine = jobs.map((j) => withHost(rowFor(dir, `${backend.where}#${taskId(j.id ?? '')}`, readJob(j), now), j.data?.text));
+      if (dir === 'failed') {
+        for (const [id, text] of Object.entries(await k.client.hgetall(k.key('ended')))) mine.push(rowFor('failed', `${backend.where}#${id}`, taskFromText(text, id), now));
+      }
+      out.push(...order(dir, mine));
+    }
+    return out;
+  };
+
+  const store: RedisStore = {
+    where: backend.where,
+    enqueue: (spec, opts) => enqueueOne(spec, opts?.now ?? Date.now()),
+    enqueueMany: async (spec, cmds, now = Date.now(), onQueued) => {
+      if (spec.id !== undefined) throw fail('usage', 'bulk enqueue generates IDs; drop --id');
+      for (const cmd of cmds) if (cmd.trim() === '') throw fail('usage', 'empty command in the input');
+      const k = await c();
+      await checkSpec(k, spec);
+      const ids: string[] = [];
+      const batch = 500;
+      if (spec.label !== undefined) await k.client.sadd(k.key('labels'), spec.label);
+      for (let i = 0; i < cmds.length; i += batch) {
+        const chunk = cmds.slice(i, i + batch).map((cmd) => {
+          const id = newId(stamp(now));
+          return { id, cmd };
+        });
+        try {
+          await k.queue(spec.label).addBulk(chunk.map(({ id, cmd }) => ({
+            name: id,
+            data: { text: encode(specFields({ ...spec, id, cmd }, now)) },
+            opts: { jobId: jobId(id), priority: bullPriority(spec.priority ?? 0), delay: Math.max(0, (spec.at ?? 0) - now), attempts: 1 },
+          })));
+        } catch (error) {
+          return { ids, stopped: { index: i, error } };
+        }
+        ids.push(...chunk.map((x) => x.id));
+        onQueued?.(ids.length);
+      }
+      return { ids };
+    },
+    get: async (id) => {
+      const f = await locate(id);
+      if (!f) return undefined;
+      const r = taskFromText(f.text, id);
+      return { state: f.dir, task: r.ok ? r.task : undefined };
+    },
+    tasks: (state) => tasksIn(state),
+    list: rows,
+    cancel: async (id, opts) => {
+      const k = await c();
+      const deadline = Date.now() + (opts?.waitMs ?? 35_000);
+      for (;;) {
+        const f = await locate(id);
+        if (!f) throw fail('not-found', `no task ${id} in ${backend.where}`);
+        if (f.dir === 'done' || f.dir === 'failed') throw fail('conflict', `task ${id} has already finished (${f.dir}); nothing to cancel`);
+        if (f.dir === 'queue' && f.job) {
+          // A queued job is removed whole, or not at all when a worker locked it meanwhile.
+          const removed = await f.job.remove().then(() => true, () => false);
+          if (removed) {
+            const r = taskFromText(f.text, id);
+            const tail = r.ok ? encode(cancelled(Date.now()).append) : '';
+            await k.client.hset(k.key('ended'), id, f.text + (f.text.endsWith('\n') ? '' : '\n') + tail);
+            return 'cancelled-queued';
+          }
+        } else if (f.dir === 'running') {
+          // The worker holding it (on whatever host) is told; it kills the task's process group
+          // and settles it as cancelled.
+          await k.client.hset(k.key('cancel'), id, '1');
+          await k.client.publish(k.key('cancel'), id);
+          for (;;) {
+            const now = await locate(id);
+            if (now && (now.dir === 'done' || now.dir === 'failed')) {
+              const t = taskFromText(now.text, id);
+              if (t.ok && t.task.status === 'cancelled') return 'cancelled-running';
+              throw fail('conflict', `task ${id} finished (${t.ok ? t.task.status : now.dir}) before the cancel reached it`);
+            }
+            if (now?.dir === 'queue') break; // its worker lost it and it is queued again: cancel that
+            if (Date.now() > deadline) throw fail('timeout', `task ${id} did not settle in time; try again`);
+            await pause(50);
+          }
+        }
+        if (Date.now() > deadline) throw fail('timeout', `task ${id} did not settle in time; try again`);
+        await pause(20);
+      }
+    },
+    retry: async (id) => {
+      const f = await locate(id);
+      if (!f) throw fail('not-found', `no task ${id} in ${backend.where}`);
+      if (f.dir !== 'failed' && f.dir !== 'done') throw fail('conflict', `task ${id} is ${f.dir === 'running' ? 'running' : 'queued'}; only finished tasks can be retried`);
+      if (!(await retryOne(await c(), id, f))) throw fail('conflict', `task ${id} cannot be retried: it moved meanwhile; look again`);
+    },
+    remove: async (id) => {
+      const k = await c();
+      const f = await locate(id);
+      if (!f) throw fail('not-found', `no task ${id} in ${backend.where}`);
+      if (f.dir !== 'done' && f.dir !== 'failed') throw fail('conflict', `task ${id} is ${f.dir === 'running' ? 'running' : 'queued'}, not finished; cancel it first (tmux-orc tasks-cancel ${id})`);
+      if (f.job) {
+        if (!(await f.job.remove().then(() => true, () => false))) throw fail('conflict', `task ${id} moved meanwhile; look again`);
+      } else await k.client.hdel(k.key('ended'), id);
+      await k.client.del(k.key(`log:${id}:out`), k.key(`log:${id}:err`));
+    },
+    // The whole queue pauses in BullMQ itself (its workers take nothing while it is); groups are the tree's.
+    pause: async (group) => {
+      if (group !== undefined) throw unsupported('tasks-pause --group');
+      const k = await c();
+      if ((await pausedNow(k)).all !== undefined) return false;
+      for (const q of await k.queues()) await q.pause();
+      await k.client.set(k.key('paused'), new Date().toISOString());
+      return true;
+    },
+    resume: async (group) => {
+      if (group !== undefined) throw unsupported('tasks-resume --group');
+      const k = await c();
+      if ((await pausedNow(k)).all === undefined) return false;
+      for (const q of await k.queues()) await q.resume();
+      await k.client.del(k.key('paused'));
+      return true;
+    },
+    paused: async () => pausedNow(await c()),
+    hold: async () => {
+      throw unsupported('tasks-hold');
+    },
+    release: async () => {
+      throw unsupported('tasks-release');
+    },
+    edit: async () => {
+      throw unsupported('tasks-edit');
+    },
+    move: async () => {
+      throw unsupported('tasks-move');
+    },
+    retryAllFailed: async () => {
+      const k = await c();
+      const ids: string[] = [];
+      for (const job of await k.getJobs(['failed'])) {
+        const id = taskId(job.id ?? '');
+        if (job && taskOf(job) && (await retryOne(k, id, { dir: 'failed', text: job.data.text, job }))) ids.push(id);
+      }
+      for (const [id, text] of Object.entries(await k.client.hgetall(k.key('ended')))) if (await retryOne(k, id, { dir: 'failed', text })) ids.push(id);
+      return ids;
+    },
+    clean: async (o) => cleanFinished(await c(), o),
+    // Runs whose worker died are BullMQ's stalled jobs: the workers' own checks move them back.
+    recover: async () => [],
+    health: async () => {
+      const k = await c();
+      const counts = await k.counts([...BULL_STATES.queue, 'active', 'completed', 'failed']);
+      const ended = await k.client.hlen(k.key('ended'));
+      const q = BULL_STATES.queue.reduce((n, s) => n + (counts[s] ?? 0), 0);
+      const workers = await listWorkers(k);
+      const live = workers.filter((w) => w.alive).length;
+      const oldest = await oldestQueued(k);
+      const problems: string[] = [];
+      if (q > 0 && live === 0) problems.push(`${q} task(s) queued but no live worker (start one: tmux-orc worker --backend ${backend.where})`);
+      const h: Health = {
+        root: backend.where,
+        counts: { queue: q, held: 0, running: counts.active ?? 0, done: counts.completed ?? 0, failed: (counts.failed ?? 0) + ended },
+        stale: [],
+        oldestQueuedMs: oldest === undefined ? undefined : Date.now() - oldest,
+        workers,
+        liveWorkers: live,
+        paused: await pausedNow(k),
+        problems,
+        healthy: problems.length === 0,
+      };
+      return h;
+    },
+    workers: async () => listWorkers(await c()),
+    waitForAll: async (ids, hooks) => waitAll(ids, hooks ?? {}),
+    tail: async (id, o) => tailTask(id, o),
+    close: async () => {
+      const k = await conn?.catch(() => undefined);
+      await k?.close();
+    },
+  };
+
+  async function tasksIn(state: Dir): Promise<Task[]> {
+    const k = await c();
+    const out: Task[] = [];
+    for (const job of await k.getJobs(BULL_STATES[state])) {
+      const t = job && taskOf(job);
+      if (t) out.push(t);
+    }
+    return out;
+  }
+
+  async function retryOne(k: Conn, id: string, f: { dir: Dir; text: string; job?: Job<JobData> }): Promise<boolean> {
+    const r = taskFromText(f.text, id);
+    if (!r.ok) return false;
+    const text = f.text + (f.text.endsWith('\n') ? '' : '\n') + encode(retried(r.task, Date.now()).append);
+    if (f.job) {
+      await f.job.updateData({ text });
+      return f.job.retry(f.dir === 'done' ? 'completed' : 'failed').then(() => true, () => false);
+    }
+    // Ended without a worker (cancelled while queued): queued again as a new job of the same ID.
+    if ((await k.client.hdel(k.key('ended'), id)) === 0) return false;
+    await add(k, id, text, { priority: r.task.priority, due: 0, label: r.task.label }, Date.now());
+    return true;
+  }
+
+  async function waitAll(ids: string[], hooks: WaitHooks): Promise<Outcome[]> {
+    const pending = new Set(ids);
+    const ended = new Map<string, Outcome>();
+    const where = new Map<string, Dir>();
+    const deadline = hooks.timeoutMs === undefined ? Infinity : Date.now() + hooks.timeoutMs;
+    let lastTick = 0;
+    for (;;) {
+      let running = 0;
+      for (const id of [...pending]) {
+        const f = await locate(id);
+        if (!f) throw fail('not-found', `task ${id} disappeared from ${backend.where} (removed by tasks-clean?)`);
+        where.set(id, f.dir);
+        if (f.dir === 'running') running++;
+        if (f.dir !== 'done' && f.dir !== 'failed') continue;
+        const o = outcome(id, f.dir, f.text);
+        ended.set(id, o);
+        pending.delete(id);
+        hooks.onEnd?.(o);
+      }
+      if (pending.size === 0 || (hooks.any && ended.size > 0)) return ids.filter((id) => ended.has(id)).map((id) => ended.get(id)!);
+      if (Date.now() >= deadline) {
+        throw fail('timeout', `timed out after ${formatAge(hooks.timeoutMs!)}; not ended: ${[...pending].map((id) => `${id} (${where.get(id) === 'running' ? 'running' : 'queued'})`).join(', ')}`);
+      }
+      if (Date.now() - lastTick >= 1000) {
+        lastTick = Date.now();
+        hooks.onTick?.({ queued: pending.size - running, running });
+      }
+      await pause(Math.min(hooks.pollMs ?? 100, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  async function tailTask(id: string, o: TailOptions): Promise<Outcome | undefined> {
+    const k = await c();
+    if (!(await locate(id))) throw fail('not-found', `no task ${id} in ${backend.where}`);
+    if (!o.follow) {
+      o.write(lastLinesOf(await readLog(k, id, o.stream, 0), o.lines));
+      return undefined;
+    }
+    const writeErr = o.writeErr ?? o.write;
+    const pos = { out: 0, err: 0 };
+    const first = { out: await readLog(k, id, 'out', 0), err: await readLog(k, id, 'err', 0) };
+    o.write(lastLinesOf(first.out, o.lines));
+    writeErr(lastLinesOf(first.err, o.lines));
+    pos.out = Buffer.byteLength(first.out);
+    pos.err = Buffer.byteLength(first.err);
+    for (;;) {
+      const f = await locate(id);
+      if (!f) throw fail('not-found', `task ${id} disappeared from ${backend.where}`);
+      for (const s of ['out', 'err'] as const) {
+        const more = await readLog(k, id, s, pos[s]);
+        pos[s] += Buffer.byteLength(more);
+        if (more) (s === 'out' ? o.write : writeErr)(more);
+      }
+      if (f.dir === 'done' || f.dir === 'failed') return outcome(id, f.dir, f.text);
+      o.onLook?.(f.dir === 'queue' ? 'queued' : undefined);
+      await pause(o.pollMs ?? 200);
+    }
+  }
+
+  return store;
+}
+
+/** Workers are on many hosts: a row names its worker `<host>.<id>`. */
+function withHost(row: TaskRow, text: string | undefined): TaskRow {
+  if (row.worker === undefined || text === undefined) return row;
+  const host = /(?:^|\n)HOST=([^\n]*)\n(?![\s\S]*\nHOST=)/.exec(text)?.[1];
+  return host ? { ...row, worker: `${host}.${row.worker}` } : row;
+}
+
+/** What the Redis backend does not do (yet): one line, exit 2, never a silent no-op. */
+function unsupported(what: string): Error {
+  return fail('usage', `${what} is not available on the Redis backend (README "Backends"); it works on the tree`);
+}
+
+async function pausedNow(k: Conn): Promise<Paused> {
+  const since = await k.client.get(k.key('paused'));
+  return since === null ? { groups: {} } : { all: since, groups: {} };
+}
+
+function outcome(id: string, dir: 'done' | 'failed', text: string): Outcome {
+  const r = taskFromText(text, id);
+  const task = r.ok ? r.task : undefined;
+  const durationMs = task?.started !== undefined && task.finished !== undefined ? task.finished - task.started : undefined;
+  return { id, dir, status: task?.status ?? dir, reason: task?.reason ?? (r.ok ? undefined : r.reason), durationMs, code: exitCodeOf(dir, task) };
+}
+
+function lastLinesOf(text: string, n: number): string {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.slice(-n).map((l) => `${l}\n`).join('');
+}
+
+/** Dispatch order for the queue (priority, then enqueue time); finish order for the rest. */
+function order(dir: Dir, rows: TaskRow[]): TaskRow[] {
+  const t = (s?: string) => (s ? Date.parse(s) : 0);
+  // (Generated IDs sort by creation time, to the microsecond: a bulk enqueue's tasks share a millisecond.)
+  if (dir === 'queue') return rows.sort((a, b) => b.priority - a.priority || t(a.enqueued) - t(b.enqueued) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (dir === 'running') return rows.sort((a, b) => t(a.started) - t(b.started));
+  return rows.sort((a, b) => t(a.finished) - t(b.finished));
+}
+
+async function oldestQueued(k: Conn): Promise<number | undefined> {
+  let oldest: number | undefined;
+  for (const job of await k.getJobs(BULL_STATES.queue)) {
+    const t = job && taskOf(job);
+    if (t && t.due <= Date.now() && t.enqueuedAt !== undefined) oldest = Math.min(oldest ?? Infinity, t.enqueuedAt);
+  }
+  return oldest;
+}
+
+async function cleanFinished(k: Conn, o: CleanOptions): Promise<Cleaned[]> {
+  const now = o.now ?? Date.now();
+  const removed: Cleaned[] = [];
+  for (const dir of ['done', 'failed'] as const) {
+    const entries: Array<{ id: string; finished: number; job?: Job<JobData> }> = [];
+    for (const job of await k.getJobs(BULL_STATES[dir])) {
+      if (!job) continue;
+      entries.push({ id: taskId(job.id ?? ''), finished: taskOf(job)?.finished ?? job.finishedOn ?? 0, job });
+    }
+    if (dir === 'failed') {
+      for (const [id, text] of Object.entries(await k.client.hgetall(k.key('ended')))) {
+        const r = taskFromText(text, id);
+        entries.push({ id, finished: r.ok ? r.task.finished ?? 0 : 0 });
+      }
+    }
+    entries.sort((a, b) => b.finished - a.finished);
+    const doomed = o.keep !== undefined ? entries.slice(o.keep) : entries.filter((e) => now - e.finished > (o.hours ?? 24) * 3_600_000);
+    for (const e of doomed) {
+      if (!o.dryRun) {
+        if (e.job) {
+          if (!(await e.job.remove().then(() => true, () => false))) continue;
+        } else await k.client.hdel(k.key('ended'), e.id);
+        await k.client.del(k.key(`log:${e.id}:out`), k.key(`log:${e.id}:err`));
+      }
+      removed.push({ id: e.id, dir, finished: e.finished });
+    }
+  }
+  return removed;
+}
+

@@ -1,0 +1,364 @@
+/**
+ * The Redis backend, worker side (the store seam, src/store/worker-store.ts). A worker takes one
+ * job at a time from BullMQ under a lock token and runs it with the same launcher as on the tree:
+ * the job's text is written to a local spool (a private tree of this worker), claimed there by
+ * the launcher and run; what the launcher records there (the claim, the process group, the exit)
+ * is copied to the job, fenced by the lock, and the job is moved on by BullMQ under the same lock.
+ *
+ * What BullMQ guarantees, and what we add (README "Backends"):
+ * - the lock is renewed every lockMs/4; a worker that cannot renew it before it lapses (Redis
+ *   unreachable too long) or finds it taken (it stalled) kills its task's process group at once
+ *   and records nothing;
+ * - a worker that dies or freezes is caught by its dead man's switch (deadman.ts), which kills
+ *   the task before the lock lapses; the job is then a stalled job, moved back to the queue by
+ *   the other workers' stalled-job check (once; a second stall fails it, BullMQ's maxStalledCount);
+ * - a whole host that dies takes its tasks with it; their jobs stall and run elsewhere.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { Worker, type Job } from 'bullmq';
+import { encode } from '../persist/codec.js';
+import { processStart, signalGroup } from '../persist/proc.js';
+import { writeAtomic } from '../persist/atomic.js';
+import { iso } from '../time.js';
+import { afterRun, readiness, type DepState, type Move } from '../queue/lifecycle.js';
+import { RECORD_KEYS, type Task } from '../queue/task.js';
+import { createTree } from '../queue/create.js';
+import { logPath, readTaskText, taskFromText, taskPath, tree } from '../queue/tree.js';
+import { checkSafe } from '../queue/trust.js';
+import type { Holder } from '../worker/launcher.js';
+import type { Claim, Next, Settled, Taken, WorkerStore } from '../store/worker-store.js';
+import type { Backend } from './connect.js';
+import { BULL_STATES, open, PREFIX, queueName, taskId, type Conn, type JobData } from './queue.js';
+import { hostName, register } from './workers.js';
+import { Shipper } from './logs.js';
+import { Deadman } from './deadman.js';
+
+export interface RedisWorkerOptions {
+  backend: Backend;
+  /** Take only tasks with this label (its own queue); without one, only unlabelled tasks. */
+  label?: string;
+  holder: Holder;
+  /** The lock's duration: a task outlives a silent worker by less than this. */
+  lockMs: number;
+  /** Between SIGTERM and SIGKILL for a cancel. */
+  killGraceMs: number;
+  /** The local spool (default: a private directory under the system's temp directory). */
+  spool?: string;
+}
+
+export type RedisWorkerStore = WorkerStore & {
+  register(id?: string): Promise<{ id: string; heartbeat: () => void; unregister: () => void }>;
+};
+
+/** A held job: its lock token and what keeps it. */
+interface Held {
+  job: Job<JobData>;
+  lock: string;
+  /** The text last copied to the job. */
+  copied: string;
+  lost?: string;
+  renew: NodeJS.Timeout;
+  renewedAt: number;
+  lockedUntil: number;
+  /** A tick is under way (ticks never overlap). */
+  busy?: boolean;
+  shipper?: Shipper;
+}
+
+// Copies the local record to the job only while the lock is still ours: a worker that lost its
+// job never writes into it.
+const FENCED_UPDATE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('HSET', KEYS[2], 'data', ARGV[2]) return 1 end return 0`;
+
+type Fenced = { orcFencedUpdate(lockKey: string, jobKey: string, lock: string, data: string): Promise<number> };
+
+let tokens = 0;
+
+export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWorkerStore> {
+  const k: Conn = await open(o.backend);
+  const spool = tree(o.spool ?? path.join(os.tmpdir(), `tmux-orc-${process.getuid?.() ?? 'u'}`, 'spool', `${o.backend.queue}.${hostName()}.${process.pid}`));
+  fs.mkdirSync(path.dirname(spool.root), { recursive: true, mode: 0o700 });
+  createTree(spool);
+  const worker = new Worker<JobData>(queueName(o.backend, o.label), null, {
+    connection: k.client,
+    prefix: PREFIX,
+    autorun: false,
+    lockDuration: o.lockMs,
+    stalledInterval: o.lockMs,
+    maxStalledCount: 1,
+    drainDelay: 1,
+  });
+  worker.on('error', () => {});
+  k.client.defineCommand('orcFencedUpdate', { numberOfKeys: 2, lua: FENCED_UPDATE }); // sent by its SHA after the first time
+  // Stalled jobs (their worker died or froze) go back to the queue: BullMQ's own check, run by
+  // every worker every lockMs.
+  void worker.startStalledCheckTimer().catch(() => {});
+  const sub = k.client.duplicate();
+  sub.on('error', () => {});
+  const deadman = new Deadman(Math.floor(o.lockMs / 2));
+  const held = new Map<Claim, Held>();
+  let stash: { job: Job<JobData>; lock: string } | undefined;
+  let current: Claim | undefined;
+
+  await sub.subscribe(k.key('cancel'));
+  sub.on('message', (_ch, id) => {
+    if (current && current.task.id === id) void stopGroup(current, o.killGraceMs);
+  });
+
+  const localText = (claim: Claim): string | undefined => {
+    const t = readTaskText(taskPath(spool, 'running', claim.name));
+    return typeof t === 'string' ? t : undefined;
+  };
+
+  /** Copy the local record to the job, only under our lock; false when the lock is gone. */
+  const copy = async (h: Held, text: string): Promise<boolean> => {
+    if (text === h.copied) return true;
+    const ok = await (k.client as unknown as Fenced).orcFencedUpdate(k.lockKey(h.job), k.jobKey(h.job), h.lock, JSON.stringify({ text }));
+    if (ok === 1) h.copied = text;
+    return ok === 1;
+  };
+
+  const pgidOf = (claim: Claim): number | undefined => {
+    const t = localText(claim);
+    const r = t === undefined ? undefined : taskFromText(t, claim.name);
+    return r?.ok ? r.task.owner?.pgid : undefined;
+  };
+
+  async function stopGroup(claim: Claim, graceMs: number): Promise<void> {
+    for (let i = 0; i < 200 && pgidOf(claim) === undefined && held.has(claim); i++) await pause(10);
+    const pg = pgidOf(claim);
+    if (pg === undefined) return;
+    signalGroup(pg, 'SIGTERM');
+    setTimeout(() => signalGroup(pg, 'SIGKILL'), graceMs).unref();
+  }
+
+  const lose = (claim: Claim, h: Held, why: string) => {
+    if (h.lost) return;
+    h.lost = why;
+    const pg = pgidOf(claim);
+    if (pg !== undefined) signalGroup(pg, 'SIGKILL');
+  };
+
+  /**
+   * Every quarter second: copy what the launcher recorded (the claim, the process group, the exit)
+   * to the job, so listings and recovery see it. Every lockMs/4: renew the lock, or kill the task
+   * once it can no longer be renewed in time; and look for a cancel the pub/sub message missed.
+   */
+  const tick = async (claim: Claim, h: Held) => {
+    if (h.lost || h.busy) return;
+    h.busy = true;
+    try {
+      if (Date.now() > h.lockedUntil - o.lockMs / 4) return lose(claim, h, 'its lock could not be renewed in time (Redis unreachable?)');
+      if (Date.now() - h.renewedAt >= o.lockMs / 4) {
+        const renewed = await h.job.extendLock(h.lock, o.lockMs);
+        if (!renewed) return lose(claim, h, 'its lock was taken (the job stalled and went to another worker)');
+        h.renewedAt = Date.now();
+        h.lockedUntil = h.renewedAt + o.lockMs;
+        if (await k.client.hexists(k.key('cancel'), claim.task.id)) void stopGroup(claim, o.killGraceMs);
+      }
+      const pg = pgidOf(claim);
+      if (pg !== undefined) deadman.watch(pg);
+      const text = localText(claim);
+      if (text !== undefined) await copy(h, text);
+    } catch {
+      // unreachable for now: the next tick tries again, and gives up once the lock is near its end
+    } finally {
+      h.busy = false;
+    }
+  };
+
+  const dropLocal = (claim: Claim) => {
+    fs.rmSync(taskPath(spool, 'running', claim.name), { force: true });
+    o.holder.release();
+  };
+
+  const finish = (claim: Claim) => {
+    const h = held.get(claim);
+    if (h) clearInterval(h.renew);
+    held.delete(claim);
+    if (current === claim) current = undefined;
+    deadman.watch(0);
+  };
+
+  /** Settle a job that is not to run (its result was recorded already, or a dependency failed). */
+  const settleUnrun = async (job: Job<JobData>, lock: string, task: Task, text: string, m: Move): Promise<void> => {
+    const h: Held = { job, lock, copied: '', renew: setInterval(() => {}, 1 << 30), renewedAt: Date.now(), lockedUntil: Date.now() + o.lockMs };
+    try {
+      await moveJob(h, task, text, m);
+    } finally {
+      clearInterval(h.renew);
+    }
+  };
+
+  /** Write the final text and move the job on, under its lock. */
+  const moveJob = async (h: Held, task: Task, text: string, m: Move): Promise<'moved' | 'lost'> => {
+    const final = m.compact
+      ? encode([...task.fields.filter(([key]) => !RECORD_KEYS.has(key)), ...m.append])
+      : text + (text === '' || text.endsWith('\n') ? '' : '\n') + encode(m.append);
+    if (!(await copy(h, final))) return 'lost';
+    const job = h.job;
+    try {
+      if (m.to === 'done') await job.moveToCompleted(null, h.lock, false);
+      else if (m.to === 'failed') await job.moveToFailed(new Error(reasonOf(m) ?? 'failed'), h.lock, false);
+      else {
+        const r = taskFromText(final, taskId(job.id!));
+        await job.moveToDelayed(r.ok ? Math.max(r.task.due, Date.now()) : Date.now(), h.lock);
+      }
+    } catch {
+      return 'lost';
+    }
+    return 'moved';
+  };
+
+  const next = async (now: number): Promise<Next> => {
+    if (stash) return { kind: 'task', name: taskId(stash.job.id!) };
+    const lock = `${hostName()}.${process.pid}.${(tokens++).toString(36)}`;
+    const job = (await worker.getNextJob(lock, { block: true }).catch(() => undefined)) as Job<JobData> | undefined;
+    if (job) {
+      stash = { job, lock };
+      return { kind: 'task', name: taskId(job.id!) };
+    }
+    const counts = await k.queue(o.label).getJobCounts(...BULL_STATES.queue).catch(() => ({}) as Record<string, number>);
+    const queued = Object.values(counts).reduce((a, b) => a + b, 0);
+    return { kind: 'idle', empty: queued === 0, nextDue: now + 200 };
+  };
+
+  const take = async (name: string, token: string, now: number): Promise<Taken> => {
+    const s = stash;
+    stash = undefined;
+    if (!s || taskId(s.job.id!) !== name) return { kind: 'skipped' };
+    const { job, lock } = s;
+    const text = job.data?.text ?? '';
+    const r = taskFromText(text, name);
+    if (!r.ok) {
+      await job.moveToFailed(new Error(r.reason), lock, false).catch(() => {});
+      return { kind: 'skipped', note: `rejected ${name}: ${r.reason} → failed` };
+    }
+    const task = r.task;
+    // A run whose result was recorded, and whose worker was gone before it settled: settled, never re-run.
+    if (task.owner?.result) {
+      const res = task.owner.result;
+      const m = afterRun(task, { exitCode: res.exit ?? null, signal: res.signal ?? null, timedOut: false, cancelled: false, durationMs: 0 }, now);
+      await settleUnrun(job, lock, task, text, m);
+      return { kind: 'skipped', note: `settled ${task.id} from its recorded result (its worker was gone)` };
+    }
+    const deps = await dependencies(task);
+    const ready = readiness(task, now, (id) => deps.get(id) ?? 'missing');
+    if (ready.kind === 'later') {
+      await job.moveToDelayed(ready.due, lock).catch(() => {});
+      return { kind: 'skipped' };
+    }
+    if (ready.kind === 'doomed') {
+      await settleUnrun(job, lock, task, text, ready.move);
+      return { kind: 'skipped', note: `failed ${task.id}: ${reasonOf(ready.move)}` };
+    }
+    if (ready.kind === 'blocked') {
+      // BullMQ has no dependencies on jobs that already exist: a task whose dependencies have not
+      // ended waits in the delayed set and is looked at again shortly.
+      await job.moveToDelayed(now + 1000, lock).catch(() => {});
+      return { kind: 'skipped' };
+    }
+    writeAtomic(spool.dir('tmp'), taskPath(spool, 'queue', name), text, { fsync: false });
+    const reply = await o.holder.claim(taskPath(spool, 'queue', name), taskPath(spool, 'running', name));
+    if (reply.kind !== 'claimed') {
+      fs.rmSync(taskPath(spool, 'queue', name), { force: true });
+      await job.moveToDelayed(now, lock).catch(() => {});
+      return { kind: 'skipped', note: `could not hold ${name} locally: ${'reason' in reply ? reply.reason : reply.kind}` };
+    }
+    const claim: Claim = { name, task, token };
+    const h: Held = { job, lock, copied: text, renewedAt: now, lockedUntil: now + o.lockMs, renew: setInterval(() => void tick(claim, h), 250) };
+    h.shipper = new Shipper(k, task.id, { out: logPath(spool, task.id, 'out'), err: logPath(spool, task.id, 'err') });
+    held.set(claim, h);
+    current = claim;
+    return { kind: 'claimed', claim };
+  };
+
+  /** Where each dependency is, as the lifecycle's readiness() asks. */
+  const dependencies = async (task: Task): Promise<Map<string, DepState>> => {
+    const states = new Map<string, DepState>();
+    for (const id of [...task.after, ...(task.afterAny ?? [])]) {
+      const dj = await k.getJob(id);
+      const state = dj ? await dj.getState() : (await k.client.hexists(k.key('ended'), id)) ? 'failed' : 'missing';
+      states.set(id, state === 'completed' ? 'done' : state === 'failed' ? 'failed' : state === 'missing' || state === 'unknown' ? 'missing' : 'pending');
+    }
+    return states;
+  };
+
+  const reread = (claim: Claim): Task | undefined => {
+    const h = held.get(claim);
+    const text = localText(claim);
+    if (!h || h.lost || text === undefined) return undefined;
+    const r = taskFromText(text, claim.name);
+    const tok = r.ok ? r.task.owner?.claim : undefined;
+    if (!r.ok || (tok !== undefined && tok !== claim.token)) return undefined;
+    return r.task;
+  };
+
+  const settle = async (claim: Claim, m: Move): Promise<Settled> => {
+    const h = held.get(claim);
+    try {
+      if (!h) return { kind: 'lost', why: `${claim.task.id} is no longer held under this claim` };
+      if (h.lost) return { kind: 'lost', why: `${claim.task.id}: ${h.lost}; its process group was killed and nothing was recorded` };
+      // No tick may copy an older text over the final one.
+      clearInterval(h.renew);
+      while (h.busy) await pause(5);
+      const text = localText(claim);
+      const task = reread(claim);
+      if (text === undefined || !task) return { kind: 'lost', why: `${claim.task.id}: its local record is gone` };
+      await h.shipper?.end();
+      const out = await moveJob(h, task, text, m);
+      if (out === 'lost') return { kind: 'lost', why: `${claim.task.id}: its lock was taken before it could be settled` };
+      // Not waited for: sent on the same connection after the move, in order.
+      void k.client.hdel(k.key('cancel'), claim.task.id).catch(() => {});
+      return { kind: 'moved', to: m.to };
+    } finally {
+      finish(claim);
+      dropLocal(claim);
+    }
+  };
+
+  return {
+    where: o.backend.where,
+    check: () => checkSafe(spool),
+    // Stalled jobs (their worker died or froze) go back to the queue: BullMQ's own check, done by every worker.
+    recover: async () => [],
+    next: (now) => next(now),
+    take,
+    startRecord: (claim, worker, now) => {
+      const text = held.get(claim)?.copied ?? '\n';
+      return (text === '' || text.endsWith('\n') ? '' : '\n') + encode([['ATTEMPT', String(claim.task.attempt)], ['WORKER', worker], ['HOST', hostName()], ['WORKER_PID', String(process.pid)],
+        ['WORKER_START', processStart(process.pid) ?? ''], ['CLAIM', claim.token], ['STARTED', iso(now)]]);
+    },
+    logs: (id) => ({ out: logPath(spool, id, 'out'), err: logPath(spool, id, 'err') }),
+    file: (claim) => taskPath(spool, 'running', claim.name),
+    cancelRequested: async (claim) => (await k.client.hexists(k.key('cancel'), claim.task.id).catch(() => 0)) === 1,
+    reread,
+    settle,
+    giveBack: async (claim) => {
+      const h = held.get(claim);
+      finish(claim);
+      dropLocal(claim);
+      if (h) await h.job.moveToDelayed(Date.now(), h.lock).catch(() => {});
+    },
+    // getNextJob blocks until a job arrives (or a second passes): nothing more to wait for here.
+    wait: (ms) => pause(Math.min(ms, 50)),
+    pause: () => {},
+    poke: () => {},
+    close: () => {
+      deadman.close();
+      void sub.quit().catch(() => {});
+      void worker.close(true).catch(() => {});
+      void k.close();
+      fs.rmSync(spool.root, { recursive: true, force: true });
+    },
+    register: (id) => register(k, id),
+  };
+}
+
+const pause = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+
+function reasonOf(m: Move): string | undefined {
+  return m.append.findLast(([key]) => key === 'REASON')?.[1];
+}
+

@@ -1,0 +1,224 @@
+/**
+ * One table of cases, run against both backends, so that the tree and Redis cannot drift: each
+ * case uses only the real CLI (enqueue, list, tail, cancel, retry, clean, health, workers) and
+ * judges by what the commands print.
+ */
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cleanup, cli, start, tempDir, testEnv, type Run } from '../helpers.ts';
+import { ensureTree, tree } from '../../src/queue/tree.ts';
+import { REDIS_MISSING, startRedis, type RedisServer } from './server.ts';
+
+interface Backend {
+  name: string;
+  env: NodeJS.ProcessEnv;
+  orc(...args: string[]): Promise<Run>;
+  /** A worker that runs what is queued and exits. */
+  drain(...args: string[]): Promise<Run>;
+  /** A long-lived worker; stopped by the suite. */
+  worker(...args: string[]): ReturnType<typeof start>;
+}
+
+interface Row {
+  id: string;
+  state: string;
+  status: string;
+  attempt: number;
+  exit?: number;
+  reason?: string;
+  worker?: string;
+}
+
+async function rows(b: Backend, which = 'all'): Promise<Row[]> {
+  const r = await b.orc('tasks-list', which, '--json');
+  assert.is(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Row[];
+}
+const rowOf = async (b: Backend, id: string) => (await rows(b)).find((r) => r.id === id);
+
+async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
+  ['a task runs once, its output is kept, and it is listed done with its exit code', async (b) => {
+    const id = (await b.orc('tasks-enqueue', '-i', 'hello', '--', 'echo out; echo err >&2')).stdout.trim();
+    assert.is(id, 'hello');
+    assert.is((await b.drain()).code, 0);
+    const row = await rowOf(b, 'hello');
+    assert.is(row?.state, 'done');
+    assert.is(row?.exit, 0);
+    assert.is((await b.orc('tasks-tail', 'hello')).stdout, 'out\n');
+    assert.is((await b.orc('tasks-tail', 'hello', '--err')).stdout, 'err\n');
+  }],
+  ['priority first, then first come first served', async (b) => {
+    for (const [id, p] of [['low', '-5'], ['first', '0'], ['high', '7'], ['second', '0']]) await b.orc('tasks-enqueue', '-i', id, '-p', p, '--', 'true');
+    assert.equal((await rows(b, 'queue')).map((r) => r.id), ['high', 'first', 'second', 'low']);
+    const out = (await b.drain()).stdout;
+    const started = [...out.matchAll(/start (\w+)/g)].map((m) => m[1]);
+    assert.equal(started, ['high', 'first', 'second', 'low']);
+  }],
+  ['a failure keeps its exit code; --wait exits with it', async (b) => {
+    const w = b.worker();
+    const r = await b.orc('tasks-enqueue', '--wait', '-i', 'seven', '--', 'exit 7');
+    assert.is(r.code, 7, r.stderr);
+    const row = await rowOf(b, 'seven');
+    assert.is(row?.state, 'failed');
+    assert.is(row?.exit, 7);
+    w.kill('SIGTERM');
+  }],
+  ['--after waits for its dependency; a failed dependency fails its dependents unrun', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'dep', '--', 'sleep 0.3');
+    await b.orc('tasks-enqueue', '-i', 'next', '--after', 'dep', '--', 'true');
+    await b.orc('tasks-enqueue', '-i', 'bad', '--', 'exit 1');
+    await b.orc('tasks-enqueue', '-i', 'doomed', '--after', 'bad', '--', 'echo ran');
+    assert.is((await b.orc('tasks-enqueue', '--after', 'nope', '--', 'true')).code, 3);
+    const w = b.worker();
+    await until('the chain to end', async () => (await rows(b, 'queue')).length === 0 && (await rows(b, 'running')).length === 0);
+    w.kill('SIGTERM');
+    assert.is((await rowOf(b, 'next'))?.state, 'done');
+    const doomed = await rowOf(b, 'doomed');
+    assert.is(doomed?.state, 'failed');
+    assert.match(doomed?.reason ?? '', /dependency-failed: bad/);
+    assert.is((await b.orc('tasks-tail', 'doomed')).stdout, '');
+  }],
+  ['a delayed task is listed delayed and not run before its time', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'later', '--in', '1h', '--', 'true');
+    await b.orc('tasks-enqueue', '-i', 'now', '-p', '-1', '--', 'true');
+    const w = b.worker();
+    await until('the task queued after it to run', async () => (await rowOf(b, 'now'))?.state === 'done');
+    w.kill('SIGTERM');
+    const row = await rowOf(b, 'later');
+    assert.is(row?.state, 'queue');
+    assert.is(row?.status, 'delayed');
+  }],
+  ['cancel: queued at once; running through its worker; finished is refused (exit 4); unknown (exit 3)', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'queued', '--in', '1h', '--', 'true');
+    assert.match((await b.orc('tasks-cancel', 'queued')).stdout, /cancelled/);
+    const q = await rowOf(b, 'queued');
+    assert.is(q?.status, 'cancelled');
+    await b.orc('tasks-enqueue', '-i', 'long', '--', 'sleep 60');
+    const w = b.worker();
+    await until('long to run', async () => (await rowOf(b, 'long'))?.state === 'running');
+    const c = await b.orc('tasks-cancel', 'long');
+    assert.is(c.code, 0, c.stderr);
+    assert.match(c.stdout, /cancelled \(was running\)/);
+    assert.is((await rowOf(b, 'long'))?.status, 'cancelled');
+    assert.is((await b.orc('tasks-cancel', 'long')).code, 4);
+    assert.is((await b.orc('tasks-cancel', 'nope')).code, 3);
+    w.kill('SIGTERM');
+  }],
+  ['retry sends a failed task back with a fresh attempt; retries with backoff run it again', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'once', '--', 'exit 3');
+    await b.orc('tasks-enqueue', '-i', 'flaky', '--retries', '2', '--backoff', '0.1s', '--', `test -e "$TMPDIR/flaky.$TASK_ID" || { touch "$TMPDIR/flaky.$TASK_ID"; exit 1; }`);
+    const w = b.worker();
+    await until('both to end', async () => (await rowOf(b, 'once'))?.state === 'failed' && (await rowOf(b, 'flaky'))?.state === 'done');
+    assert.is((await rowOf(b, 'flaky'))?.attempt, 2);
+    assert.is((await b.orc('tasks-retry', 'once')).code, 0);
+    await until('the retry to end', async () => (await rowOf(b, 'once'))?.attempt === 2 && (await rowOf(b, 'once'))?.state === 'failed');
+    await b.orc('tasks-enqueue', '-i', 'waiting', '--in', '1h', '--', 'true');
+    assert.is((await b.orc('tasks-retry', 'waiting')).code, 4); // only finished tasks are retried
+    w.kill('SIGTERM');
+  }],
+  ['clean removes finished tasks and their logs; health counts what is left', async (b) => {
+    for (const id of ['a', 'b']) await b.orc('tasks-enqueue', '-i', id, '--', 'echo x');
+    await b.drain();
+    await b.orc('tasks-enqueue', '-i', 'q', '--in', '1h', '--', 'true');
+    const c = await b.orc('tasks-clean', '--keep', '0');
+    assert.match(c.stdout, /removed 2 finished/);
+    assert.equal((await rows(b)).map((r) => r.id), ['q']);
+    assert.is((await b.orc('tasks-tail', 'a')).code, 3);
+    const h = await b.orc('tasks-health', '--json');
+    const health = JSON.parse(h.stdout) as { counts: Record<string, number> };
+    assert.equal(health.counts, { queue: 1, held: 0, running: 0, done: 0, failed: 0 });
+  }],
+  ['an explicit ID is unique; bad input is one line with its exit code', async (b) => {
+    assert.is((await b.orc('tasks-enqueue', '-i', 'x', '--', 'true')).code, 0);
+    const again = await b.orc('tasks-enqueue', '-i', 'x', '--', 'true');
+    assert.is(again.code, 4);
+    assert.match(again.stderr, /already exists/);
+    const bad = await b.orc('tasks-enqueue', '-p', '5000', '--', 'true');
+    assert.is(bad.code, 2);
+    assert.is(bad.stderr.trim().split('\n').length, 1);
+  }],
+  ['a worker with --label takes only that label\'s tasks', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'gpu-job', '-l', 'gpu: big', '--', 'true');
+    await b.orc('tasks-enqueue', '-i', 'plain', '--in', '1h', '--', 'true');
+    const r = await b.drain('--label', 'gpu: big');
+    assert.is(r.code, 0, r.stderr);
+    assert.is((await rowOf(b, 'gpu-job'))?.state, 'done');
+    assert.is((await rowOf(b, 'plain'))?.state, 'queue');
+  }],
+  ['a recurring task goes back to the queue after each run, due one period later', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'tick', '--every', '1h', '--', 'echo tick');
+    await b.orc('tasks-enqueue', '-i', 'marker', '-p', '-1', '--', 'true');
+    const w = b.worker();
+    await until('the task after it to run', async () => (await rowOf(b, 'marker'))?.state === 'done');
+    w.kill('SIGTERM');
+    const row = await rowOf(b, 'tick');
+    assert.is(row?.state, 'queue');
+    assert.is(row?.status, 'delayed');
+    assert.is((await b.orc('tasks-tail', 'tick')).stdout, 'tick\n');
+  }],
+  ['tasks-tail -f follows a running task to its end and exits with its code', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'talk', '--', 'echo one; sleep 0.5; echo two; exit 5');
+    const w = b.worker();
+    const r = await b.orc('tasks-tail', '-f', 'talk');
+    w.kill('SIGTERM');
+    assert.is(r.code, 5, r.stderr);
+    assert.match(r.stdout, /one\ntwo\n/);
+  }],
+  ['bulk enqueue from stdin queues every line, in order', async (b) => {
+    const r = await cli(['tasks-enqueue', '--stdin'], { env: b.env, input: 'echo 1\necho 2\n# skipped\necho 3\n' });
+    assert.is(r.code, 0, r.stderr);
+    const ids = r.stdout.trim().split('\n');
+    assert.is(ids.length, 3);
+    assert.equal((await rows(b, 'queue')).map((x) => x.id), ids);
+  }],
+];
+
+const T = suite<{ dir: string; redis?: RedisServer; stop: Array<() => void> }>('backends');
+T.before(async (ctx) => {
+  ctx.dir = tempDir('orc-backends-');
+  if (!REDIS_MISSING) ctx.redis = await startRedis(ctx.dir);
+});
+T.after((ctx) => {
+  ctx.redis?.stop();
+  cleanup(ctx.dir);
+});
+T.before.each((ctx) => void (ctx.stop = []));
+T.after.each((ctx) => ctx.stop.forEach((f) => f()));
+
+let n = 0;
+function backend(ctx: { dir: string; redis?: RedisServer; stop: Array<() => void> }, kind: 'tree' | 'redis'): Backend {
+  const home = path.join(ctx.dir, `case-${++n}`);
+  const root = path.join(home, 'tree');
+  ensureTree(tree(root));
+  const env = kind === 'tree' ? testEnv(root, { TMPDIR: home }) : testEnv(undefined, { TASK_BACKEND: ctx.redis!.url(`case-${n}`), TMPDIR: home });
+  return {
+    name: kind,
+    env,
+    orc: (...args) => cli(args, { env, cwd: home }),
+    drain: (...args) => cli(['worker', '--until-empty', ...args], { env, cwd: home }),
+    worker: (...args) => {
+      const w = start(['worker', ...args], { env, cwd: home });
+      ctx.stop.push(() => w.kill('SIGKILL'));
+      return w;
+    },
+  };
+}
+
+for (const [name, fn] of CASES) {
+  T(`tree: ${name}`, async (ctx) => fn(backend(ctx, 'tree')));
+  if (REDIS_MISSING) T.skip(`redis: ${name} (${REDIS_MISSING})`, async () => {});
+  else T(`redis: ${name}`, async (ctx) => fn(backend(ctx, 'redis')));
+}
+
+T.run();

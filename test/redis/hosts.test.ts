@@ -1,0 +1,144 @@
+/**
+ * The Redis backend across hosts: workers of two "hosts" (UTS and PID namespaces of their own when
+ * root; else two process groups with TMUX_ORC_HOST set) drain one queue exactly once; a host that
+ * dies mid-task loses the task to the other host, never two copies at once; a cancel reaches the
+ * worker that runs the task; a Redis restart mid-drain loses nothing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cleanup, cli, CLI, collect, tempDir, testEnv } from '../helpers.ts';
+import { detector, lines } from '../faults/harness.ts';
+import { REDIS_MISSING, startRedis, type RedisServer } from './server.ts';
+
+const IS_ROOT = process.getuid?.() === 0;
+const NAMESPACES = IS_ROOT && spawnSync('unshare', ['--uts', '--pid', '--fork', '--mount-proc', 'true']).status === 0;
+const LOCK_MS = 3000;
+
+interface Ctx { dir: string; redis: RedisServer; hosts: ChildProcess[]; n: number }
+const T = suite<Ctx>('redis hosts');
+T.before(async (ctx) => {
+  ctx.dir = tempDir('orc-hosts-');
+  ctx.redis = await startRedis(ctx.dir);
+  ctx.n = 0;
+});
+T.after((ctx) => {
+  ctx.redis.stop();
+  cleanup(ctx.dir);
+});
+T.before.each((ctx) => void (ctx.hosts = []));
+T.after.each((ctx) => {
+  for (const h of ctx.hosts) if (h.pid) try { process.kill(-h.pid, 'SIGKILL'); } catch { /* gone */ }
+});
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * `workers` workers on host `name`, in one process group (and, when root, a UTS + PID namespace of
+ * its own: killing the group's leader, the namespace's init, kills everything on the host).
+ */
+function host(ctx: Ctx, env: NodeJS.ProcessEnv, name: string, workers: number, extra = ''): ChildProcess & { out: () => string } {
+  const worker = [process.execPath, CLI, 'worker'].map(q).join(' ');
+  const body = `${Array.from({ length: workers }, (_, i) => `${worker} --id ${i} ${extra} &`).join(' ')} wait`;
+  const [file, args] = NAMESPACES
+    ? ['unshare', ['--uts', '--pid', '--fork', '--mount-proc', 'sh', '-c', `hostname ${q(name)}; ${body}`]]
+    : ['sh', ['-c', body]];
+  const child = collect(spawn(file, args as string[], { env: { ...env, TMUX_ORC_HOST: NAMESPACES ? '' : name }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
+  ctx.hosts.push(child);
+  return child;
+}
+
+function backendEnv(ctx: Ctx): { env: NodeJS.ProcessEnv; work: string } {
+  const work = path.join(ctx.dir, `case-${++ctx.n}`);
+  fs.mkdirSync(work);
+  return { env: testEnv(undefined, { TASK_BACKEND: ctx.redis.url(`hosts-${ctx.n}`), TMUX_ORC_LOCK_MS: String(LOCK_MS), TMPDIR: work }), work };
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 60_000, detail = () => ''): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${detail()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Row { id: string; state: string; status: string; worker?: string }
+const rows = async (env: NodeJS.ProcessEnv, which = 'all') => JSON.parse((await cli(['tasks-list', which, '--json'], { env })).stdout) as Row[];
+
+const why = REDIS_MISSING ?? '';
+const test = (name: string, fn: (ctx: Ctx) => Promise<void>) => (REDIS_MISSING ? T.skip(`${name} (${why})`, async () => {}) : T(name, fn));
+const where = NAMESPACES ? 'namespaces' : 'process groups with TMUX_ORC_HOST';
+
+test(`two hosts × 2 workers drain 200 tasks exactly once, both used (${where})`, async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  const input = Array.from({ length: 200 }, () => detector(work, 0)).join('\n') + '\n';
+  const r = await cli(['tasks-enqueue', '--stdin'], { env, input });
+  assert.is(r.code, 0, r.stderr);
+  const ids = r.stdout.trim().split('\n');
+  host(ctx, env, 'alpha', 2);
+  host(ctx, env, 'beta', 2);
+  await until('all 200 done', async () => (await rows(env, 'done')).length === 200, 120_000);
+  for (const id of ids) assert.is(lines(path.join(work, 'runs')).filter((l) => l === `start ${id}`).length, 1, `${id} ran once`);
+  assert.equal(lines(path.join(work, 'overlap')), []);
+  const hosts = new Set((await rows(env, 'done')).map((x) => x.worker?.split('.')[0]));
+  assert.equal([...hosts].sort(), ['alpha', 'beta']);
+});
+
+test('a host killed mid-task: the task runs again on the other host, never both at once', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  await cli(['tasks-enqueue', '-i', 'long', '--', detector(work, 4)], { env });
+  const a = host(ctx, env, 'alpha', 1);
+  await until('alpha to start it', async () => (await rows(env, 'running')).some((x) => x.worker?.startsWith('alpha.')), 30_000, () => a.out());
+  await until('the task to have started', () => lines(path.join(work, 'runs')).length === 1);
+  // The whole host goes: its namespace's init (or, without namespaces, every worker process: the
+  // dead man's switch then kills the task).
+  process.kill(-a.pid!, 'SIGKILL');
+  const b = host(ctx, env, 'beta', 1);
+  await until('beta to finish it', async () => (await rows(env, 'done')).some((x) => x.id === 'long' && x.worker?.startsWith('beta.')), 60_000, () => b.out());
+  assert.equal(lines(path.join(work, 'overlap')), []);
+  assert.is(lines(path.join(work, 'runs')).length, 2, 'started on alpha, then on beta');
+  assert.is(lines(path.join(work, 'finished')).length, 1, 'finished once, on beta');
+});
+
+test('a cancel from one host kills the task on the other', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  // The task holds a kernel lock while it lives (its pids are another namespace's, when root).
+  const lock = path.join(work, 'held');
+  await cli(['tasks-enqueue', '-i', 'victim', '--', `touch ${q(lock)}.started; exec flock ${q(lock)} sleep 60`], { env });
+  host(ctx, env, 'beta', 1);
+  await until('the task to run', () => fs.existsSync(`${lock}.started`) && spawnSync('flock', ['-n', lock, 'true']).status === 1);
+  const c = await cli(['tasks-cancel', 'victim'], { env: { ...env, TMUX_ORC_HOST: 'alpha' } });
+  assert.is(c.code, 0, c.stderr);
+  await until('the task to be gone (its lock free)', () => spawnSync('flock', ['-n', lock, 'true']).status === 0, 10_000);
+  assert.is((await rows(env, 'failed')).find((x) => x.id === 'victim')?.status, 'cancelled');
+});
+
+test('Redis killed and restarted mid-drain: nothing is lost, nothing runs twice at once', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  const input = Array.from({ length: 150 }, () => detector(work, 0.02)).join('\n') + '\n';
+  const ids = (await cli(['tasks-enqueue', '--stdin'], { env, input })).stdout.trim().split('\n');
+  host(ctx, env, 'alpha', 2);
+  await until('some to be done', () => lines(path.join(work, 'finished')).length >= 30);
+  ctx.redis.kill();
+  await ctx.redis.start();
+  await until('all done', async () => (await rows(env, 'done')).length === 150, 120_000);
+  assert.equal(lines(path.join(work, 'overlap')), []);
+  for (const id of ids) assert.ok(lines(path.join(work, 'finished')).includes(`finished ${id}`), `${id} finished`);
+});
+
+test('a bad backend is one line at once: a bad URL (exit 2), nobody listening (exit 10)', async () => {
+  const bad = await cli(['tasks-list'], { env: testEnv(undefined, { TASK_BACKEND: 'http://x' }) });
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /^tmux-orc: bad backend "http:\/\/x": only redis:\/\/ and rediss:\/\/ are supported/);
+  assert.is(bad.stderr.trim().split('\n').length, 1);
+  const down = await cli(['tasks-enqueue', '--', 'true'], { env: testEnv(undefined, { TASK_BACKEND: 'redis://127.0.0.1:1/0' }) });
+  assert.is(down.code, 10);
+  assert.match(down.stderr, /^tmux-orc: cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0: connection refused/);
+  assert.is(down.stderr.trim().split('\n').length, 1);
+});
+
+T.run();
