@@ -12,8 +12,9 @@ import { call, ok, refused, stdioClient } from './fixture.ts';
 type MCtx = Ctx & { closers: Array<() => Promise<void>> };
 
 const T = suite<MCtx>('mcp agents');
+// Short status timing (as the work-queue tests use), so an agent counts as idle soon after its prompt is back.
 T.before.each((ctx) => {
-  setup(ctx);
+  setup(ctx, { TMUX_ORC_AGENT_QUIET: '1s', TMUX_ORC_AGENT_DEBOUNCE: '500ms' });
   ctx.closers = [];
 });
 T.after.each(async (ctx) => {
@@ -89,6 +90,26 @@ T('spawn, list, status, send, capture, check-ins, session status and barriers; a
   assert.equal(await ok(c, 'barrier_signal', { name: 'built' }), { name: 'built', released: 0, pending: 1 });
   const waited = await run(ctx, ['barrier-wait', 'built', '--timeout', '10s']);
   assert.is(waited.code, 0, waited.stderr);
+});
+
+T('assign_task returns the ID at once; the turn is typed when the agent is idle, and wait_task gives its result', async (ctx) => {
+  const c = await client(ctx);
+  await ok(c, 'spawn_agent', fake(ctx, 'eng'));
+  const first = await ok(c, 'assign_task', { agent: 'eng', text: 'work 2: first' });
+  const second = await ok(c, 'assign_task', { agent: 'eng', text: 'work 0.2: second', id: 'turn-2' });
+  assert.equal([first.agent, first.state, second.id], ['eng', 'queue', 'turn-2']);
+  // A bounded wait while the first is worked on: the second is still queued, not a hang.
+  const early = await ok(c, 'wait_task', { id: 'turn-2', timeout: '500ms' });
+  assert.equal([early.ended, early.state], [false, 'queue']);
+  const done = await ok(c, 'wait_task', { id: 'turn-2', timeout: '60s' }, { timeout: 90_000 });
+  assert.equal([done.ended, done.dir, done.exitCode], [true, 'done', 0]);
+  assert.is((await ok(c, 'get_task', { id: first.id })).state, 'done');
+  const turns = received(ctx, 'eng').filter((m) => m.includes('tmux-orc done')).map((m) => m.split('\n')[0]);
+  assert.equal(turns, ['work 2: first', 'work 0.2: second']);
+  const status = await ok(c, 'agent_status', { target: 'eng' });
+  assert.equal([status.task, status.queued], [undefined, 0]);
+  await refused(c, 'assign_task', { agent: 'ghost', text: 'hi' }, (await run(ctx, ['assign', 'ghost', 'hi'])).stderr.trim().replace(/^tmux-orc: /, ''));
+  await refused(c, 'assign_task', { agent: 'eng', text: ' ' }, /^empty task/);
 });
 
 T('agent tool errors read as the CLI\'s; --read-only offers none that types or spawns', async (ctx) => {

@@ -12,7 +12,7 @@ export const BIN = path.join(REPO, 'bin', 'tmux-orc');
 /** The tools of a full server, and of a --read-only one, in the order they are listed. */
 export const ALL_TOOLS = [
   'enqueue_task', 'list_tasks', 'get_task', 'wait_task', 'cancel_task', 'retry_task',
-  'list_agents', 'agent_status', 'send_message', 'spawn_agent', 'schedule_checkin', 'capture_pane',
+  'list_agents', 'agent_status', 'send_message', 'spawn_agent', 'assign_task', 'schedule_checkin', 'capture_pane',
   'session_status', 'barrier_signal',
 ];
 export const READ_ONLY_TOOLS = ['list_tasks', 'get_task', 'wait_task', 'list_agents', 'agent_status', 'capture_pane', 'session_status'];

@@ -17,7 +17,7 @@ type HCtx = Ctx & { clients: Client[] };
 
 const T = suite<HCtx>('mcp http');
 T.before.each((ctx) => {
-  setup(ctx);
+  setup(ctx, { TMUX_ORC_AGENT_QUIET: '1s', TMUX_ORC_AGENT_DEBOUNCE: '500ms' });
   ctx.clients = [];
 });
 T.after.each(async (ctx) => {
@@ -47,13 +47,15 @@ needingPerl(T, 'every tool over /mcp')('every tool over /mcp of tmux-orc serve, 
   const later = (await ok(c, 'enqueue_task', { command: 'true', at: '@' + String(Math.floor(Date.now() / 1000) + 3600) })).id;
   assert.is((await ok(c, 'cancel_task', { id: later })).outcome, 'cancelled-queued');
 
-  const spawned = await ok(c, 'spawn_agent', { name: 'eng', role: 'engineer', command: `node ${FAKE_AGENT}`, ready_pattern: '^fake>', cwd: ctx.dir });
+  const spawned = await ok(c, 'spawn_agent', { name: 'eng', role: 'engineer', command: `node ${FAKE_AGENT}`, ready_pattern: '^fake>', busy_pattern: 'esc to interrupt', cwd: ctx.dir });
   assert.is(spawned.ready, true);
   assert.equal((await ok(c, 'list_agents')).map((a: { name: string }) => a.name), ['eng']);
   assert.is((await ok(c, 'agent_status', { target: 'eng' })).name, 'eng');
   await ok(c, 'send_message', { target: 'eng', message: 'over http' });
   await waitFor('the message', () => received(ctx, 'eng').includes('over http'), 10_000);
   assert.match((await ok(c, 'capture_pane', { target: 'eng' })).text, /fake>/);
+  const turn = await ok(c, 'assign_task', { agent: 'eng', text: 'work 0.2: a turn over http' });
+  assert.is((await ok(c, 'wait_task', { id: turn.id, timeout: '45s' })).dir, 'done');
   const checkin = await ok(c, 'schedule_checkin', { when: '1h', note: 'how is it going', target: 'eng' });
   assert.match(checkin.id, /\S/);
   assert.ok((await ok(c, 'session_status')).some((p: { window: string }) => p.window === 'eng'));

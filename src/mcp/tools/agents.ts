@@ -1,10 +1,11 @@
 /**
  * The agent tools: each maps its arguments onto the library call of the matching CLI command
- * (src/cli/commands/agents/*). The caller (the agent this server runs for, $ORC_AGENT) is the
+ * (src/cli/commands/agents/*: agent list|status|spawn, send, assign, schedule). The caller (the agent this server runs for, $ORC_AGENT) is the
  * sender of messages, the default target of check-ins, and the one a spawned agent reports to.
  */
 import { z } from 'zod';
 import { existingRoot } from '../../root.js';
+import { assign } from '../../agents/assign.js';
 import { captureTarget } from '../../agents/capture.js';
 import { scheduleCheckin } from '../../agents/checkin.js';
 import { PRESET_NAMES } from '../../agents/presets.js';
@@ -14,11 +15,15 @@ import { spawnAgent } from '../../agents/spawn.js';
 import { agentStatuses } from '../../agents/statuses.js';
 import { parseDuration } from '../../time.js';
 import { fail } from '../../errors.js';
+import { specFromArgs } from '../../cli/commands/tasks/enqueue-args.js';
+import { durationOpt } from '../../cli/commands/agents/common.js';
 import { tool, type McpContext } from '../tool.js';
 
 /** The tree, checked to exist on each call (as the CLI's rootOf). */
 const rootOf = (ctx: McpContext): string => existingRoot({ root: ctx.root }).root;
 const target = z.string().describe('agent name, or tmux target session:window[.pane] or %pane-id');
+/** A duration as the CLI takes it: text with a unit (30s, 5m) or a number of seconds. */
+const duration = z.union([z.string(), z.number()]);
 
 export const agentTools = [
   tool({
@@ -101,6 +106,46 @@ export const agentTools = [
         reportsTo: ctx.caller,
       }, readyMs);
       return { name: rec.name, session: rec.session, window: `${rec.session}:${rec.name}`, pane: rec.pane, worktree: rec.worktree, branch: rec.branch, reportsTo: rec.reportsTo, ready: true, briefed: rec.brief !== '' };
+    },
+  }),
+  tool({
+    name: 'assign_task',
+    title: "Give an agent a turn of work",
+    description:
+      "Queue a turn for an agent's work queue: typed into the agent when it is idle, one turn at a time, with the line telling it to report " +
+      '(tmux-orc done ID "note"). Returns the task ID at once; wait_task waits for the result (bounded), get_task shows it. ' +
+      'Durations take a unit (30s, 10m).',
+    mutating: true,
+    input: {
+      agent: z.string().describe('the agent (list_agents)'),
+      text: z.string().describe('what to do'),
+      id: z.string().optional().describe('task ID (default: generated)'),
+      priority: z.number().int().optional().describe('higher is delivered first, -1000..1000 (default 0)'),
+      after: z.array(z.string()).optional().describe('deliver once these task IDs (shell tasks or agent turns) are done'),
+      in: duration.optional().describe('not before this long from now'),
+      at: z.string().optional().describe('not before this time (14:30)'),
+      timeout: duration.optional().describe('fail it this long after delivery; the agent is interrupted with Escape'),
+      retries: z.number().int().optional().describe('a failed, timed-out or undeliverable turn is queued again this many times'),
+      backoff: duration.optional().describe('first retry delay, doubling each attempt (default 1s)'),
+      done_on_idle: duration.optional().describe('settle it as done when the agent, after being busy, stays idle this long'),
+    },
+    run: async (a, ctx) => {
+      if (a.text.trim() === '') throw fail('usage', 'empty task: give the text of the turn (or - to read it from stdin)');
+      const str = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
+      const spec = specFromArgs({ id: a.id, priority: a.priority, after: a.after, in: str(a.in), at: a.at, timeout: str(a.timeout), retries: a.retries, backoff: str(a.backoff) }, a.text, process.cwd(), Date.now());
+      const { id, warning } = await assign(rootOf(ctx), {
+        agent: a.agent,
+        text: a.text,
+        id: spec.id,
+        priority: spec.priority,
+        after: spec.after,
+        at: spec.at,
+        timeoutMs: spec.timeoutMs,
+        retries: spec.retries,
+        backoffMs: spec.backoffMs,
+        doneOnIdleMs: a.done_on_idle === undefined ? undefined : durationOpt('done-on-idle', String(a.done_on_idle), 0),
+      }, ctx.env);
+      return { id, agent: a.agent, state: 'queue', warning };
     },
   }),
   tool({
