@@ -16,6 +16,7 @@ import { ensureTree, tree } from '../queue/tree.js';
 import type { TmuxClient } from '../tmux/client.js';
 import { logMessage, type LoggedMessage } from './messages.js';
 import { cursorOf, readScreen, leaveMode, paneInfo, paste, pressEnter } from './pane.js';
+import { requireAgent } from './registry.js';
 import { resolveTarget, type Target } from './resolve.js';
 import { cursorWentDown, looksSubmitted } from './submit.js';
 import { clearInput } from './input.js';
@@ -126,6 +127,17 @@ export async function sendMessage(root: string, targetSpec: string, text: string
     logMessage(root, { ...entry, status: unconfirmed ? 'unconfirmed' : 'failed', enters: unconfirmed ? 2 : undefined, reason: (err as Error).message });
     throw err;
   }
+}
+
+/**
+ * Where a message without a target goes: the sender is an agent (`caller`, its $ORC_AGENT) and it
+ * replies to whoever it reports to. Usage errors say what is missing.
+ */
+export function replyTarget(root: string, caller: string | undefined): string {
+  if (!caller) throw fail('usage', 'no target, and not running inside an agent window ($ORC_AGENT is unset): give a target');
+  const rec = requireAgent(root, caller);
+  if (!rec.reportsTo) throw fail('usage', `no target, and agent ${caller} reports to nobody: give a target`);
+  return rec.reportsTo;
 }
 
 /** The pane id of a live target; undelivered when it is dead or gone. */

@@ -14,6 +14,7 @@ import { requireInstalled } from './command.js';
 import { readScreen, paneInfo } from './pane.js';
 import { compilePattern, findPreset, PRESET_NAMES, QUIET_READY_MS, type Patterns } from './presets.js';
 import { loadAgent, nameProblem, saveAgent, type AgentRecord } from './registry.js';
+import { ensureScheduler } from './scheduler.js';
 import { sendMessage } from './send.js';
 import { bottomLines } from './status.js';
 import { clearStatus } from './observe.js';
@@ -43,6 +44,18 @@ export interface SpawnRequest {
   team?: string;
   /** `name (role)` lines of the whole team, for the `{{team}}` placeholder. */
   teamList?: string;
+}
+
+/**
+ * `agent spawn`: plan, launch, make sure the check-in scheduler runs in its session, then brief it
+ * once ready. `onStarted` hears of the launch before the wait for the prompt.
+ */
+export async function spawnAgent(root: string, req: SpawnRequest, readyTimeoutMs = 60_000, onStarted?: (rec: AgentRecord) => void): Promise<AgentRecord> {
+  const rec = await launchAgent(root, planAgent(root, req));
+  await ensureScheduler(root, rec.socket, rec.session);
+  onStarted?.(rec);
+  await briefAgent(root, rec, readyTimeoutMs);
+  return rec;
 }
 
 /** Validate a request and build the agent's record. */

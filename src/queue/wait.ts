@@ -92,6 +92,8 @@ export interface WaitHooks {
   any?: boolean;
   /** Give up after this long: OrcError('timeout'), naming what had not ended. */
   timeoutMs?: number;
+  /** Stop waiting when this aborts (the caller is gone): OrcError('timeout'), the tasks untouched. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -124,14 +126,24 @@ export async function waitForAll(t: Tree, ids: string[], hooks: WaitHooks = {}):
     if (Date.now() >= deadline) {
       throw fail('timeout', `timed out after ${formatAge(hooks.timeoutMs!)}; not ended: ${[...pending].map((id) => `${id} (${at.get(id)?.dir === 'running' ? 'running' : at.get(id)?.dir ?? 'gone'})`).join(', ')}`);
     }
+    if (hooks.signal?.aborted) throw fail('timeout', `stopped waiting: ${[...pending].join(', ')} not ended yet`);
     if (Date.now() - lastTick >= 1000) {
       lastTick = Date.now();
       let running = 0;
       for (const id of pending) if (at.get(id)?.dir === 'running') running++;
       hooks.onTick?.({ queued: pending.size - running, running });
     }
-    await new Promise((res) => setTimeout(res, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+    await nap(Math.min(pollMs, Math.max(0, deadline - Date.now())), hooks.signal);
   }
+}
+
+/** Sleep `ms`, or less when `signal` aborts meanwhile. */
+function nap(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((res) => {
+    const done = () => (clearTimeout(timer), signal?.removeEventListener('abort', done), res());
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Wait for one task; resolves with its outcome. */

@@ -133,6 +133,11 @@ export function captureScreen(pid: string): string[] {
   return ['capture-pane', '-p', '-J', '-t', pid];
 }
 
+/** The screen and up to `history` lines of scrollback above it, wrapped lines joined. */
+export function captureWithHistory(pid: string, history: number): string[] {
+  return ['capture-pane', '-p', '-J', '-S', String(-history), '-t', pid];
+}
+
 /** The whole scrollback and screen, wrapped lines joined. */
 export function capturePane(pid: string): string[] {
   return ['capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', pid];

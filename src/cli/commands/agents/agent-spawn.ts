@@ -1,7 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { PRESET_NAMES } from '../../../agents/presets.js';
-import { ensureScheduler } from '../../../agents/scheduler.js';
-import { briefAgent, launchAgent, planAgent } from '../../../agents/spawn.js';
+import { spawnAgent } from '../../../agents/spawn.js';
 import { durationOpt, rootOf } from './common.js';
 
 interface Args {
@@ -44,7 +43,7 @@ export const agentSpawn: CommandModule<{ root?: string }, Args> = {
       .example('$0 agent spawn --name local --role engineer --preset ollama --command "ollama run qwen3-coder"', '') as unknown as Argv<Args>,
   handler: async (argv) => {
     const root = rootOf(argv);
-    const plan = planAgent(root, {
+    const req = {
       name: String(argv.name),
       role: String(argv.role),
       preset: argv.preset,
@@ -55,12 +54,11 @@ export const agentSpawn: CommandModule<{ root?: string }, Args> = {
       worktree: argv.worktree,
       session: argv.session,
       patterns: { ready: argv.readyPattern, busy: argv.busyPattern, waiting: argv.waitingPattern },
-    });
+    };
     const readyTimeoutMs = durationOpt('ready-timeout', argv.readyTimeout, 60_000);
-    const rec = await launchAgent(root, plan);
-    await ensureScheduler(root, rec.socket, rec.session);
-    process.stdout.write(`${rec.name}: started in ${rec.session}:${rec.name} (pane ${rec.pane})${rec.worktree ? ` in worktree ${rec.worktree} on ${rec.branch}` : ''}\n`);
-    await briefAgent(root, rec, readyTimeoutMs);
+    const rec = await spawnAgent(root, req, readyTimeoutMs, (r) =>
+      process.stdout.write(`${r.name}: started in ${r.session}:${r.name} (pane ${r.pane})${r.worktree ? ` in worktree ${r.worktree} on ${r.branch}` : ''}\n`),
+    );
     process.stdout.write(`${rec.name}: ready${rec.brief ? ', briefed' : ''}\n`);
   },
 };

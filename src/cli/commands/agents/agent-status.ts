@@ -1,8 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { agentStatus, type AgentStatus } from '../../../agents/observe.js';
-import { queueSummary } from '../../../agents/assign.js';
-import { listAgents, requireAgent, type AgentRecord } from '../../../agents/registry.js';
-import { isTmuxTarget, resolveTarget } from '../../../agents/resolve.js';
+import { agentStatuses } from '../../../agents/statuses.js';
 import { printJson, printTable } from '../../output.js';
 import { ago, rootOf, timingFrom, timingOptions, type TimingArgs } from './common.js';
 
@@ -25,19 +22,7 @@ export const agentStatusCmd: CommandModule<{ root?: string }, Args> = {
       .example('$0 agent status eng-1 --json', '') as unknown as Argv<Args>,
   handler: async (argv) => {
     const root = rootOf(argv);
-    const timing = timingFrom(argv);
-    const rows: AgentStatus[] = [];
-    const target = argv.target === undefined ? undefined : String(argv.target);
-    if (target !== undefined && isTmuxTarget(target)) {
-      const t = await resolveTarget(target, root);
-      rows.push(t.agent ? await agentStatus(root, t.agent, timing) : await agentStatus(root, paneRecord(target, t.tmux.socket, t.info!.session), timing, { pane: t.info!.pane, key: `_pane${t.info!.pane.slice(1)}` }));
-    } else {
-      const recs = target === undefined ? listAgents(root) : [requireAgent(root, target)];
-      for (const r of recs) rows.push(await agentStatus(root, r, timing));
-    }
-    // Each agent's work queue (tmux-orc assign): the task it holds and how many wait.
-    const queues = queueSummary(root);
-    const withQueue = rows.map((s) => ({ ...s, task: queues.get(s.name)?.current?.id, queued: queues.get(s.name)?.waiting ?? 0 }));
+    const withQueue = await agentStatuses(root, argv.target === undefined ? undefined : String(argv.target), timingFrom(argv));
     if (argv.json) return printJson(argv.target === undefined ? withQueue : withQueue[0]);
     printTable(
       ['NAME', 'ROLE', 'STATE', 'FOR', 'LAST ACTIVITY', 'TASK', 'QUEUED', 'REASON'],
@@ -46,7 +31,3 @@ export const agentStatusCmd: CommandModule<{ root?: string }, Args> = {
   },
 };
 
-/** A stand-in record for a pane that is no agent of ours: no patterns, judged by activity alone. */
-function paneRecord(target: string, socket: string, session: string): AgentRecord {
-  return { name: target, role: '-', preset: 'custom', command: '', cwd: '', env: [], brief: '', socket, session, patterns: {}, created: 0 };
-}

@@ -1,11 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { fail } from '../../../errors.js';
-import { config } from '../../../config.js';
-import { loadAgent } from '../../../agents/registry.js';
-import { isTmuxTarget } from '../../../agents/resolve.js';
-import { armSchedule, cancelSchedule, checkinArgs, listSchedules, parseEvery, parseWhen } from '../../../agents/schedule.js';
-import { ensureScheduler } from '../../../agents/scheduler.js';
-import { checkMessage } from '../../../agents/send.js';
+import { scheduleCheckin } from '../../../agents/checkin.js';
+import { cancelSchedule, listSchedules } from '../../../agents/schedule.js';
 import { printJson, printTable } from '../../output.js';
 import { formatAge } from '../../../time.js';
 import { rootOf } from './common.js';
@@ -30,18 +25,8 @@ const add: CommandModule<{ root?: string }, AddArgs> = {
       .example('$0 schedule 30m "Check PM progress on auth"', 'in 30 minutes, to the agent running it') as unknown as Argv<AddArgs>,
   handler: async (argv) => {
     const note = (argv.note ?? []).map(String).join(' ');
-    checkMessage(note);
-    const root = rootOf(argv);
-    const at = parseWhen(String(argv.when));
-    const everyMs = argv.every === undefined ? undefined : parseEvery(String(argv.every));
-    const target = argv.target ?? process.env.ORC_AGENT;
-    if (!target) throw fail('usage', 'no --target, and not running inside an agent window ($ORC_AGENT is unset)');
-    const agent = isTmuxTarget(target) ? undefined : loadAgent(root, target);
-    if (!agent && !isTmuxTarget(target)) throw fail('not-found', `unknown target ${JSON.stringify(target)}: no agent of that name (give an agent name or session:window)`);
-    const cfg = config();
-    const socket = agent?.socket ?? cfg.socket;
-    const id = await armSchedule(root, { at, everyMs, kind: 'checkin', target, note, args: checkinArgs(target, note), env: [`TMUX_SOCKET=${socket}`, `TMUX_SESSION=${agent?.session ?? cfg.session}`] });
-    await ensureScheduler(root, socket, agent?.session ?? cfg.session).catch((err) => process.stderr.write(`tmux-orc: warning: scheduler not started: ${(err as Error).message}\n`));
+    const { id, warning } = await scheduleCheckin(rootOf(argv), { when: String(argv.when), note, target: argv.target, every: argv.every === undefined ? undefined : String(argv.every), caller: process.env.ORC_AGENT || undefined });
+    if (warning) process.stderr.write(`tmux-orc: warning: ${warning}\n`);
     process.stdout.write(`${id}\n`);
   },
 };

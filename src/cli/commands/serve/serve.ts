@@ -20,7 +20,7 @@ export const serveCommand: CommandModule<{ root?: string }, Args> = {
     y
       .option('port', { type: 'number', default: 7777, describe: 'port to listen on (0: any free port)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind; anything but loopback is reachable from other machines (a warning is printed)' })
-      .option('read-only', { type: 'boolean', describe: 'refuse every write (403): enqueue, cancel, retry, messages, barrier signals' })
+      .option('read-only', { type: 'boolean', describe: 'refuse every write (403): enqueue, cancel, retry, messages, barrier signals; /mcp offers only the tools that change nothing' })
       .example('$0 serve', 'http://127.0.0.1:7777/, token in <root>/serve.token')
       .example('$0 serve --port 8080 --read-only', 'look, never touch: every write is 403')
       .epilog('Then: curl -H "Authorization: Bearer $(cat $TASK_ROOT/serve.token)" http://127.0.0.1:7777/api/tasks\nExit codes: 3 no tree; 4 port in use; 5 unsafe tree. README "Server" and docs/serve.md.') as unknown as Argv<Args>,
@@ -36,7 +36,10 @@ export const serveCommand: CommandModule<{ root?: string }, Args> = {
     // which the serve process is.)
     v8.setFlagsFromString('--semi-space-growth-factor=1');
     const { startServer } = await import('../../../serve/server.js');
-    const s = await startServer({ tree: t, host, port, readOnly: Boolean(argv['read-only']), socket: config().socket });
+    const { mcpHttpHandler } = await import('../../../mcp/http.js');
+    const readOnly = Boolean(argv['read-only']);
+    const mounts = { '/mcp': mcpHttpHandler({ root: t.root, readOnly, env: process.env }) };
+    const s = await startServer({ tree: t, host, port, readOnly, socket: config().socket, mounts });
     if (!isLoopback(host)) {
       process.stderr.write(`tmux-orc: warning: serving on ${host}, reachable from other machines over plain HTTP; anyone with the token can run commands as you\n`);
     }
