@@ -9,6 +9,7 @@ import { formatDuration } from '../time.js';
 import { AGENT_KEY, DONE_ON_IDLE_KEY, reported } from '../queue/agent-lifecycle.js';
 import { AgentTaskIndex, findAgentTask, settleAgentTask } from '../queue/agent-tasks.js';
 import type { NewTask } from '../queue/enqueue.js';
+import type { Task } from '../queue/task.js';
 import { treeStore } from '../queue/store.js';
 import { tree } from '../queue/tree.js';
 import { waitForEnd } from '../queue/wait.js';
@@ -24,6 +25,9 @@ export type AssignRequest = Omit<NewTask, 'cmd' | 'env' | 'everyMs' | 'cwd'> & {
   /** Settle as done once the agent, after being busy, stayed idle this long. */
   doneOnIdleMs?: number;
 };
+
+/** `--done-on-idle` given without a duration (the API's `"doneOnIdle": true`) means this long. */
+export const DONE_ON_IDLE_DEFAULT = '30s';
 
 /**
  * Queue a turn for an agent (unknown agent: not-found, exit 3) and make sure its session has a
@@ -98,18 +102,27 @@ export async function waitHandoff(root: string, id: string): Promise<{ ok: boole
 
 /** Each agent's queue: the task it holds (ID and first line) and how many wait. */
 export interface QueueSummary {
-  current?: { id: string; text: string; delivered: boolean };
+  current?: HeldTurn;
   waiting: number;
 }
+
+/** The turn an agent holds, in short: its ID, the first line of its text, whether it was typed in yet. */
+export interface HeldTurn {
+  id: string;
+  text: string;
+  delivered: boolean;
+}
+
+export const heldTurn = (task: Task): HeldTurn => {
+  const first = task.cmd.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return { id: task.id, text: first.length > 50 ? `${first.slice(0, 49)}…` : first, delivered: last(task.fields, 'DELIVERED') !== undefined };
+};
 
 export function queueSummary(root: string): Map<string, QueueSummary> {
   const index = new AgentTaskIndex(tree(root));
   const out = new Map<string, QueueSummary>();
   const get = (a: string) => out.get(a) ?? (out.set(a, { waiting: 0 }), out.get(a)!);
-  for (const f of index.list('running')) {
-    const first = f.task.cmd.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
-    get(f.agent).current = { id: f.task.id, text: first.length > 50 ? `${first.slice(0, 49)}…` : first, delivered: last(f.task.fields, 'DELIVERED') !== undefined };
-  }
+  for (const f of index.list('running')) get(f.agent).current = heldTurn(f.task);
   for (const f of index.list('queue')) get(f.agent).waiting++;
   return out;
 }

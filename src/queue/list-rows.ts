@@ -9,6 +9,7 @@ import { last, type Fields } from '../persist/codec.js';
 import { iso } from '../time.js';
 import { listNames, readTaskText, STATE_DIRS, taskFromText, type Read, type TaskText, type Tree } from './tree.js';
 import type { Dir } from './lifecycle.js';
+import { agentOf } from './agent-lifecycle.js';
 
 /** One row of `tasks-list`. */
 export interface TaskRow {
@@ -25,6 +26,8 @@ export interface TaskRow {
   reason?: string;
   /** An agent's one-line report of its turn (`tmux-orc done ID NOTE`). */
   note?: string;
+  /** The agent a turn is for (AGENT=, `tmux-orc assign`); undefined for a shell task. */
+  agent?: string;
   worker?: string;
   label?: string;
   /** GROUP, when it has one. */
@@ -105,6 +108,7 @@ export function rowFor(dir: Dir, file: string, r: Read, now: number): TaskRow {
     signal: run.signal,
     reason: dir === 'done' ? undefined : run.reason,
     note: run.note,
+    agent: agentOf(task),
     worker: dir === 'running' ? task.owner?.worker : run.worker,
     label: task.label,
     group: task.group,

@@ -29,7 +29,7 @@ export function view(index: TaskIndex, e: Entry, now: number, paused?: Paused): 
     const status = rest.state === 'queue' && rest.status === 'ready' && pausedFor(paused, rest.group) ? 'paused' : rest.status;
     return { ...rest, status, ageMs: Math.max(0, rest.ageMs) };
   }
-  return { id: e.id, state: e.state, status: e.status, attempt: e.attempt, label: e.label, priority: e.priority, ageMs: e.clockMs === undefined ? 0 : Math.max(0, now - e.clockMs), cmd: e.cmd };
+  return { id: e.id, state: e.state, status: e.status, attempt: e.attempt, label: e.label, agent: e.agent, priority: e.priority, ageMs: e.clockMs === undefined ? 0 : Math.max(0, now - e.clockMs), cmd: e.cmd };
 }
 
 export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.now()): Page {
@@ -41,6 +41,7 @@ export function page(index: TaskIndex, q: z.infer<typeof ListQuery>, now = Date.
     const r = e;
     if (!states.includes(r.state)) return false;
     if (q.label !== undefined && r.label !== q.label) return false;
+    if (q.agent !== undefined && r.agent !== q.agent) return false;
     if (statuses && !statuses.has(r.status)) return false;
     if (needle === undefined) return true;
     return r.id.toLowerCase().includes(needle) || (r.label?.toLowerCase().includes(needle) ?? false) || r.cmd.toLowerCase().includes(needle);

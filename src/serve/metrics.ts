@@ -73,6 +73,18 @@ export function makeMetrics(index: TaskIndex, workers: WorkerWatch, agents: Agen
       for (const [agent, s] of agents.states) for (const state of AGENT_STATES) this.set({ agent, state }, s.state === state ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'tmuxorc_agent_queue',
+    help: "Turns queued for each agent (in queue/, not yet given to it); 0 for an agent with none.",
+    labelNames: ['agent'],
+    registers: [registry],
+    collect() {
+      // From the index's agent turns and the agents last observed: a scrape reads no file.
+      this.reset();
+      for (const agent of agents.states.keys()) this.set({ agent }, 0);
+      for (const [agent, q] of index.agentQueues()) this.set({ agent }, q.waiting);
+    },
+  });
   index.onChange((changes: TaskChange[]) => {
     for (const c of changes) {
       if ((c.state !== 'done' && c.state !== 'failed') || c.from?.state === c.state || !c.row) continue;

@@ -9,7 +9,9 @@ import type { Context } from 'hono';
 import { fail } from '../errors.js';
 import { idProblem } from '../queue/task.js';
 import { taskDetail } from '../queue/detail.js';
-import { commandLine, specFromArgs } from '../cli/commands/tasks/enqueue-args.js';
+import { commandLine, specFromArgs, turnFromArgs } from '../cli/commands/tasks/enqueue-args.js';
+import { durationOpt } from '../cli/commands/agents/common.js';
+import { assign, DONE_ON_IDLE_DEFAULT, type AssignRequest } from '../agents/assign.js';
 import { checkCwd } from '../cli/commands/tasks/enqueue.js';
 import { listAgents, requireAgent } from '../agents/registry.js';
 import { agentStatus } from '../agents/observe.js';
@@ -22,6 +24,7 @@ import { stopWorker } from '../session/tasks.js';
 import { stats } from './stats.js';
 import * as S from './schemas.js';
 import { page } from './list-page.js';
+import { agentQueues, queueFields } from './agent-queues.js';
 import { sseResponse } from './sse.js';
 import type { ServeContext } from './context.js';
 
@@ -61,19 +64,36 @@ function detailOr404(ctx: ServeContext, id: string) {
   return d;
 }
 
+const list = (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+
 /** `POST /api/tasks`: the body as `tasks-enqueue` arguments, then the same spec builder and store. */
 async function enqueue(ctx: ServeContext, b: z.infer<typeof S.EnqueueBody>) {
   if ((b.cmd === undefined) === (b.argv === undefined)) throw fail('usage', 'give "cmd" (a shell command line) or "argv" (the words to run), not both and not neither');
-  const cmd = b.cmd ?? commandLine(b.argv!);
   if (b.argv?.length === 0) throw fail('usage', '"argv" is empty: give the words to run');
-  if (b.cwd !== undefined && !path.isAbsolute(b.cwd)) throw fail('usage', `"cwd" must be an absolute path, got ${JSON.stringify(b.cwd)}`);
-  const env = b.env === undefined ? undefined : Array.isArray(b.env) ? b.env : Object.entries(b.env).map(([k, v]) => `${k}=${v}`);
-  const list = (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
   const now = Date.now();
+  const env = b.env === undefined ? undefined : Array.isArray(b.env) ? b.env : Object.entries(b.env).map(([k, v]) => `${k}=${v}`);
+  // As tasks-enqueue --agent: the words are the turn's text, joined as typed.
+  if (b.agent !== undefined) return queueTurn(ctx, { agent: b.agent, ...turnFromArgs({ ...b, env, after: list(b.after), afterAny: list(b.afterAny) }, b.cmd ?? b.argv!.join(' '), now) });
+  const cmd = b.cmd ?? commandLine(b.argv!);
+  if (b.cwd !== undefined && !path.isAbsolute(b.cwd)) throw fail('usage', `"cwd" must be an absolute path, got ${JSON.stringify(b.cwd)}`);
   const spec = specFromArgs({ ...b, env, after: list(b.after), afterAny: list(b.afterAny) }, cmd, process.cwd(), now);
   checkCwd(spec.cwd);
   const id = await ctx.store.enqueue(spec, { now });
   return detailOr404(ctx, id);
+}
+
+/** `POST /api/agents/:name/tasks`: the body as `assign` options, checked as `tasks-enqueue --agent` checks them. */
+function assignBody(agent: string, b: z.infer<typeof S.AssignBody>): AssignRequest {
+  const { text, doneOnIdle, ...opts } = b;
+  const turn = turnFromArgs({ ...opts, after: list(opts.after) }, text, Date.now());
+  const doneOnIdleMs = doneOnIdle === undefined ? undefined : durationOpt('done-on-idle', doneOnIdle === true ? DONE_ON_IDLE_DEFAULT : doneOnIdle, 0);
+  return { agent, ...turn, doneOnIdleMs };
+}
+
+/** Queue an agent's turn with the library function `assign` calls (unknown agent: 404); the task, and a warning when no dispatcher could be started. */
+async function queueTurn(ctx: ServeContext, req: AssignRequest) {
+  const { id, warning } = await assign(ctx.tree.root, req);
+  return { ...detailOr404(ctx, id), ...(warning === undefined ? {} : { warning }) };
 }
 
 export const ROUTES: Route[] = [
@@ -91,7 +111,7 @@ export const ROUTES: Route[] = [
     summary: 'Queue a task (the options of tasks-enqueue)',
     body: S.EnqueueBody,
     write: true,
-    ok: { status: 201, schema: S.TaskDetailSchema, description: 'the task as queued' },
+    ok: { status: 201, schema: S.QueuedSchema, description: 'the task as queued' },
     handle: (ctx, { body }) => enqueue(ctx, body),
   }),
   route({
@@ -177,25 +197,37 @@ export const ROUTES: Route[] = [
   route({
     method: 'get',
     path: '/api/agents',
-    summary: "The agents and each one's last observed state",
-    ok: { status: 200, description: 'the agents' },
+    summary: "The agents, each one's last observed state, and its work queue (the turn it holds, how many wait)",
+    ok: { status: 200, schema: z.object({ agents: z.array(S.AgentSchema) }), description: 'the agents' },
     handle: async (ctx) => {
       const states = await ctx.agents.fresh();
-      return { agents: listAgents(ctx.tree.root).map((rec) => ({ ...rec, status: states.get(rec.name) })) };
+      const queues = agentQueues(ctx.index);
+      return { agents: listAgents(ctx.tree.root).map((rec) => ({ ...rec, status: states.get(rec.name), ...queueFields(queues.get(rec.name)) })) };
     },
   }),
   route({
     method: 'get',
     path: '/api/agents/:name',
-    summary: 'One agent: its state and reason, and the last lines on its screen',
+    summary: 'One agent: its state and reason, its work queue, and the last lines on its screen',
     params: S.AgentParams,
     query: S.AgentQuery,
-    ok: { status: 200, description: 'the agent' },
+    ok: { status: 200, schema: S.AgentSchema.extend({ screen: z.array(z.string()) }), description: 'the agent' },
     handle: async (ctx, { params, query }) => {
       const rec = requireAgent(ctx.tree.root, params.name);
       const status = await agentStatus(ctx.tree.root, rec);
-      return { ...rec, status, screen: await screenLines(rec, query.lines ?? 20).catch(() => []) };
+      const queue = queueFields(agentQueues(ctx.index, rec.name).get(rec.name));
+      return { ...rec, status, ...queue, screen: await screenLines(rec, query.lines ?? 20).catch(() => []) };
     },
+  }),
+  route({
+    method: 'post',
+    path: '/api/agents/:name/tasks',
+    summary: 'Queue a turn for an agent, as `tmux-orc assign` does: typed into it when it is idle, one at a time',
+    params: S.AgentParams,
+    body: S.AssignBody,
+    write: true,
+    ok: { status: 201, schema: S.QueuedSchema, description: 'the turn, a task of the tree (GET /api/tasks?agent=NAME lists them)' },
+    handle: (ctx, { params, body }) => queueTurn(ctx, assignBody(params.name, body)),
   }),
   route({
     method: 'post',

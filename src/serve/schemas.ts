@@ -15,6 +15,7 @@ export const BarrierParams = z.strictObject({ name: z.string().describe('barrier
 export const ListQuery = z.strictObject({
   state: z.enum([...STATES, 'all']).optional().describe('one state, or all (default)'),
   label: z.string().optional().describe('only tasks with exactly this label'),
+  agent: z.string().optional().describe("only this agent's turns (tmux-orc assign)"),
   q: z.string().optional().describe('only tasks whose ID, label or command contains this text (case-insensitive)'),
   status: z.string().optional().describe('only tasks with one of these statuses, comma-separated (e.g. delayed: scheduled and recurring tasks waiting for their next run)'),
   order: z.enum(['newest', 'dispatch']).optional().describe('newest first (default), or dispatch order within each state (queue, held, running, done, failed)'),
@@ -53,6 +54,23 @@ export const EnqueueBody = z.strictObject({
   onFinish: z.string().optional().describe('a command run after it ends, with TASK_ID, TASK_STATUS, TASK_EXIT_CODE… set'),
   group: z.string().optional().describe('the group whose limit and pause it follows (tmux-orc group)'),
   lock: z.string().optional().describe('hold this named lock while it runs'),
+  agent: z.string().optional().describe("a turn for this agent (as tasks-enqueue --agent): `cmd` (or `argv`, joined by spaces) is its text; cwd, env, label, every, afterAny, hold, unique, onFinish, group and lock do not apply"),
+});
+
+const list = z.union([z.array(z.string()), z.string()]);
+
+/** `POST /api/agents/:name/tasks`: the options of `tmux-orc assign`. */
+export const AssignBody = z.strictObject({
+  text: z.string().describe('what to do: typed into the agent when it is idle, with the line telling it how to report (tmux-orc done)'),
+  id: z.string().optional().describe('task ID (default: generated, sortable by time)'),
+  priority: z.number().int().optional().describe('higher is delivered first, -1000..1000'),
+  after: list.optional().describe('deliver once these task IDs (shell tasks or agent turns) are done (array or comma-separated)'),
+  at: z.string().optional().describe('not before this time (14:30, 2026-12-01T09:00Z, @epoch)'),
+  in: z.string().optional().describe('not before this long from now (30s, 10m)'),
+  timeout: z.string().optional().describe('fail it (reason timeout) this long after it is handed to the agent; the agent gets Escape'),
+  retries: z.number().int().optional().describe('a failed, timed-out or undeliverable turn is queued again this many times'),
+  backoff: z.string().optional().describe('first retry delay, doubling (default 1s)'),
+  doneOnIdle: z.union([z.string(), z.literal(true)]).optional().describe('settle it as done when the agent, after being busy, stays idle this long (true: 30s)'),
 });
 
 export const MessageBody = z.strictObject({
@@ -81,6 +99,8 @@ export const TaskRowSchema = z.object({
   reason: z.string().optional(),
   worker: z.string().optional(),
   label: z.string().optional(),
+  agent: z.string().optional().describe("the agent a turn is for (tmux-orc assign); absent for a shell task"),
+  note: z.string().optional().describe("an agent's one-line report of its turn (tmux-orc done)"),
   group: z.string().optional(),
   priority: z.number(),
   enqueued: z.string().optional(),
@@ -101,6 +121,11 @@ export const TaskDetailSchema = TaskRowSchema.extend({
   every: z.string().optional(),
 });
 
+/** What a POST that queues answers: the task, and why no dispatcher could be started for an agent's turn (it is queued all the same). */
+export const QueuedSchema = TaskDetailSchema.extend({
+  warning: z.string().optional().describe("an agent's turn: why its session's dispatcher could not be started (the turn is queued; run tmux-orc agent dispatch)"),
+});
+
 export const StatsSchema = z.object({
   counts: z.record(z.enum(STATES), z.number()),
   finishedPerMinute: z.array(z.number()).describe('tasks finished (done or failed) in each of the last 60 minutes, oldest first'),
@@ -113,4 +138,18 @@ export const TaskPage = z.object({
   tasks: z.array(TaskRowSchema),
   next: z.string().optional().describe('cursor of the next page; absent on the last'),
   counts: z.record(z.enum(STATES), z.number()).describe('tasks per state in the whole tree'),
+});
+
+/** An agent as `GET /api/agents` lists it (the record, as `agent list --json`, has more fields). */
+export const AgentSchema = z.looseObject({
+  name: z.string(),
+  role: z.string(),
+  status: z.looseObject({ state: z.string(), reason: z.string() }).optional().describe('as last observed'),
+  task: z.string().optional().describe('the ID of the turn it holds (its work queue, tmux-orc assign), as agent status --json; absent: none'),
+  queued: z.number().describe('its turns waiting in the queue (ready, delayed or waiting on others), as agent status --json'),
+  turn: z.object({
+    id: z.string(),
+    text: z.string().describe('the first line of its text'),
+    delivered: z.boolean().describe('typed into the agent already'),
+  }).optional().describe('the turn it holds, in short'),
 });

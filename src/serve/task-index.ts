@@ -29,6 +29,8 @@ export interface Entry {
   /** As the listing says it (done, failed, cancelled, …, ready, delayed, waiting, invalid). */
   status: string;
   label?: string;
+  /** The agent a turn is for (AGENT=); undefined for a shell task. */
+  agent?: string;
   cmd: string;
   priority: number;
   attempt: number;
@@ -64,6 +66,12 @@ export interface IndexOptions {
   watch?: boolean;
 }
 
+/** An agent's work queue as the index has it: the turn it holds, and how many wait in queue/. */
+export interface AgentQueue {
+  current?: Entry;
+  waiting: number;
+}
+
 /** The file name of an entry. */
 export const nameOf = (e: Entry): string => e.odd ?? taskName(e.id, e.priority, e.t);
 
@@ -74,6 +82,8 @@ export class TaskIndex {
   private readonly counts: Record<Dir, number> = { queue: 0, held: 0, running: 0, done: 0, failed: 0 };
   /** The queued entries: each scrape walks them (the oldest runnable task), and they are usually few. */
   private readonly queued = new Set<Entry>();
+  /** Agent turns in queue/ or running/: each scrape counts them per agent, without a walk over every task. */
+  private readonly turns = new Set<Entry>();
   /** Every entry once, oldest first (by `t`, then ID); entries that left are skipped, then compacted away. */
   private order: Entry[] = [];
   private goneInOrder = 0;
@@ -137,6 +147,18 @@ export class TaskIndex {
     if (d === 'queue') return this.queued;
     const out: Entry[] = [];
     for (const e of this.byId.values()) if (e.state === d) out.push(e);
+    return out;
+  }
+
+  /** Each agent's queue, for the agents that have turns in queue/ or running/. */
+  agentQueues(): Map<string, AgentQueue> {
+    const out = new Map<string, AgentQueue>();
+    for (const e of this.turns) {
+      let q = out.get(e.agent!);
+      if (!q) out.set(e.agent!, (q = { waiting: 0 }));
+      if (e.state === 'queue') q.waiting++;
+      else q.current ??= e;
+    }
     return out;
   }
 
@@ -294,6 +316,7 @@ export class TaskIndex {
     const fields: Entry = {
       id: own(row.id),
       label: row.label === undefined ? undefined : own(row.label),
+      agent: row.agent === undefined ? undefined : intern(row.agent),
       cmd: own(row.cmd),
       state: d,
       status: intern(row.status),
@@ -314,6 +337,7 @@ export class TaskIndex {
       // The same task, changed or moved: updated in place, keeping its place in `order`.
       this.counts[e.state]--;
       this.queued.delete(e);
+      this.turns.delete(e);
       if (e.odd) this.oddNames.delete(`${e.state}/${e.odd}`);
       if (e.t !== t) this.sorted = false;
       Object.assign(e, fields);
@@ -326,6 +350,7 @@ export class TaskIndex {
     }
     this.counts[d]++;
     if (d === 'queue') this.queued.add(e);
+    if (e.agent !== undefined && (d === 'queue' || d === 'running')) this.turns.add(e);
     if (e.odd) this.oddNames.set(`${d}/${e.odd}`, e);
     if (e.status === 'delayed' && e.dueMs < this.nextDue) this.wakeAt(e.dueMs);
     return e;
@@ -358,6 +383,7 @@ export class TaskIndex {
     this.byId.delete(e.id);
     this.counts[e.state]--;
     this.queued.delete(e);
+    this.turns.delete(e);
     if (e.odd) this.oddNames.delete(`${e.state}/${e.odd}`);
     e.gone = true;
     if (++this.goneInOrder > 1024 && this.goneInOrder > this.order.length / 2) this.resort();
@@ -414,7 +440,7 @@ const baseName = (file: string): string => file.slice(file.lastIndexOf('/') + 1)
  */
 const own = (s: string): string => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
 
-/** Statuses are a handful of words: one string each, not one per task. */
+/** Statuses (and agent names) are a handful of words: one string each, not one per task. */
 const statuses = new Map<string, string>();
 function intern(s: string): string {
   let v = statuses.get(s);

@@ -135,6 +135,7 @@ T('--wait is a handoff: prints the note, exit 0 done / 1 failed; refusals: unkno
   oneLine(await run(ctx, ['assign', 'nobody', 'do it']), 3, /no agent "nobody"/);
   oneLine(await run(ctx, ['assign', 'eng1', '--after', 'nope', 'x']), 3, /--after: no task nope/);
   oneLine(await run(ctx, ['assign', 'eng1']), 2, /empty task/);
+  oneLine(await run(ctx, ['tasks-enqueue', '--agent', 'eng1', '--hold', '--', 'x']), 2, /--hold cannot be used with --agent/);
   const held = await assign(ctx, 'eng1', 'work 60: mine');
   await until(ctx, 'held', () => task(ctx, held)?.delivered);
   const as2 = { ...ctx, env: { ...ctx.env, ORC_AGENT: 'eng2' } };

@@ -65,7 +65,7 @@ T('an event stream that the client closes is let go (no subscriber left behind)'
 });
 
 T('every error code has an HTTP status from the issue\'s set', () => {
-  for (const [code, status] of Object.entries(HTTP_STATUS)) assert.ok([400, 404, 409, 500].includes(status), `${code}: ${status}`);
+  for (const [code, status] of Object.entries(HTTP_STATUS)) assert.ok([400, 404, 409, 500, 503].includes(status), `${code}: ${status}`);
   assert.equal(Object.keys(HTTP_STATUS).sort(), Object.keys(EXIT).sort(), 'one status for each exit code');
 });
 

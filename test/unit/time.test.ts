@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatAge, formatDuration, parseDuration, parseTime } from '../../src/time.ts';
-import { commandLine, specFromArgs } from '../../src/cli/commands/tasks/enqueue-args.ts';
+import { commandLine, specFromArgs, turnFromArgs } from '../../src/cli/commands/tasks/enqueue-args.ts';
 import { VERSION } from '../../src/version.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -37,6 +37,20 @@ test('enqueue arguments become a spec; bad ones are usage errors', () => {
   assert.equal([s.cwd, s.at, s.after, s.timeoutMs], ['/base/sub', now + 600_000, ['a', 'b', 'c'], 5000]);
   for (const bad of [{ in: '1m', at: '10:00' }, { timeout: '0' }, { every: '0s' }, { retries: -1 }, { in: 'soon' }, { at: 'never' }]) {
     assert.throws(() => specFromArgs(bad, 'x', '/', now), (e: { code?: string }) => e.code === 'usage');
+  }
+});
+
+test("an agent's turn takes the queue options of assign; the others are refused, none dropped", () => {
+  const now = 1_000_000;
+  const t = turnFromArgs({ id: 'x', priority: 3, after: ['a,b'], in: '10m', timeout: '5m', retries: 2, backoff: '2s' }, 'do it', now);
+  assert.equal(t, { text: 'do it', id: 'x', priority: 3, after: ['a', 'b'], at: now + 600_000, timeoutMs: 300_000, retries: 2, backoffMs: 2000 });
+  for (const [args, opt] of [[{ stdin: true }, '--stdin'], [{ every: '1m' }, '--every'], [{ env: ['A=1'] }, '--env'], [{ cwd: '/' }, '--cwd'], [{ label: 'l' }, '--label'],
+    [{ afterAny: ['a'] }, '--after-any'], [{ hold: true }, '--hold'], [{ unique: 'k' }, '--unique'], [{ onFinish: 'x' }, '--on-finish'], [{ group: 'g' }, '--group'], [{ lock: 'l' }, '--lock']] as Array<[Parameters<typeof turnFromArgs>[0], string]>) {
+    assert.throws(() => turnFromArgs(args, 'do it', now), (e: { code?: string; message: string }) => e.code === 'usage' && e.message.startsWith(`${opt} cannot be used with --agent`));
+  }
+  assert.is(turnFromArgs({ hold: false }, 'ok', now).text, 'ok');
+  for (const bad of [[{}, ' \n'], [{ timeout: '0' }, 'x'], [{ in: '1m', at: '10:00' }, 'x']] as Array<[Parameters<typeof turnFromArgs>[0], string]>) {
+    assert.throws(() => turnFromArgs(bad[0], bad[1], now), (e: { code?: string }) => e.code === 'usage');
   }
 });
 

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { assign, waitHandoff } from '../../../agents/assign.js';
+import { assign, DONE_ON_IDLE_DEFAULT, waitHandoff } from '../../../agents/assign.js';
 import { fail } from '../../../errors.js';
 import { specFromArgs } from '../tasks/enqueue-args.js';
 import { durationOpt, readStdin, rootOf } from './common.js';
@@ -20,9 +20,6 @@ interface Args {
   'done-on-idle'?: string;
   wait?: boolean;
 }
-
-/** `--done-on-idle` alone means this long. */
-const DONE_ON_IDLE_DEFAULT = '30s';
 
 export const assignCmd: CommandModule<{ root?: string }, Args> = {
   command: 'assign <agent> [text..]',

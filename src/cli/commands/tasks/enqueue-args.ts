@@ -1,6 +1,7 @@
 /** Turning `tasks-enqueue` arguments into a task spec. Pure, so it is unit-tested with tables. */
 import path from 'node:path';
 import type { NewTask } from '../../../queue/enqueue.js';
+import type { AssignRequest } from '../../../agents/assign.js';
 import { shellQuote } from '../../../self.js';
 import { MAX_DURATION_MS, parseDuration, parseTime } from '../../../time.js';
 import { fail } from '../../../errors.js';
@@ -88,4 +89,27 @@ export function specFromArgs(a: EnqueueArgs, cmd: string, cwd: string, now: numb
     group: a.group,
     lock: a.lock,
   };
+}
+
+/**
+ * Options that an agent's turn cannot take: it is typed into the agent, which runs in its own
+ * directory and environment, by the dispatcher (which gives turns from queue/ one at a time).
+ */
+const NOT_FOR_TURNS = [
+  ['stdin', '--stdin'], ['every', '--every'], ['env', '--env'], ['cwd', '--cwd'], ['label', '--label'], ['afterAny', '--after-any'],
+  ['hold', '--hold'], ['unique', '--unique'], ['onFinish', '--on-finish'], ['group', '--group'], ['lock', '--lock'],
+] as const;
+
+/**
+ * `tasks-enqueue --agent` (and `POST /api/tasks` with `agent`): the words are the text of an
+ * agent's turn; the queue options it can take become `assign`'s request, the others are refused.
+ */
+export function turnFromArgs(a: EnqueueArgs & { stdin?: boolean }, text: string, now: number): Omit<AssignRequest, 'agent'> {
+  for (const [key, opt] of NOT_FOR_TURNS) {
+    const given = a[key];
+    if (given !== undefined && given !== false) throw fail('usage', `${opt} cannot be used with --agent (an agent's turn runs in the agent, in its directory)`);
+  }
+  if (text.trim() === '') throw fail('usage', 'empty task: give the text of the turn after --agent NAME');
+  const spec = specFromArgs(a, text, '/', now);
+  return { text, id: spec.id, priority: spec.priority, after: spec.after, at: spec.at, timeoutMs: spec.timeoutMs, retries: spec.retries, backoffMs: spec.backoffMs };
 }

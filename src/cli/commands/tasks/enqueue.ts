@@ -8,7 +8,7 @@ import { writeOut } from '../../output.js';
 import { plainReason } from '../../errno.js';
 import { progress } from '../../progress.js';
 import { noWorkerNotice } from '../../no-worker.js';
-import { commandLine, specFromArgs, type EnqueueArgs } from './enqueue-args.js';
+import { commandLine, specFromArgs, turnFromArgs, type EnqueueArgs } from './enqueue-args.js';
 import { KeyTaken } from '../../../queue/unique.js';
 
 /** Parsed `tasks-enqueue` arguments, from yargs or from the fast path (src/cli/fast.ts). */
@@ -105,16 +105,11 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
 
 /** `--agent`: the words are the text of an agent's turn, queued as `assign` queues it. */
 async function enqueueForAgent(a: EnqueueCommandArgs, words: string[]): Promise<number> {
-  for (const [opt, given] of [['--stdin', a.stdin], ['--every', a.every], ['--env', a.env], ['--cwd', a.cwd], ['--label', a.label]] as const) {
-    if (given !== undefined && given !== false) throw fail('usage', `${opt} cannot be used with --agent (an agent's turn runs in the agent, in its directory)`);
-  }
-  const text = words.join(' ');
-  if (text.trim() === '') throw fail('usage', 'empty task: give the text of the turn after --agent NAME');
+  const turn = turnFromArgs(a, words.join(' '), Date.now());
   const { existingRoot } = await import('../../../root.js');
   const { assign, waitHandoff } = await import('../../../agents/assign.js');
-  const spec = specFromArgs(a, text, process.cwd(), Date.now());
   const root = existingRoot({ root: a.root }).root;
-  const { id, warning } = await assign(root, { agent: a.agent!, text, id: spec.id, priority: spec.priority, after: spec.after, at: spec.at, timeoutMs: spec.timeoutMs, retries: spec.retries, backoffMs: spec.backoffMs });
+  const { id, warning } = await assign(root, { agent: a.agent!, ...turn });
   writeOut(`${id}\n`);
   if (warning) process.stderr.write(`tmux-orc: warning: ${warning}\n`);
   if (!a.wait) return 0;
