@@ -76,7 +76,7 @@ function noProblems(page: Page): void {
   assert.equal(problems(page), [], 'no console errors, page errors or failed requests');
 }
 
-test('with the token: running, failed and queued tasks, workers and agents with the right counts; a task that ends after load shows done without a reload; search by label and ID; an agent\'s screen and a message', async (ctx) => {
+test('with the token: running, failed and queued tasks, workers and agents with the right counts; a task that ends after load shows done without a reload; search by label, ID and agent; an agent\'s screen and a message', async (ctx) => {
   await enqueue(ctx, '--id', 'broken', '--label', 'nightly', '--', 'echo oops >&2; exit 3');
   worker(ctx);
   await waitState(ctx, 'failed', 'broken');
@@ -119,6 +119,11 @@ test('with the token: running, failed and queued tasks, workers and agents with 
   await page.fill('#label', 'batch');
   await page.waitForFunction(() => [...document.querySelectorAll('tr[data-task]')].map((tr) => tr.getAttribute('data-task')).sort().join() === 'q-1,q-2');
   await page.fill('#label', '');
+  // An agent's turn (not due for an hour, so it stays queued): the agent box filters by agent.
+  await enqueue(ctx, '--id', 'turn-1', '--agent', 'eng-1', '--in', '1h', '--', 'a later turn');
+  await page.fill('#agent', 'eng-1');
+  await page.waitForFunction(() => [...document.querySelectorAll('tr[data-task]')].map((tr) => tr.getAttribute('data-task')).join() === 'turn-1');
+  await page.fill('#agent', '');
 
   await page.click('[data-agent=eng-1] button:has-text("Screen")');
   await page.waitForFunction(() => /fake>/.test(document.querySelector('[data-agent=eng-1] [data-screen]')?.textContent ?? ''));

@@ -35,6 +35,7 @@ export function tasksUrl(f, cursor) {
     p.set('status', 'delayed');
   }
   if (f.label) p.set('label', f.label);
+  if (f.agent) p.set('agent', f.agent);
   if (f.q) p.set('q', f.q);
   p.set('limit', String(f.limit || 50));
   if (cursor) p.set('cursor', cursor);

@@ -36,7 +36,7 @@ function App() {
   const [workers, setWorkers] = useState([]);
   const [agents, setAgents] = useState([]);
   const [page, setPage] = useState({ tasks: [], next: undefined, loaded: false });
-  const [filter, setFilter] = useState(() => ({ state: 'all', label: '', q: '', ...fromHash().filter }));
+  const [filter, setFilter] = useState(() => ({ state: 'all', label: '', agent: '', q: '', ...fromHash().filter }));
   const [detail, setDetail] = useState(fromHash().task);
   const [detailTick, setDetailTick] = useState(0);
   const [live, setLive] = useState('connecting');
@@ -113,7 +113,7 @@ function App() {
     shown.current = 50;
     const t = setTimeout(() => readers.tasks().catch(failed), 150);
     return () => clearTimeout(t);
-  }, [filter.state, filter.label, filter.q]);
+  }, [filter.state, filter.label, filter.agent, filter.q]);
 
   useEffect(() => {
     const h = toHash(filter, detail);
@@ -176,7 +176,7 @@ function App() {
 function fromHash() {
   const p = new URLSearchParams(location.hash.slice(1));
   const filter = {};
-  for (const k of ['state', 'label', 'q']) if (p.get(k)) filter[k] = p.get(k);
+  for (const k of ['state', 'label', 'agent', 'q']) if (p.get(k)) filter[k] = p.get(k);
   return { filter, task: p.get('task') || undefined };
 }
 
@@ -184,6 +184,7 @@ function toHash(f, task) {
   const p = new URLSearchParams();
   if (f.state !== 'all') p.set('state', f.state);
   if (f.label) p.set('label', f.label);
+  if (f.agent) p.set('agent', f.agent);
   if (f.q) p.set('q', f.q);
   if (task) p.set('task', task);
   const s = p.toString();

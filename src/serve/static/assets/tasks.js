@@ -40,11 +40,12 @@ export function Tasks({ page, filter, setFilter, now, readOnly, act, open, loadM
   const list = useRef(undefined);
   const [q, setQ] = useState(filter.q);
   const [label, setLabel] = useState(filter.label);
+  const [agent, setAgent] = useState(filter.agent);
   // Typing is settled before it becomes a request.
   useEffect(() => {
-    const t = setTimeout(() => setFilter((f) => (f.q === q && f.label === label ? f : { ...f, q, label })), 200);
+    const t = setTimeout(() => setFilter((f) => (f.q === q && f.label === label && f.agent === agent ? f : { ...f, q, label, agent })), 200);
     return () => clearTimeout(t);
-  }, [q, label]);
+  }, [q, label, agent]);
   // Keys act on what is on screen now, not on the last render's copy: a ref, set as they come.
   const cur = useRef(-1);
   const shown = useRef(page.tasks);
@@ -73,6 +74,8 @@ export function Tasks({ page, filter, setFilter, now, readOnly, act, open, loadM
       <input id="search" type="search" placeholder="Search ID, label or command  ( / )" value=${q} onInput=${(e) => setQ(e.target.value)} autocomplete="off" />
       <label class="sr" for="label">Label</label>
       <input id="label" class="label-filter" placeholder="label" value=${label} onInput=${(e) => setLabel(e.target.value)} autocomplete="off" />
+      <label class="sr" for="agent">Agent</label>
+      <input id="agent" class="label-filter" placeholder="agent" value=${agent} onInput=${(e) => setAgent(e.target.value)} autocomplete="off" />
       ${!readOnly && failedShown && html`<button data-action="retry-all" onClick=${() => act('every failed task queued again', '/api/tasks/retry-failed', {}, 'Retry every failed task?')}>Retry all failed</button>`}
     </div>
     <div class="table" ref=${list}>
