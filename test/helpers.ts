@@ -67,6 +67,8 @@ export function run(file: string, args: string[], opts: RunOptions = {}): Promis
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // A program that exits without reading its input must not take the test run down (EPIPE).
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
