@@ -123,7 +123,11 @@ const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
     assert.is((await rowOf(b, 'flaky'))?.attempt, 2);
     assert.is((await b.orc('tasks-retry', 'once')).code, 0);
     await until('the retry to end', async () => (await rowOf(b, 'once'))?.attempt === 2 && (await rowOf(b, 'once'))?.state === 'failed');
-    assert.is((await b.orc('tasks-retry', 'flaky')).code, 4);
+    // A done task is retried too (README: failed or done → back to the queue); a queued one is refused.
+    assert.is((await b.orc('tasks-retry', 'flaky')).code, 0);
+    await until('the done task to run again', async () => (await rowOf(b, 'flaky'))?.attempt === 3 && (await rowOf(b, 'flaky'))?.state === 'done');
+    await b.orc('tasks-enqueue', '-i', 'later', '--in', '1h', '--', 'true');
+    assert.is((await b.orc('tasks-retry', 'later')).code, 4);
     w.kill('SIGTERM');
   }],
   ['clean removes finished tasks and their logs; health counts what is left', async (b) => {
@@ -136,7 +140,7 @@ const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
     assert.is((await b.orc('tasks-tail', 'a')).code, 3);
     const h = await b.orc('tasks-health', '--json');
     const health = JSON.parse(h.stdout) as { counts: Record<string, number> };
-    assert.equal(health.counts, { queue: 1, running: 0, done: 0, failed: 0 });
+    assert.equal(health.counts, { queue: 1, held: 0, running: 0, done: 0, failed: 0 });
   }],
   ['an explicit ID is unique; bad input is one line with its exit code', async (b) => {
     assert.is((await b.orc('tasks-enqueue', '-i', 'x', '--', 'true')).code, 0);
