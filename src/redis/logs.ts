@@ -38,8 +38,13 @@ export class Shipper {
 
   /** Ship the rest and stop. */
   async end(): Promise<void> {
-    clearInterval(this.timer);
+    this.stop();
     await this.ship();
+  }
+
+  /** Stop shipping, the rest unsent (a lost task records nothing); its timer would keep the worker alive. */
+  stop(): void {
+    clearInterval(this.timer);
   }
 
   private async shipNow(): Promise<void> {

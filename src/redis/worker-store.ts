@@ -176,9 +176,11 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   const finish = (claim: Claim) => {
     const h = held.get(claim);
     if (h) clearInterval(h.renew);
+    h?.shipper?.stop();
     held.delete(claim);
     if (current === claim) current = undefined;
     deadman.watch(0);
+    deadman.guard(undefined);
   };
 
   /** Settle a job that is not to run (its result was recorded already, or a dependency failed). */
@@ -266,6 +268,9 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       await job.moveToDelayed(now, lock).catch(() => {});
       return { kind: 'skipped', note: `could not hold ${name} locally: ${'reason' in reply ? reply.reason : reply.kind}` };
     }
+    // The dead man's switch reads the task's group from its record when the worker goes silent,
+    // also before a tick has told it the group (a worker frozen as its task starts).
+    deadman.guard(taskPath(spool, 'running', name));
     const claim: Claim = { name, task, token };
     const h: Held = { job, lock, copied: text, renewedAt: now, lockedUntil: now + o.lockMs, renew: setInterval(() => void tick(claim, h), 250) };
     h.shipper = new Shipper(k, task.id, { out: logPath(spool, task.id, 'out'), err: logPath(spool, task.id, 'err') });

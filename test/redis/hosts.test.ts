@@ -104,6 +104,27 @@ test('a host killed mid-task: the task runs again on the other host, never both 
   assert.is(lines(path.join(work, 'finished')).length, 1, 'finished once, on beta');
 });
 
+test('a worker frozen past its lock: its task is killed before another host starts it; thawed, it records nothing and exits', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  await cli(['tasks-enqueue', '-i', 'frozen', '--', detector(work, 4)], { env });
+  // The worker alone is frozen (its dead man's switch and the task are in sessions of their own).
+  const a = collect(spawn(process.execPath, [CLI, 'worker', '--id', '0'], { env: { ...env, TMUX_ORC_HOST: 'alpha' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
+  ctx.hosts.push(a);
+  await until('alpha to start it', () => lines(path.join(work, 'runs')).length === 1, 30_000, () => a.out());
+  process.kill(a.pid!, 'SIGSTOP');
+  const b = host(ctx, env, 'beta', 1);
+  await until('beta to finish it', async () => (await rows(env, 'done')).some((x) => x.id === 'frozen' && x.worker?.startsWith('beta.')), 60_000, () => b.out());
+  assert.equal(lines(path.join(work, 'overlap')), [], 'never two copies at once');
+  assert.is(lines(path.join(work, 'finished')).length, 1, 'finished once, on beta');
+  process.kill(a.pid!, 'SIGCONT');
+  await until('alpha to see it lost its task', () => /lost frozen/.test(a.out()), 15_000, () => a.out());
+  const exited = new Promise((res) => a.once('exit', res));
+  a.kill('SIGTERM');
+  await until('alpha to exit', () => a.exitCode !== null || a.signalCode !== null, 10_000, () => a.out());
+  await exited;
+  assert.is((await rows(env, 'done')).find((x) => x.id === 'frozen')?.worker?.split('.')[0], 'beta', 'what alpha knew was not recorded');
+});
+
 test('a cancel from one host kills the task on the other', async (ctx) => {
   const { env, work } = backendEnv(ctx);
   // The task holds a kernel lock while it lives (its pids are another namespace's, when root).
@@ -130,7 +151,21 @@ test('Redis killed and restarted mid-drain: nothing is lost, nothing runs twice 
   for (const id of ids) assert.ok(lines(path.join(work, 'finished')).includes(`finished ${id}`), `${id} finished`);
 });
 
-test('a bad backend is one line at once: a bad URL (exit 2), nobody listening (exit 10)', async () => {
+test('with a backend named, what only a tree has is refused in one line (exit 2), even with a tree at hand', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  const root = path.join(work, 'tree');
+  assert.is((await cli(['tasks-init', '--root', root], { env: testEnv(root) })).code, 0);
+  const both = { ...env, TASK_ROOT: root };
+  for (const args of [['group', 'set', 'g', '-n', '2'], ['group', 'list'], ['group', 'rm', 'g'], ['locks'], ['lock', 'l', '--', 'true'], ['tasks-init'], ['tasks-paths']]) {
+    const r = await cli(args, { env: both });
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /^tmux-orc: \S.* is not available on the Redis backend/);
+    assert.is(r.stderr.trim().split('\n').length, 1);
+  }
+  assert.not.ok(fs.existsSync(path.join(root, 'groups')), 'no group was made in the tree');
+});
+
+test('a bad backend is one line at once: a bad URL (exit 2), nobody listening (exit 10), no such database (exit 2)', async (ctx) => {
   const bad = await cli(['tasks-list'], { env: testEnv(undefined, { TASK_BACKEND: 'http://x' }) });
   assert.is(bad.code, 2);
   assert.match(bad.stderr, /^tmux-orc: bad backend "http:\/\/x": only redis:\/\/ and rediss:\/\/ are supported/);
@@ -139,6 +174,13 @@ test('a bad backend is one line at once: a bad URL (exit 2), nobody listening (e
   assert.is(down.code, 10);
   assert.match(down.stderr, /^tmux-orc: cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0: connection refused/);
   assert.is(down.stderr.trim().split('\n').length, 1);
+  // A database the server does not have is refused, not replaced by database 0.
+  const { env } = backendEnv(ctx);
+  const nodb = await cli(['tasks-enqueue', '-i', 'lost', '--', 'true'], { env: { ...env, TASK_BACKEND: `redis://127.0.0.1:${ctx.redis.port}/99?queue=nodb` } });
+  assert.is(nodb.code, 2, nodb.stdout);
+  assert.match(nodb.stderr, /^tmux-orc: bad backend redis:\/\/127\.0\.0\.1:\d+\/99\?queue=nodb: database 99: .*out of range/);
+  assert.is(nodb.stderr.trim().split('\n').length, 1);
+  assert.equal(await rows({ ...env, TASK_BACKEND: ctx.redis.url('nodb') }), []);
 });
 
 T.run();
