@@ -230,7 +230,17 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     const s = stash;
     stash = undefined;
     if (!s || taskId(s.job.id!) !== name) return { kind: 'skipped' };
-    const { job, lock } = s;
+    try {
+      return await takeLocked(s.job, s.lock, name, token, now);
+    } catch (err) {
+      // Not left active under a lock nobody renews: it would stall, and a second stall fails it.
+      fs.rmSync(taskPath(spool, 'queue', name), { force: true });
+      await s.job.moveToDelayed(Date.now() + 1000, s.lock).catch(() => {});
+      throw err;
+    }
+  };
+
+  const takeLocked = async (job: Job<JobData>, lock: string, name: string, token: string, now: number): Promise<Taken> => {
     const text = job.data?.text ?? '';
     const r = taskFromText(text, name);
     if (!r.ok) {
