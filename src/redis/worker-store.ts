@@ -170,6 +170,9 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
 
   const dropLocal = (claim: Claim) => {
     fs.rmSync(taskPath(spool, 'running', claim.name), { force: true });
+    // Its logs were shipped (or, lost, are not to be): a later run of the task here (a retry, the
+    // next of a recurring one) starts from nothing, not shipping this run's output again.
+    for (const s of ['out', 'err'] as const) fs.rmSync(logPath(spool, claim.task.id, s), { force: true });
     o.holder.release();
   };
 

@@ -117,10 +117,13 @@ const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
   }],
   ['retry sends a failed task back with a fresh attempt; retries with backoff run it again', async (b) => {
     await b.orc('tasks-enqueue', '-i', 'once', '--', 'exit 3');
+    await b.orc('tasks-enqueue', '-i', 'twice', '--retries', '1', '--', 'echo "attempt $TASK_ATTEMPT"; exit 1');
     await b.orc('tasks-enqueue', '-i', 'flaky', '--retries', '2', '--backoff', '0.1s', '--', `test -e "$TMPDIR/flaky.$TASK_ID" || { touch "$TMPDIR/flaky.$TASK_ID"; exit 1; }`);
     const w = b.worker();
     await until('both to end', async () => (await rowOf(b, 'once'))?.state === 'failed' && (await rowOf(b, 'flaky'))?.state === 'done');
     assert.is((await rowOf(b, 'flaky'))?.attempt, 2);
+    await until('twice to fail twice', async () => (await rowOf(b, 'twice'))?.state === 'failed');
+    assert.is((await b.orc('tasks-tail', 'twice')).stdout, 'attempt 1\nattempt 2\n', 'each run\'s output once');
     assert.is((await b.orc('tasks-retry', 'once')).code, 0);
     await until('the retry to end', async () => (await rowOf(b, 'once'))?.attempt === 2 && (await rowOf(b, 'once'))?.state === 'failed');
     // A done task is retried too (README: failed or done → back to the queue); a queued one is refused.
