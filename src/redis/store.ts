@@ -22,7 +22,8 @@ import type { Paused } from '../queue/pause.js';
 import { BULL_STATES, bullPriority, dirOf, jobId, open, readJob, taskId, taskOf, type Conn, type JobData } from './queue.js';
 import { parseBackend, type Backend } from './connect.js';
 import { listWorkers } from './workers.js';
-import { readLog } from './logs.js';
+import { followFrom, logKeys, readLog, readNew } from './logs.js';
+import { StringDecoder } from 'node:string_decoder';
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -195,7 +196,7 @@ export function redisStore(url: string | Backend): RedisStore {
       if (f.job) {
         if (!(await f.job.remove().then(() => true, () => false))) throw fail('conflict', `task ${id} moved meanwhile; look again`);
       } else await k.client.hdel(k.key('ended'), id);
-      await k.client.del(k.key(`log:${id}:out`), k.key(`log:${id}:err`));
+      await k.client.del(...logKeys(k, id));
     },
     // The whole queue pauses in BullMQ itself (its workers take nothing while it is); groups are the tree's.
     pause: async (group) => {
@@ -335,18 +336,16 @@ export function redisStore(url: string | Backend): RedisStore {
       return undefined;
     }
     const writeErr = o.writeErr ?? o.write;
-    const pos = { out: 0, err: 0 };
-    const first = { out: await readLog(k, id, 'out', 0), err: await readLog(k, id, 'err', 0) };
-    o.write(lastLinesOf(first.out, o.lines));
-    writeErr(lastLinesOf(first.err, o.lines));
-    pos.out = Buffer.byteLength(first.out);
-    pos.err = Buffer.byteLength(first.err);
+    const first = { out: await followFrom(k, id, 'out'), err: await followFrom(k, id, 'err') };
+    o.write(lastLinesOf(first.out.text, o.lines));
+    writeErr(lastLinesOf(first.err.text, o.lines));
+    // An append may end inside a character: each stream is decoded as one.
+    const utf8 = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
     for (;;) {
       const f = await locate(id);
       if (!f) throw fail('not-found', `task ${id} disappeared from ${backend.where}`);
       for (const s of ['out', 'err'] as const) {
-        const more = await readLog(k, id, s, pos[s]);
-        pos[s] += Buffer.byteLength(more);
+        const more = utf8[s].write(await readNew(k, id, first[s].reader));
         if (more) (s === 'out' ? o.write : writeErr)(more);
       }
       if (f.dir === 'done' || f.dir === 'failed') return outcome(id, f.dir, f.text);
@@ -428,7 +427,7 @@ async function cleanFinished(k: Conn, o: CleanOptions): Promise<Cleaned[]> {
         if (e.job) {
           if (!(await e.job.remove().then(() => true, () => false))) continue;
         } else await k.client.hdel(k.key('ended'), e.id);
-        await k.client.del(k.key(`log:${e.id}:out`), k.key(`log:${e.id}:err`));
+        await k.client.del(...logKeys(k, e.id));
       }
       removed.push({ id: e.id, dir, finished: e.finished });
     }

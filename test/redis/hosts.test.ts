@@ -151,6 +151,37 @@ test('Redis killed and restarted mid-drain: nothing is lost, nothing runs twice 
   for (const id of ids) assert.ok(lines(path.join(work, 'finished')).includes(`finished ${id}`), `${id} finished`);
 });
 
+/** Numbered lines in order, with every gap announced by a note since the line before it; the last number. */
+function inOrder(text: string): number {
+  let prev = 0;
+  let noted = false;
+  for (const l of text.split('\n').filter(Boolean)) {
+    if (/^\[tmux-orc: \d+ (more )?bytes (of output )?dropped here/.test(l)) noted = true;
+    else {
+      const n = Number(/^line (\d+)/.exec(l)?.[1] ?? NaN);
+      assert.ok(n > prev, `line ${n} after ${prev}`);
+      assert.ok(n === prev + 1 || noted, `a silent gap: ${prev} → ${n}`);
+      [prev, noted] = [n, false];
+    }
+  }
+  return prev;
+}
+
+test('a task writing more than the logs keep: tasks-tail -f and tasks-tail show its lines in order, each gap announced, its end kept', async (ctx) => {
+  const { env } = backendEnv(ctx);
+  const burst = (a: number, b: number) => `seq -f 'line %08g xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' ${a} ${b}`;
+  await cli(['tasks-enqueue', '-i', 'chatty', '--', `${burst(1, 65000)}; sleep 0.5; ${burst(65001, 130000)}`], { env });
+  // The worker's own local logs are capped too (task_log_max), so the shipper follows their cuts.
+  const w = collect(spawn(process.execPath, [CLI, 'worker', '--until-empty'], { env: { ...env, TMUX_ORC_TASK_LOG_MAX: '1MiB' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
+  ctx.hosts.push(w);
+  const f = await cli(['tasks-tail', '-f', 'chatty'], { env });
+  assert.is(f.code, 0, f.stderr);
+  assert.is(inOrder(f.stdout), 130000, 'tasks-tail -f: to the end');
+  const all = await cli(['tasks-tail', '-n', '1000000', 'chatty'], { env });
+  assert.ok(all.stdout.length <= 4 * 1024 * 1024 + 100, `kept ${all.stdout.length} bytes`);
+  assert.is(inOrder(all.stdout), 130000, 'tasks-tail: the end kept');
+});
+
 test('with a backend named, what only a tree has is refused in one line (exit 2), even with a tree at hand', async (ctx) => {
   const { env, work } = backendEnv(ctx);
   const root = path.join(work, 'tree');
