@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, cli, CLI, collect, tempDir, testEnv } from '../helpers.ts';
+import { cleanup, cli, CLI, collect, REPO, tempDir, testEnv } from '../helpers.ts';
 import { detector, lines } from '../faults/harness.ts';
 import { REDIS_MISSING, startRedis, type RedisServer } from './server.ts';
 
@@ -194,6 +194,20 @@ test('with a backend named, what only a tree has is refused in one line (exit 2)
     assert.is(r.stderr.trim().split('\n').length, 1);
   }
   assert.not.ok(fs.existsSync(path.join(root, 'groups')), 'no group was made in the tree');
+  // An enqueue goes to the backend: through the bash front end, and with --backend before or after the command name.
+  const url = env.TASK_BACKEND!;
+  const noEnv = { ...both, TASK_BACKEND: '' };
+  const ways: Array<[string, string[], NodeJS.ProcessEnv]> = [
+    ['bash', [path.join(REPO, 'bin', 'tmux-orc'), 'tasks-enqueue', 'echo', 'bash'], both],
+    ['after', [process.execPath, CLI, 'tasks-enqueue', '--backend', url, '-i', 'after', '--', 'true'], noEnv],
+    ['before', [process.execPath, CLI, '--backend', url, 'tasks-enqueue', '-i', 'before', '--', 'true'], noEnv],
+  ];
+  for (const [name, [file, ...args], e] of ways) {
+    const r = spawnSync(file, args, { env: e, encoding: 'utf8' });
+    assert.is(r.status, 0, `${name}: ${r.stderr}`);
+  }
+  assert.equal(fs.readdirSync(path.join(root, 'queue')), [], 'nothing in the tree');
+  assert.is((await rows(env, 'queue')).length, 3);
 });
 
 test('a bad backend is one line at once: a bad URL (exit 2), nobody listening (exit 10), no such database (exit 2)', async (ctx) => {
