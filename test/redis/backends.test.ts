@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, cli, start, tempDir, testEnv, type Run } from '../helpers.ts';
+import { CLI, cleanup, cli, start, tempDir, testEnv, type Run } from '../helpers.ts';
 import { ensureTree, tree } from '../../src/queue/tree.ts';
 import { REDIS_MISSING, startRedis, type RedisServer } from './server.ts';
 
@@ -57,6 +57,13 @@ const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
     assert.is(row?.exit, 0);
     assert.is((await b.orc('tasks-tail', 'hello')).stdout, 'out\n');
     assert.is((await b.orc('tasks-tail', 'hello', '--err')).stdout, 'err\n');
+  }],
+  ['a task\'s own task commands reach the same tasks (a nested enqueue)', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'parent', '--', `"${process.execPath}" "${CLI}" tasks-enqueue -i child -- echo child`);
+    const d = await b.drain();
+    assert.is(d.code, 0, d.stderr);
+    assert.is((await rowOf(b, 'parent'))?.state, 'done', (await b.orc('tasks-tail', 'parent', '--err')).stdout);
+    assert.is((await rowOf(b, 'child'))?.state, 'done');
   }],
   ['priority first, then first come first served', async (b) => {
     for (const [id, p] of [['low', '-5'], ['first', '0'], ['high', '7'], ['second', '0']]) await b.orc('tasks-enqueue', '-i', id, '-p', p, '--', 'true');
@@ -208,13 +215,16 @@ function backend(ctx: { dir: string; redis?: RedisServer; stop: Array<() => void
   const root = path.join(home, 'tree');
   ensureTree(tree(root));
   const env = kind === 'tree' ? testEnv(root, { TMPDIR: home }) : testEnv(undefined, { TASK_BACKEND: ctx.redis!.url(`case-${n}`), TMPDIR: home });
+  // Redis workers are given --backend, not TASK_BACKEND: what their tasks see must not depend on it.
+  const workerArgs = kind === 'redis' ? ['--backend', env.TASK_BACKEND!] : [];
+  const workerEnv = kind === 'redis' ? { ...env, TASK_BACKEND: '' } : env;
   return {
     name: kind,
     env,
     orc: (...args) => cli(args, { env, cwd: home }),
-    drain: (...args) => cli(['worker', '--until-empty', ...args], { env, cwd: home }),
+    drain: (...args) => cli(['worker', '--until-empty', ...workerArgs, ...args], { env: workerEnv, cwd: home }),
     worker: (...args) => {
-      const w = start(['worker', ...args], { env, cwd: home });
+      const w = start(['worker', ...workerArgs, ...args], { env: workerEnv, cwd: home });
       ctx.stop.push(() => w.kill('SIGKILL'));
       return w;
     },
