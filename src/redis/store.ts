@@ -49,7 +49,7 @@ export function redisStore(url: string | Backend): RedisStore {
   };
 
   const add = async (k: Conn, id: string, text: string, task: { priority: number; due: number; label?: string }, now: number) => {
-    if (task.label !== undefined) await k.client.sadd(k.key('labels'), task.label);
+    if (task.label !== undefined) await newLabel(k, task.label);
     await k.queue(task.label).add(id, { text }, {
       jobId: jobId(id),
       priority: bullPriority(task.priority),
@@ -117,7 +117,7 @@ export function redisStore(url: string | Backend): RedisStore {
       await checkSpec(k, spec);
       const ids: string[] = [];
       const batch = 500;
-      if (spec.label !== undefined) await k.client.sadd(k.key('labels'), spec.label);
+      if (spec.label !== undefined) await newLabel(k, spec.label);
       for (let i = 0; i < cmds.length; i += batch) {
         const chunk = cmds.slice(i, i + batch).map((cmd) => {
           const id = newId(stamp(now));
@@ -159,6 +159,8 @@ export function redisStore(url: string | Backend): RedisStore {
             const r = taskFromText(f.text, id);
             const tail = r.ok ? encode(cancelled(Date.now()).append) : '';
             await k.client.hset(k.key('ended'), id, f.text + (f.text.endsWith('\n') ? '' : '\n') + tail);
+            // A cancel sent while it ran (its worker lost it since) is done with: not for a retry of it.
+            await k.client.hdel(k.key('cancel'), id);
             return 'cancelled-queued';
           }
         } else if (f.dir === 'running') {
@@ -202,9 +204,9 @@ export function redisStore(url: string | Backend): RedisStore {
     pause: async (group) => {
       if (group !== undefined) throw unsupported('tasks-pause --group');
       const k = await c();
-      if ((await pausedNow(k)).all !== undefined) return false;
+      // Marked first: a label's queue made meanwhile is then paused by its enqueue (newLabel).
+      if ((await k.client.set(k.key('paused'), new Date().toISOString(), 'NX')) === null) return false;
       for (const q of await k.queues()) await q.pause();
-      await k.client.set(k.key('paused'), new Date().toISOString());
       return true;
     },
     resume: async (group) => {
@@ -287,6 +289,7 @@ export function redisStore(url: string | Backend): RedisStore {
     const r = taskFromText(f.text, id);
     if (!r.ok) return false;
     const text = f.text + (f.text.endsWith('\n') ? '' : '\n') + encode(retried(r.task, Date.now()).append);
+    await k.client.hdel(k.key('cancel'), id); // an earlier run's cancel is not this run's
     if (f.job) {
       await f.job.updateData({ text });
       return f.job.retry(f.dir === 'done' ? 'completed' : 'failed').then(() => true, () => false);
@@ -367,6 +370,11 @@ function withHost(row: TaskRow, text: string | undefined): TaskRow {
 /** What the Redis backend does not do (yet): one line, exit 2, never a silent no-op. */
 function unsupported(what: string): Error {
   return fail('usage', `${what} is not available on the Redis backend (README "Backends"); it works on the tree`);
+}
+
+/** Note a label's queue; a new one made while the whole queue is paused is paused too. */
+async function newLabel(k: Conn, label: string): Promise<void> {
+  if ((await k.client.sadd(k.key('labels'), label)) === 1 && (await pausedNow(k)).all !== undefined) await k.queue(label).pause();
 }
 
 async function pausedNow(k: Conn): Promise<Paused> {

@@ -58,6 +58,21 @@ const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
     assert.is((await b.orc('tasks-tail', 'hello')).stdout, 'out\n');
     assert.is((await b.orc('tasks-tail', 'hello', '--err')).stdout, 'err\n');
   }],
+  ['a paused queue: no worker takes anything, a label first used while paused included, until resumed', async (b) => {
+    assert.is((await b.orc('tasks-pause')).code, 0);
+    await b.orc('tasks-enqueue', '-i', 'fresh', '-l', 'new-label', '--', 'true');
+    const w = b.worker('--label', 'new-label');
+    await until('the worker to be ready', async () => /ready/.test(w.out()));
+    // What must not happen can only be looked for a while: a worker that takes a job does so at once.
+    const end = Date.now() + 1500;
+    while (Date.now() < end) {
+      assert.is((await rowOf(b, 'fresh'))?.state, 'queue', w.out());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.is((await b.orc('tasks-resume')).code, 0);
+    await until('it to run once resumed', async () => (await rowOf(b, 'fresh'))?.state === 'done');
+    w.kill('SIGTERM');
+  }],
   ['a task\'s own task commands reach the same tasks (a nested enqueue)', async (b) => {
     await b.orc('tasks-enqueue', '-i', 'parent', '--', `"${process.execPath}" "${CLI}" tasks-enqueue -i child -- echo child`);
     const d = await b.drain();
