@@ -138,6 +138,19 @@ test('a cancel from one host kills the task on the other', async (ctx) => {
   assert.is((await rows(env, 'failed')).find((x) => x.id === 'victim')?.status, 'cancelled');
 });
 
+test('a cancel meant for an earlier run (its worker lost the task) does not kill the task once retried', async (ctx) => {
+  const { env } = backendEnv(ctx);
+  await cli(['tasks-enqueue', '-i', 'again', '--', 'sleep 2'], { env });
+  // What a cancel leaves when the worker running the task lost it before it heard: the flag.
+  spawnSync('redis-cli', ['-p', String(ctx.redis.port), 'hset', `orc:hosts-${ctx.n}:orc:cancel`, 'again', '1']);
+  assert.match((await cli(['tasks-cancel', 'again'], { env })).stdout, /cancelled/);
+  assert.is((await cli(['tasks-retry', 'again'], { env })).code, 0);
+  const w = await cli(['worker', '--until-empty'], { env });
+  assert.is(w.code, 0, w.stderr);
+  const row = (await rows(env)).find((x) => x.id === 'again');
+  assert.is(row?.status, 'done', w.stdout);
+});
+
 test('Redis killed and restarted mid-drain: nothing is lost, nothing runs twice at once', async (ctx) => {
   const { env, work } = backendEnv(ctx);
   const input = Array.from({ length: 150 }, () => detector(work, 0.02)).join('\n') + '\n';
@@ -219,6 +232,11 @@ test('a bad backend is one line at once: a bad URL (exit 2), nobody listening (e
   assert.is(down.code, 10);
   assert.match(down.stderr, /^tmux-orc: cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0: connection refused/);
   assert.is(down.stderr.trim().split('\n').length, 1);
+  // TLS to a plain server: no answer, said in one line within the connect timeout.
+  const tls = await cli(['tasks-list'], { env: testEnv(undefined, { TASK_BACKEND: `rediss://127.0.0.1:${ctx.redis.port}/0` }) });
+  assert.is(tls.code, 10);
+  assert.match(tls.stderr, /^tmux-orc: cannot reach Redis at rediss:.*no TLS handshake/);
+  assert.is(tls.stderr.trim().split('\n').length, 1);
   // A database the server does not have is refused, not replaced by database 0.
   const { env } = backendEnv(ctx);
   const nodb = await cli(['tasks-enqueue', '-i', 'lost', '--', 'true'], { env: { ...env, TASK_BACKEND: `redis://127.0.0.1:${ctx.redis.port}/99?queue=nodb` } });
