@@ -66,7 +66,8 @@ export async function connect(b: Backend, timeoutMs = 3000): Promise<Redis> {
     client.disconnect();
     const why = last ?? (err as Error);
     const code = (why as NodeJS.ErrnoException).code;
-    throw fail('unreachable', `cannot reach Redis at ${b.where}: ${code === 'ECONNREFUSED' ? 'connection refused (is redis-server running there?)' : why.message}`);
+    const tls = b.options.tls && !last ? ' (no TLS handshake: is that port plain redis://?)' : '';
+    throw fail('unreachable', `cannot reach Redis at ${b.where}: ${code === 'ECONNREFUSED' ? 'connection refused (is redis-server running there?)' : why.message}${tls}`);
   } finally {
     clearTimeout(timer);
   }

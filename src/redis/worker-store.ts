@@ -79,6 +79,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   const k: Conn = await open(o.backend);
   const spool = tree(o.spool ?? path.join(os.tmpdir(), `tmux-orc-${process.getuid?.() ?? 'u'}`, 'spool', `${o.backend.queue}.${hostName()}.${process.pid}`));
   fs.mkdirSync(path.dirname(spool.root), { recursive: true, mode: 0o700 });
+  if (o.spool === undefined) removeDeadSpools(path.dirname(spool.root), `${o.backend.queue}.${hostName()}.`);
   createTree(spool);
   const worker = new Worker<JobData>(queueName(o.backend, o.label), null, {
     connection: k.client,
@@ -375,6 +376,29 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
 }
 
 const pause = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+
+/**
+ * The spools of this queue's workers on this host that died without closing (SIGKILL, a crash):
+ * removed, with the task and logs they held, when the next worker starts (the job went back to
+ * the queue as a stalled job; nothing here is wanted).
+ */
+function removeDeadSpools(dir: string, prefix: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? name.slice(prefix.length) : '';
+    if (!/^[1-9]\d*$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
 
 function reasonOf(m: Move): string | undefined {
   return m.append.findLast(([key]) => key === 'REASON')?.[1];
