@@ -252,11 +252,18 @@ export function redisStore(url: string | Backend): RedisStore {
       const live = workers.filter((w) => w.alive).length;
       const oldest = await oldestQueued(k);
       const problems: string[] = [];
+      // A job whose lock lapsed stays active until a worker of its own queue (its label's) moves it
+      // back: with none alive, it would be listed running for ever.
+      const stale: Health['stale'] = [];
+      for (const job of await k.getJobs(BULL_STATES.running)) {
+        if (job && !(await k.client.exists(k.lockKey(job)))) stale.push({ id: taskId(job.id ?? ''), name: taskId(job.id ?? ''), why: 'its lock lapsed (its worker is gone); a worker of its queue moves it back' });
+      }
+      if (stale.length) problems.push(`${stale.length} running task(s) whose worker is gone: ${stale.map((x) => x.id).join(', ')} (a worker of their queue, with their label, requeues them: start one)`);
       if (q > 0 && live === 0) problems.push(`${q} task(s) queued but no live worker (start one: tmux-orc worker --backend ${backend.where})`);
       const h: Health = {
         root: backend.where,
         counts: { queue: q, held: 0, running: counts.active ?? 0, done: counts.completed ?? 0, failed: (counts.failed ?? 0) + ended },
-        stale: [],
+        stale,
         oldestQueuedMs: oldest === undefined ? undefined : Date.now() - oldest,
         workers,
         liveWorkers: live,

@@ -147,10 +147,13 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
    * once it can no longer be renewed in time; and look for a cancel the pub/sub message missed.
    */
   const tick = async (claim: Claim, h: Held) => {
-    if (h.lost || h.busy) return;
+    if (h.lost) return;
+    // Looked at also while an earlier tick still waits on Redis (a renewal sent to a Redis that
+    // went away waits for it to come back): the task must be dead before the lock lapses.
+    if (Date.now() > h.lockedUntil - o.lockMs / 4) return lose(claim, h, 'its lock could not be renewed in time (Redis unreachable?)');
+    if (h.busy) return;
     h.busy = true;
     try {
-      if (Date.now() > h.lockedUntil - o.lockMs / 4) return lose(claim, h, 'its lock could not be renewed in time (Redis unreachable?)');
       if (Date.now() - h.renewedAt >= o.lockMs / 4) {
         const renewed = await h.job.extendLock(h.lock, o.lockMs);
         if (!renewed) return lose(claim, h, 'its lock was taken (the job stalled and went to another worker)');

@@ -125,6 +125,21 @@ test('a worker frozen past its lock: its task is killed before another host star
   assert.is((await rows(env, 'done')).find((x) => x.id === 'frozen')?.worker?.split('.')[0], 'beta', 'what alpha knew was not recorded');
 });
 
+test('a task whose only worker died: tasks-health names it until a worker of its label is back', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  await cli(['tasks-enqueue', '-i', 'orphan', '-l', 'gpu', '--', detector(work, 30)], { env });
+  const a = host(ctx, env, 'alpha', 1, '--label gpu');
+  await until('it to start', () => lines(path.join(work, 'runs')).length === 1, 30_000, () => a.out());
+  process.kill(-a.pid!, 'SIGKILL');
+  const h = await until('tasks-health to name it', async () => {
+    const r = await cli(['tasks-health', '--json'], { env });
+    const j = JSON.parse(r.stdout) as { stale: Array<{ id: string }>; problems: string[] };
+    return j.stale.some((x) => x.id === 'orphan') && { ...r, j };
+  }, 20_000);
+  assert.is(h.code, 8);
+  assert.match(h.j.problems.join('\n'), /orphan/);
+});
+
 test('a cancel from one host kills the task on the other', async (ctx) => {
   const { env, work } = backendEnv(ctx);
   // The task holds a kernel lock while it lives (its pids are another namespace's, when root).
@@ -149,6 +164,26 @@ test('a cancel meant for an earlier run (its worker lost the task) does not kill
   assert.is(w.code, 0, w.stderr);
   const row = (await rows(env)).find((x) => x.id === 'again');
   assert.is(row?.status, 'done', w.stdout);
+});
+
+test('Redis silent for longer than the lock: the worker kills its task before the lock lapses, records nothing, and the task runs again', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  await cli(['tasks-enqueue', '-i', 'cut-off', '--', detector(work, 4)], { env });
+  const a = host(ctx, env, 'alpha', 1);
+  await until('it to start', () => lines(path.join(work, 'runs')).length === 1, 30_000, () => a.out());
+  // Frozen, not gone: what a worker sees of a network partition (commands wait, nothing fails).
+  const pid = Number(fs.readFileSync(path.join(ctx.dir, `redis-${ctx.redis.port}`, 'pid'), 'utf8'));
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await until('the task to be gone (its kernel lock free)', () => spawnSync('flock', ['-n', path.join(work, 'lock.cut-off'), 'true']).status === 0, 15_000, () => a.out());
+    assert.equal(lines(path.join(work, 'finished')), [], 'killed before it could finish (it runs 4 s; the lock is 3 s)');
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  await until('the run again to finish', async () => (await rows(env, 'done')).some((x) => x.id === 'cut-off'), 60_000, () => a.out());
+  assert.is(lines(path.join(work, 'runs')).length, 2);
+  assert.is(lines(path.join(work, 'finished')).length, 1);
+  assert.equal(lines(path.join(work, 'overlap')), []);
 });
 
 test('Redis killed and restarted mid-drain: nothing is lost, nothing runs twice at once', async (ctx) => {
