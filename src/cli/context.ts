@@ -5,6 +5,7 @@ import { DIRS, tree, type Tree } from '../queue/tree.js';
 import { checkSafe } from '../queue/trust.js';
 import { treeStore } from '../queue/store.js';
 import type { Store } from '../store/store.js';
+import { fail } from '../errors.js';
 
 /**
  * The tree as DESIGN section 2 finds it (`--root`, `$TASK_ROOT`, the pane's session, walking up),
@@ -29,6 +30,20 @@ export function treeFrom(argv: { root?: string }): Tree {
 /** The Redis backend named by `--backend` or `$TASK_BACKEND`, if any (README "Backends"). */
 export function backendFrom(argv: { backend?: string }): string | undefined {
   return argv.backend || process.env.TASK_BACKEND || undefined;
+}
+
+/**
+ * A command only a tree has (groups, named locks, the tree's own paths): refused in one line
+ * (exit 2) when a backend is named, never run on some tree instead of the tasks the user means.
+ */
+export function refuseOnBackend(argv: { backend?: string }, what: string): void {
+  if (backendFrom(argv) !== undefined) throw fail('usage', `${what} is not available on the Redis backend (README "Backends"); it works on the tree (unset TASK_BACKEND, or drop --backend)`);
+}
+
+/** The tree of a command only a tree has: refused when a backend is named (refuseOnBackend). */
+export function treeOnly(argv: { root?: string; backend?: string }, what: string): Tree {
+  refuseOnBackend(argv, what);
+  return treeFrom(argv);
 }
 
 /** Stores opened by this process, closed by closeStores() before it exits. */

@@ -16,6 +16,7 @@ export type OptionTable = Record<string, OptionSpec>;
 /** Options every command takes. */
 export const GLOBAL_OPTIONS: OptionTable = {
   root: { type: 'string' },
+  backend: { type: 'string' },
   help: { type: 'boolean', alias: 'h' },
 };
 
@@ -78,8 +79,8 @@ export function splitCommandLine(args: string[], table: OptionTable, positionals
 export function commandFirst(argv: string[]): string[] {
   let i = 0;
   while (i < argv.length) {
-    if (argv[i] === '--root' && i + 1 < argv.length) i += 2;
-    else if (argv[i].startsWith('--root=')) i += 1;
+    if ((argv[i] === '--root' || argv[i] === '--backend') && i + 1 < argv.length) i += 2;
+    else if (argv[i].startsWith('--root=') || argv[i].startsWith('--backend=')) i += 1;
     else break;
   }
   if (i === 0 || i >= argv.length || argv[i].startsWith('-')) return argv;

@@ -169,8 +169,11 @@ function start(file: string): Pick<Reader, 'seen' | 'last' | 'cap' | 'nl' | 'ino
 /** The output offset of a file offset past the marker. */
 const logical = (off: number, cap?: Cap) => (cap && off >= cap.tail ? off - cap.tail + cap.head + cap.dropped : off);
 
+/** Where a follower of a local log is: also the Redis backend's log shipper (src/redis/logs.ts). */
+export type Followed = Pick<Reader, 'file' | 'seen' | 'last' | 'cap' | 'ino' | 'nl'>;
+
 /** Copy what the task wrote since the last look; a log cut back meanwhile is followed through its marker. */
-function copyNew(r: Reader, write: (b: Buffer) => void): void {
+export function copyNew(r: Followed, write: (b: Buffer) => void): void {
   const fd = openLog(r.file);
   if (fd === undefined) return;
   try {

@@ -31,7 +31,7 @@ export function parseBackend(url: string): Backend {
   const queue = u.searchParams.get('queue') ?? 'tmux-orc';
   if (!QUEUE_NAME.test(queue)) throw fail('usage', `bad backend ${JSON.stringify(url)}: queue= must be 1-64 of A-Z a-z 0-9 . _ -`);
   const options: RedisOptions = {
-    host: u.hostname || '127.0.0.1',
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', // an IPv6 address comes in brackets
     port: u.port ? Number(u.port) : 6379,
     db: db === '' ? 0 : Number(db),
     username: u.username ? decodeURIComponent(u.username) : undefined,
@@ -66,11 +66,22 @@ export async function connect(b: Backend, timeoutMs = 3000): Promise<Redis> {
     client.disconnect();
     const why = last ?? (err as Error);
     const code = (why as NodeJS.ErrnoException).code;
-    throw fail('unreachable', `cannot reach Redis at ${b.where}: ${code === 'ECONNREFUSED' ? 'connection refused (is redis-server running there?)' : why.message}`);
+    const tls = b.options.tls && !last ? ' (no TLS handshake: is that port plain redis://?)' : '';
+    throw fail('unreachable', `cannot reach Redis at ${b.where}: ${code === 'ECONNREFUSED' ? 'connection refused (is redis-server running there?)' : why.message}${tls}`);
   } finally {
     clearTimeout(timer);
   }
   client.off('error', note);
+  // ioredis selects the database as it connects, and stays in 0 when the server refuses it
+  // (out of its `databases`): asked again here, so tasks never land in the wrong one.
+  if (b.options.db) {
+    try {
+      await client.select(b.options.db);
+    } catch (err) {
+      client.disconnect();
+      throw fail('usage', `bad backend ${b.where}: database ${b.options.db}: ${(err as Error).message}`);
+    }
+  }
   client.on('error', () => {}); // later errors: ioredis reconnects, and commands wait for it
   return client;
 }

@@ -9,16 +9,27 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
+// `file F`: the running task's local record, whose PGID line the launcher writes before the task
+// starts: read when the silence comes, so a worker frozen before it told the group still has its
+// task killed. Kept until the worker clears it: a group recorded later is killed at the next silence.
 const SCRIPT = `
-pg=0
+pg=0 file=
+killtask() {
+  if [ -n "$file" ] && [ -r "$file" ]; then
+    p=$(sed -n 's/^PGID=\\([0-9][0-9]*\\)$/\\1/p' "$file" | tail -n 1)
+    [ -n "$p" ] && kill -KILL -- "-$p" 2>/dev/null
+  fi
+  [ "$pg" -gt 0 ] 2>/dev/null && kill -KILL -- "-$pg" 2>/dev/null
+  pg=0
+}
 while :; do
   if read -r -t "$1" line; then
-    case $line in pg\\ *) pg=\${line#pg } ;; esac
+    case $line in pg\\ *) pg=\${line#pg } ;; file\\ *) file=\${line#file } ;; file) file= ;; esac
   else
     rc=$?
-    [ "$pg" -gt 0 ] 2>/dev/null && kill -KILL -- "-$pg" 2>/dev/null
-    pg=0
-    [ $rc -le 128 ] && exit 0   # the worker is gone (end of input), not just late
+    killtask
+    # The worker is gone (end of input), not just late: once more after a launch it began may have landed.
+    [ $rc -le 128 ] && { sleep 1; killtask; exit 0; }
   fi
 done`;
 
@@ -41,6 +52,11 @@ export class Deadman {
     this.say(`pg ${pgid}`);
   }
 
+  /** The running task's local record (undefined: none): its group is read from it when the silence comes. */
+  guard(file: string | undefined): void {
+    this.say(file === undefined ? 'file' : `file ${file}`);
+  }
+
   private say(line: string): void {
     this.child.stdin?.write(`${line}\n`);
   }
@@ -48,6 +64,7 @@ export class Deadman {
   close(): void {
     clearInterval(this.timer);
     this.say('pg 0');
+    this.say('file');
     this.child.stdin?.end();
   }
 }

@@ -22,7 +22,8 @@ import type { Paused } from '../queue/pause.js';
 import { BULL_STATES, bullPriority, dirOf, jobId, open, readJob, taskId, taskOf, type Conn, type JobData } from './queue.js';
 import { parseBackend, type Backend } from './connect.js';
 import { listWorkers } from './workers.js';
-import { readLog } from './logs.js';
+import { followFrom, logKeys, readLog, readNew } from './logs.js';
+import { StringDecoder } from 'node:string_decoder';
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -48,7 +49,7 @@ export function redisStore(url: string | Backend): RedisStore {
   };
 
   const add = async (k: Conn, id: string, text: string, task: { priority: number; due: number; label?: string }, now: number) => {
-    if (task.label !== undefined) await k.client.sadd(k.key('labels'), task.label);
+    if (task.label !== undefined) await newLabel(k, task.label);
     await k.queue(task.label).add(id, { text }, {
       jobId: jobId(id),
       priority: bullPriority(task.priority),
@@ -116,7 +117,7 @@ export function redisStore(url: string | Backend): RedisStore {
       await checkSpec(k, spec);
       const ids: string[] = [];
       const batch = 500;
-      if (spec.label !== undefined) await k.client.sadd(k.key('labels'), spec.label);
+      if (spec.label !== undefined) await newLabel(k, spec.label);
       for (let i = 0; i < cmds.length; i += batch) {
         const chunk = cmds.slice(i, i + batch).map((cmd) => {
           const id = newId(stamp(now));
@@ -158,6 +159,8 @@ export function redisStore(url: string | Backend): RedisStore {
             const r = taskFromText(f.text, id);
             const tail = r.ok ? encode(cancelled(Date.now()).append) : '';
             await k.client.hset(k.key('ended'), id, f.text + (f.text.endsWith('\n') ? '' : '\n') + tail);
+            // A cancel sent while it ran (its worker lost it since) is done with: not for a retry of it.
+            await k.client.hdel(k.key('cancel'), id);
             return 'cancelled-queued';
           }
         } else if (f.dir === 'running') {
@@ -195,15 +198,15 @@ export function redisStore(url: string | Backend): RedisStore {
       if (f.job) {
         if (!(await f.job.remove().then(() => true, () => false))) throw fail('conflict', `task ${id} moved meanwhile; look again`);
       } else await k.client.hdel(k.key('ended'), id);
-      await k.client.del(k.key(`log:${id}:out`), k.key(`log:${id}:err`));
+      await k.client.del(...logKeys(k, id));
     },
     // The whole queue pauses in BullMQ itself (its workers take nothing while it is); groups are the tree's.
     pause: async (group) => {
       if (group !== undefined) throw unsupported('tasks-pause --group');
       const k = await c();
-      if ((await pausedNow(k)).all !== undefined) return false;
+      // Marked first: a label's queue made meanwhile is then paused by its enqueue (newLabel).
+      if ((await k.client.set(k.key('paused'), new Date().toISOString(), 'NX')) === null) return false;
       for (const q of await k.queues()) await q.pause();
-      await k.client.set(k.key('paused'), new Date().toISOString());
       return true;
     },
     resume: async (group) => {
@@ -249,11 +252,18 @@ export function redisStore(url: string | Backend): RedisStore {
       const live = workers.filter((w) => w.alive).length;
       const oldest = await oldestQueued(k);
       const problems: string[] = [];
+      // A job whose lock lapsed stays active until a worker of its own queue (its label's) moves it
+      // back: with none alive, it would be listed running for ever.
+      const stale: Health['stale'] = [];
+      for (const job of await k.getJobs(BULL_STATES.running)) {
+        if (job && !(await k.client.exists(k.lockKey(job)))) stale.push({ id: taskId(job.id ?? ''), name: taskId(job.id ?? ''), why: 'its lock lapsed (its worker is gone); a worker of its queue moves it back' });
+      }
+      if (stale.length) problems.push(`${stale.length} running task(s) whose worker is gone: ${stale.map((x) => x.id).join(', ')} (a worker of their queue, with their label, requeues them: start one)`);
       if (q > 0 && live === 0) problems.push(`${q} task(s) queued but no live worker (start one: tmux-orc worker --backend ${backend.where})`);
       const h: Health = {
         root: backend.where,
         counts: { queue: q, held: 0, running: counts.active ?? 0, done: counts.completed ?? 0, failed: (counts.failed ?? 0) + ended },
-        stale: [],
+        stale,
         oldestQueuedMs: oldest === undefined ? undefined : Date.now() - oldest,
         workers,
         liveWorkers: live,
@@ -286,6 +296,7 @@ export function redisStore(url: string | Backend): RedisStore {
     const r = taskFromText(f.text, id);
     if (!r.ok) return false;
     const text = f.text + (f.text.endsWith('\n') ? '' : '\n') + encode(retried(r.task, Date.now()).append);
+    await k.client.hdel(k.key('cancel'), id); // an earlier run's cancel is not this run's
     if (f.job) {
       await f.job.updateData({ text });
       return f.job.retry(f.dir === 'done' ? 'completed' : 'failed').then(() => true, () => false);
@@ -335,18 +346,16 @@ export function redisStore(url: string | Backend): RedisStore {
       return undefined;
     }
     const writeErr = o.writeErr ?? o.write;
-    const pos = { out: 0, err: 0 };
-    const first = { out: await readLog(k, id, 'out', 0), err: await readLog(k, id, 'err', 0) };
-    o.write(lastLinesOf(first.out, o.lines));
-    writeErr(lastLinesOf(first.err, o.lines));
-    pos.out = Buffer.byteLength(first.out);
-    pos.err = Buffer.byteLength(first.err);
+    const first = { out: await followFrom(k, id, 'out'), err: await followFrom(k, id, 'err') };
+    o.write(lastLinesOf(first.out.text, o.lines));
+    writeErr(lastLinesOf(first.err.text, o.lines));
+    // An append may end inside a character: each stream is decoded as one.
+    const utf8 = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
     for (;;) {
       const f = await locate(id);
       if (!f) throw fail('not-found', `task ${id} disappeared from ${backend.where}`);
       for (const s of ['out', 'err'] as const) {
-        const more = await readLog(k, id, s, pos[s]);
-        pos[s] += Buffer.byteLength(more);
+        const more = utf8[s].write(await readNew(k, id, first[s].reader));
         if (more) (s === 'out' ? o.write : writeErr)(more);
       }
       if (f.dir === 'done' || f.dir === 'failed') return outcome(id, f.dir, f.text);
@@ -368,6 +377,11 @@ function withHost(row: TaskRow, text: string | undefined): TaskRow {
 /** What the Redis backend does not do (yet): one line, exit 2, never a silent no-op. */
 function unsupported(what: string): Error {
   return fail('usage', `${what} is not available on the Redis backend (README "Backends"); it works on the tree`);
+}
+
+/** Note a label's queue; a new one made while the whole queue is paused is paused too. */
+async function newLabel(k: Conn, label: string): Promise<void> {
+  if ((await k.client.sadd(k.key('labels'), label)) === 1 && (await pausedNow(k)).all !== undefined) await k.queue(label).pause();
 }
 
 async function pausedNow(k: Conn): Promise<Paused> {
@@ -428,7 +442,7 @@ async function cleanFinished(k: Conn, o: CleanOptions): Promise<Cleaned[]> {
         if (e.job) {
           if (!(await e.job.remove().then(() => true, () => false))) continue;
         } else await k.client.hdel(k.key('ended'), e.id);
-        await k.client.del(k.key(`log:${e.id}:out`), k.key(`log:${e.id}:err`));
+        await k.client.del(...logKeys(k, e.id));
       }
       removed.push({ id: e.id, dir, finished: e.finished });
     }

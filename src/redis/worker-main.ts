@@ -24,6 +24,9 @@ export async function startRedisWorker(o: RedisWorkerStart): Promise<void> {
   const env = o.env ?? process.env;
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
+  // Its tasks inherit it (through the launcher), so a task command run by a task (a nested
+  // enqueue, tasks-wait) reaches the same backend, also when the worker was given --backend.
+  process.env.TASK_BACKEND = o.url;
   const launcher = new PerlLauncher({ ...chooseLauncher(env), paneFds: [1, 2], leaseMs: leaseMs(env) });
   const killGraceMs = 5000;
   const store = await redisWorkerStore({ backend: parseBackend(o.url), label: o.label, holder: launcher, lockMs: lockMs(env), killGraceMs });

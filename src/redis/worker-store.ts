@@ -79,6 +79,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   const k: Conn = await open(o.backend);
   const spool = tree(o.spool ?? path.join(os.tmpdir(), `tmux-orc-${process.getuid?.() ?? 'u'}`, 'spool', `${o.backend.queue}.${hostName()}.${process.pid}`));
   fs.mkdirSync(path.dirname(spool.root), { recursive: true, mode: 0o700 });
+  if (o.spool === undefined) removeDeadSpools(path.dirname(spool.root), `${o.backend.queue}.${hostName()}.`);
   createTree(spool);
   const worker = new Worker<JobData>(queueName(o.backend, o.label), null, {
     connection: k.client,
@@ -146,10 +147,13 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
    * once it can no longer be renewed in time; and look for a cancel the pub/sub message missed.
    */
   const tick = async (claim: Claim, h: Held) => {
-    if (h.lost || h.busy) return;
+    if (h.lost) return;
+    // Looked at also while an earlier tick still waits on Redis (a renewal sent to a Redis that
+    // went away waits for it to come back): the task must be dead before the lock lapses.
+    if (Date.now() > h.lockedUntil - o.lockMs / 4) return lose(claim, h, 'its lock could not be renewed in time (Redis unreachable?)');
+    if (h.busy) return;
     h.busy = true;
     try {
-      if (Date.now() > h.lockedUntil - o.lockMs / 4) return lose(claim, h, 'its lock could not be renewed in time (Redis unreachable?)');
       if (Date.now() - h.renewedAt >= o.lockMs / 4) {
         const renewed = await h.job.extendLock(h.lock, o.lockMs);
         if (!renewed) return lose(claim, h, 'its lock was taken (the job stalled and went to another worker)');
@@ -170,15 +174,20 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
 
   const dropLocal = (claim: Claim) => {
     fs.rmSync(taskPath(spool, 'running', claim.name), { force: true });
+    // Its logs were shipped (or, lost, are not to be): a later run of the task here (a retry, the
+    // next of a recurring one) starts from nothing, not shipping this run's output again.
+    for (const s of ['out', 'err'] as const) fs.rmSync(logPath(spool, claim.task.id, s), { force: true });
     o.holder.release();
   };
 
   const finish = (claim: Claim) => {
     const h = held.get(claim);
     if (h) clearInterval(h.renew);
+    h?.shipper?.stop();
     held.delete(claim);
     if (current === claim) current = undefined;
     deadman.watch(0);
+    deadman.guard(undefined);
   };
 
   /** Settle a job that is not to run (its result was recorded already, or a dependency failed). */
@@ -228,7 +237,17 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     const s = stash;
     stash = undefined;
     if (!s || taskId(s.job.id!) !== name) return { kind: 'skipped' };
-    const { job, lock } = s;
+    try {
+      return await takeLocked(s.job, s.lock, name, token, now);
+    } catch (err) {
+      // Not left active under a lock nobody renews: it would stall, and a second stall fails it.
+      fs.rmSync(taskPath(spool, 'queue', name), { force: true });
+      await s.job.moveToDelayed(Date.now() + 1000, s.lock).catch(() => {});
+      throw err;
+    }
+  };
+
+  const takeLocked = async (job: Job<JobData>, lock: string, name: string, token: string, now: number): Promise<Taken> => {
     const text = job.data?.text ?? '';
     const r = taskFromText(text, name);
     if (!r.ok) {
@@ -266,6 +285,9 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       await job.moveToDelayed(now, lock).catch(() => {});
       return { kind: 'skipped', note: `could not hold ${name} locally: ${'reason' in reply ? reply.reason : reply.kind}` };
     }
+    // The dead man's switch reads the task's group from its record when the worker goes silent,
+    // also before a tick has told it the group (a worker frozen as its task starts).
+    deadman.guard(taskPath(spool, 'running', name));
     const claim: Claim = { name, task, token };
     const h: Held = { job, lock, copied: text, renewedAt: now, lockedUntil: now + o.lockMs, renew: setInterval(() => void tick(claim, h), 250) };
     h.shipper = new Shipper(k, task.id, { out: logPath(spool, task.id, 'out'), err: logPath(spool, task.id, 'err') });
@@ -357,6 +379,29 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
 }
 
 const pause = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+
+/**
+ * The spools of this queue's workers on this host that died without closing (SIGKILL, a crash):
+ * removed, with the task and logs they held, when the next worker starts (the job went back to
+ * the queue as a stalled job; nothing here is wanted).
+ */
+function removeDeadSpools(dir: string, prefix: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? name.slice(prefix.length) : '';
+    if (!/^[1-9]\d*$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
 
 function reasonOf(m: Move): string | undefined {
   return m.append.findLast(([key]) => key === 'REASON')?.[1];

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, cli, start, tempDir, testEnv, type Run } from '../helpers.ts';
+import { CLI, cleanup, cli, start, tempDir, testEnv, type Run } from '../helpers.ts';
 import { ensureTree, tree } from '../../src/queue/tree.ts';
 import { REDIS_MISSING, startRedis, type RedisServer } from './server.ts';
 
@@ -57,6 +57,28 @@ const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
     assert.is(row?.exit, 0);
     assert.is((await b.orc('tasks-tail', 'hello')).stdout, 'out\n');
     assert.is((await b.orc('tasks-tail', 'hello', '--err')).stdout, 'err\n');
+  }],
+  ['a paused queue: no worker takes anything, a label first used while paused included, until resumed', async (b) => {
+    assert.is((await b.orc('tasks-pause')).code, 0);
+    await b.orc('tasks-enqueue', '-i', 'fresh', '-l', 'new-label', '--', 'true');
+    const w = b.worker('--label', 'new-label');
+    await until('the worker to be ready', async () => /ready/.test(w.out()));
+    // What must not happen can only be looked for a while: a worker that takes a job does so at once.
+    const end = Date.now() + 1500;
+    while (Date.now() < end) {
+      assert.is((await rowOf(b, 'fresh'))?.state, 'queue', w.out());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.is((await b.orc('tasks-resume')).code, 0);
+    await until('it to run once resumed', async () => (await rowOf(b, 'fresh'))?.state === 'done');
+    w.kill('SIGTERM');
+  }],
+  ['a task\'s own task commands reach the same tasks (a nested enqueue)', async (b) => {
+    await b.orc('tasks-enqueue', '-i', 'parent', '--', `"${process.execPath}" "${CLI}" tasks-enqueue -i child -- echo child`);
+    const d = await b.drain();
+    assert.is(d.code, 0, d.stderr);
+    assert.is((await rowOf(b, 'parent'))?.state, 'done', (await b.orc('tasks-tail', 'parent', '--err')).stdout);
+    assert.is((await rowOf(b, 'child'))?.state, 'done');
   }],
   ['priority first, then first come first served', async (b) => {
     for (const [id, p] of [['low', '-5'], ['first', '0'], ['high', '7'], ['second', '0']]) await b.orc('tasks-enqueue', '-i', id, '-p', p, '--', 'true');
@@ -117,14 +139,20 @@ const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
   }],
   ['retry sends a failed task back with a fresh attempt; retries with backoff run it again', async (b) => {
     await b.orc('tasks-enqueue', '-i', 'once', '--', 'exit 3');
+    await b.orc('tasks-enqueue', '-i', 'twice', '--retries', '1', '--', 'echo "attempt $TASK_ATTEMPT"; exit 1');
     await b.orc('tasks-enqueue', '-i', 'flaky', '--retries', '2', '--backoff', '0.1s', '--', `test -e "$TMPDIR/flaky.$TASK_ID" || { touch "$TMPDIR/flaky.$TASK_ID"; exit 1; }`);
     const w = b.worker();
     await until('both to end', async () => (await rowOf(b, 'once'))?.state === 'failed' && (await rowOf(b, 'flaky'))?.state === 'done');
     assert.is((await rowOf(b, 'flaky'))?.attempt, 2);
+    await until('twice to fail twice', async () => (await rowOf(b, 'twice'))?.state === 'failed');
+    assert.is((await b.orc('tasks-tail', 'twice')).stdout, 'attempt 1\nattempt 2\n', 'each run\'s output once');
     assert.is((await b.orc('tasks-retry', 'once')).code, 0);
     await until('the retry to end', async () => (await rowOf(b, 'once'))?.attempt === 2 && (await rowOf(b, 'once'))?.state === 'failed');
-    await b.orc('tasks-enqueue', '-i', 'waiting', '--in', '1h', '--', 'true');
-    assert.is((await b.orc('tasks-retry', 'waiting')).code, 4); // only finished tasks are retried
+    // A done task is retried too (README: failed or done → back to the queue); a queued one is refused.
+    assert.is((await b.orc('tasks-retry', 'flaky')).code, 0);
+    await until('the done task to run again', async () => (await rowOf(b, 'flaky'))?.attempt === 3 && (await rowOf(b, 'flaky'))?.state === 'done');
+    await b.orc('tasks-enqueue', '-i', 'later', '--in', '1h', '--', 'true');
+    assert.is((await b.orc('tasks-retry', 'later')).code, 4);
     w.kill('SIGTERM');
   }],
   ['clean removes finished tasks and their logs; health counts what is left', async (b) => {
@@ -202,13 +230,16 @@ function backend(ctx: { dir: string; redis?: RedisServer; stop: Array<() => void
   const root = path.join(home, 'tree');
   ensureTree(tree(root));
   const env = kind === 'tree' ? testEnv(root, { TMPDIR: home }) : testEnv(undefined, { TASK_BACKEND: ctx.redis!.url(`case-${n}`), TMPDIR: home });
+  // Redis workers are given --backend, not TASK_BACKEND: what their tasks see must not depend on it.
+  const workerArgs = kind === 'redis' ? ['--backend', env.TASK_BACKEND!] : [];
+  const workerEnv = kind === 'redis' ? { ...env, TASK_BACKEND: '' } : env;
   return {
     name: kind,
     env,
     orc: (...args) => cli(args, { env, cwd: home }),
-    drain: (...args) => cli(['worker', '--until-empty', ...args], { env, cwd: home }),
+    drain: (...args) => cli(['worker', '--until-empty', ...workerArgs, ...args], { env: workerEnv, cwd: home }),
     worker: (...args) => {
-      const w = start(['worker', ...args], { env, cwd: home });
+      const w = start(['worker', ...workerArgs, ...args], { env: workerEnv, cwd: home });
       ctx.stop.push(() => w.kill('SIGKILL'));
       return w;
     },

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, cli, CLI, collect, tempDir, testEnv } from '../helpers.ts';
+import { cleanup, cli, CLI, collect, REPO, tempDir, testEnv } from '../helpers.ts';
 import { detector, lines } from '../faults/harness.ts';
 import { REDIS_MISSING, startRedis, type RedisServer } from './server.ts';
 
@@ -104,6 +104,42 @@ test('a host killed mid-task: the task runs again on the other host, never both 
   assert.is(lines(path.join(work, 'finished')).length, 1, 'finished once, on beta');
 });
 
+test('a worker frozen past its lock: its task is killed before another host starts it; thawed, it records nothing and exits', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  await cli(['tasks-enqueue', '-i', 'frozen', '--', detector(work, 4)], { env });
+  // The worker alone is frozen (its dead man's switch and the task are in sessions of their own).
+  const a = collect(spawn(process.execPath, [CLI, 'worker', '--id', '0'], { env: { ...env, TMUX_ORC_HOST: 'alpha' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
+  ctx.hosts.push(a);
+  await until('alpha to start it', () => lines(path.join(work, 'runs')).length === 1, 30_000, () => a.out());
+  process.kill(a.pid!, 'SIGSTOP');
+  const b = host(ctx, env, 'beta', 1);
+  await until('beta to finish it', async () => (await rows(env, 'done')).some((x) => x.id === 'frozen' && x.worker?.startsWith('beta.')), 60_000, () => b.out());
+  assert.equal(lines(path.join(work, 'overlap')), [], 'never two copies at once');
+  assert.is(lines(path.join(work, 'finished')).length, 1, 'finished once, on beta');
+  process.kill(a.pid!, 'SIGCONT');
+  await until('alpha to see it lost its task', () => /lost frozen/.test(a.out()), 15_000, () => a.out());
+  const exited = new Promise((res) => a.once('exit', res));
+  a.kill('SIGTERM');
+  await until('alpha to exit', () => a.exitCode !== null || a.signalCode !== null, 10_000, () => a.out());
+  await exited;
+  assert.is((await rows(env, 'done')).find((x) => x.id === 'frozen')?.worker?.split('.')[0], 'beta', 'what alpha knew was not recorded');
+});
+
+test('a task whose only worker died: tasks-health names it until a worker of its label is back', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  await cli(['tasks-enqueue', '-i', 'orphan', '-l', 'gpu', '--', detector(work, 30)], { env });
+  const a = host(ctx, env, 'alpha', 1, '--label gpu');
+  await until('it to start', () => lines(path.join(work, 'runs')).length === 1, 30_000, () => a.out());
+  process.kill(-a.pid!, 'SIGKILL');
+  const h = await until('tasks-health to name it', async () => {
+    const r = await cli(['tasks-health', '--json'], { env });
+    const j = JSON.parse(r.stdout) as { stale: Array<{ id: string }>; problems: string[] };
+    return j.stale.some((x) => x.id === 'orphan') && { ...r, j };
+  }, 20_000);
+  assert.is(h.code, 8);
+  assert.match(h.j.problems.join('\n'), /orphan/);
+});
+
 test('a cancel from one host kills the task on the other', async (ctx) => {
   const { env, work } = backendEnv(ctx);
   // The task holds a kernel lock while it lives (its pids are another namespace's, when root).
@@ -115,6 +151,39 @@ test('a cancel from one host kills the task on the other', async (ctx) => {
   assert.is(c.code, 0, c.stderr);
   await until('the task to be gone (its lock free)', () => spawnSync('flock', ['-n', lock, 'true']).status === 0, 10_000);
   assert.is((await rows(env, 'failed')).find((x) => x.id === 'victim')?.status, 'cancelled');
+});
+
+test('a cancel meant for an earlier run (its worker lost the task) does not kill the task once retried', async (ctx) => {
+  const { env } = backendEnv(ctx);
+  await cli(['tasks-enqueue', '-i', 'again', '--', 'sleep 2'], { env });
+  // What a cancel leaves when the worker running the task lost it before it heard: the flag.
+  spawnSync('redis-cli', ['-p', String(ctx.redis.port), 'hset', `orc:hosts-${ctx.n}:orc:cancel`, 'again', '1']);
+  assert.match((await cli(['tasks-cancel', 'again'], { env })).stdout, /cancelled/);
+  assert.is((await cli(['tasks-retry', 'again'], { env })).code, 0);
+  const w = await cli(['worker', '--until-empty'], { env });
+  assert.is(w.code, 0, w.stderr);
+  const row = (await rows(env)).find((x) => x.id === 'again');
+  assert.is(row?.status, 'done', w.stdout);
+});
+
+test('Redis silent for longer than the lock: the worker kills its task before the lock lapses, records nothing, and the task runs again', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  await cli(['tasks-enqueue', '-i', 'cut-off', '--', detector(work, 4)], { env });
+  const a = host(ctx, env, 'alpha', 1);
+  await until('it to start', () => lines(path.join(work, 'runs')).length === 1, 30_000, () => a.out());
+  // Frozen, not gone: what a worker sees of a network partition (commands wait, nothing fails).
+  const pid = Number(fs.readFileSync(path.join(ctx.dir, `redis-${ctx.redis.port}`, 'pid'), 'utf8'));
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await until('the task to be gone (its kernel lock free)', () => spawnSync('flock', ['-n', path.join(work, 'lock.cut-off'), 'true']).status === 0, 15_000, () => a.out());
+    assert.equal(lines(path.join(work, 'finished')), [], 'killed before it could finish (it runs 4 s; the lock is 3 s)');
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  await until('the run again to finish', async () => (await rows(env, 'done')).some((x) => x.id === 'cut-off'), 60_000, () => a.out());
+  assert.is(lines(path.join(work, 'runs')).length, 2);
+  assert.is(lines(path.join(work, 'finished')).length, 1);
+  assert.equal(lines(path.join(work, 'overlap')), []);
 });
 
 test('Redis killed and restarted mid-drain: nothing is lost, nothing runs twice at once', async (ctx) => {
@@ -130,7 +199,66 @@ test('Redis killed and restarted mid-drain: nothing is lost, nothing runs twice 
   for (const id of ids) assert.ok(lines(path.join(work, 'finished')).includes(`finished ${id}`), `${id} finished`);
 });
 
-test('a bad backend is one line at once: a bad URL (exit 2), nobody listening (exit 10)', async () => {
+/** Numbered lines in order, with every gap announced by a note since the line before it; the last number. */
+function inOrder(text: string): number {
+  let prev = 0;
+  let noted = false;
+  for (const l of text.split('\n').filter(Boolean)) {
+    if (/^\[tmux-orc: \d+ (more )?bytes (of output )?dropped here/.test(l)) noted = true;
+    else {
+      const n = Number(/^line (\d+)/.exec(l)?.[1] ?? NaN);
+      assert.ok(n > prev, `line ${n} after ${prev}`);
+      assert.ok(n === prev + 1 || noted, `a silent gap: ${prev} → ${n}`);
+      [prev, noted] = [n, false];
+    }
+  }
+  return prev;
+}
+
+test('a task writing more than the logs keep: tasks-tail -f and tasks-tail show its lines in order, each gap announced, its end kept', async (ctx) => {
+  const { env } = backendEnv(ctx);
+  const burst = (a: number, b: number) => `seq -f 'line %08g xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' ${a} ${b}`;
+  await cli(['tasks-enqueue', '-i', 'chatty', '--', `${burst(1, 65000)}; sleep 0.5; ${burst(65001, 130000)}`], { env });
+  // The worker's own local logs are capped too (task_log_max), so the shipper follows their cuts.
+  const w = collect(spawn(process.execPath, [CLI, 'worker', '--until-empty'], { env: { ...env, TMUX_ORC_TASK_LOG_MAX: '1MiB' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
+  ctx.hosts.push(w);
+  const f = await cli(['tasks-tail', '-f', 'chatty'], { env });
+  assert.is(f.code, 0, f.stderr);
+  assert.is(inOrder(f.stdout), 130000, 'tasks-tail -f: to the end');
+  const all = await cli(['tasks-tail', '-n', '1000000', 'chatty'], { env });
+  assert.ok(all.stdout.length <= 4 * 1024 * 1024 + 100, `kept ${all.stdout.length} bytes`);
+  assert.is(inOrder(all.stdout), 130000, 'tasks-tail: the end kept');
+});
+
+test('with a backend named, what only a tree has is refused in one line (exit 2), even with a tree at hand', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  const root = path.join(work, 'tree');
+  assert.is((await cli(['tasks-init', '--root', root], { env: testEnv(root) })).code, 0);
+  const both = { ...env, TASK_ROOT: root };
+  for (const args of [['group', 'set', 'g', '-n', '2'], ['group', 'list'], ['group', 'rm', 'g'], ['locks'], ['lock', 'l', '--', 'true'], ['tasks-init'], ['tasks-paths']]) {
+    const r = await cli(args, { env: both });
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /^tmux-orc: \S.* is not available on the Redis backend/);
+    assert.is(r.stderr.trim().split('\n').length, 1);
+  }
+  assert.not.ok(fs.existsSync(path.join(root, 'groups')), 'no group was made in the tree');
+  // An enqueue goes to the backend: through the bash front end, and with --backend before or after the command name.
+  const url = env.TASK_BACKEND!;
+  const noEnv = { ...both, TASK_BACKEND: '' };
+  const ways: Array<[string, string[], NodeJS.ProcessEnv]> = [
+    ['bash', [path.join(REPO, 'bin', 'tmux-orc'), 'tasks-enqueue', 'echo', 'bash'], both],
+    ['after', [process.execPath, CLI, 'tasks-enqueue', '--backend', url, '-i', 'after', '--', 'true'], noEnv],
+    ['before', [process.execPath, CLI, '--backend', url, 'tasks-enqueue', '-i', 'before', '--', 'true'], noEnv],
+  ];
+  for (const [name, [file, ...args], e] of ways) {
+    const r = spawnSync(file, args, { env: e, encoding: 'utf8' });
+    assert.is(r.status, 0, `${name}: ${r.stderr}`);
+  }
+  assert.equal(fs.readdirSync(path.join(root, 'queue')), [], 'nothing in the tree');
+  assert.is((await rows(env, 'queue')).length, 3);
+});
+
+test('a bad backend is one line at once: a bad URL (exit 2), nobody listening (exit 10), no such database (exit 2)', async (ctx) => {
   const bad = await cli(['tasks-list'], { env: testEnv(undefined, { TASK_BACKEND: 'http://x' }) });
   assert.is(bad.code, 2);
   assert.match(bad.stderr, /^tmux-orc: bad backend "http:\/\/x": only redis:\/\/ and rediss:\/\/ are supported/);
@@ -139,6 +267,18 @@ test('a bad backend is one line at once: a bad URL (exit 2), nobody listening (e
   assert.is(down.code, 10);
   assert.match(down.stderr, /^tmux-orc: cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0: connection refused/);
   assert.is(down.stderr.trim().split('\n').length, 1);
+  // TLS to a plain server: no answer, said in one line within the connect timeout.
+  const tls = await cli(['tasks-list'], { env: testEnv(undefined, { TASK_BACKEND: `rediss://127.0.0.1:${ctx.redis.port}/0` }) });
+  assert.is(tls.code, 10);
+  assert.match(tls.stderr, /^tmux-orc: cannot reach Redis at rediss:.*no TLS handshake/);
+  assert.is(tls.stderr.trim().split('\n').length, 1);
+  // A database the server does not have is refused, not replaced by database 0.
+  const { env } = backendEnv(ctx);
+  const nodb = await cli(['tasks-enqueue', '-i', 'lost', '--', 'true'], { env: { ...env, TASK_BACKEND: `redis://127.0.0.1:${ctx.redis.port}/99?queue=nodb` } });
+  assert.is(nodb.code, 2, nodb.stdout);
+  assert.match(nodb.stderr, /^tmux-orc: bad backend redis:\/\/127\.0\.0\.1:\d+\/99\?queue=nodb: database 99: .*out of range/);
+  assert.is(nodb.stderr.trim().split('\n').length, 1);
+  assert.equal(await rows({ ...env, TASK_BACKEND: ctx.redis.url('nodb') }), []);
 });
 
 T.run();

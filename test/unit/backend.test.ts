@@ -8,6 +8,7 @@ import { OrcError } from '../../src/errors.ts';
 const OK: Array<[string, { host: string; port: number; db: number; queue: string; tls: boolean; where: string; password?: string }]> = [
   ['redis://127.0.0.1:6390', { host: '127.0.0.1', port: 6390, db: 0, queue: 'tmux-orc', tls: false, where: 'redis://127.0.0.1:6390' }],
   ['redis://cache/3?queue=builds', { host: 'cache', port: 6379, db: 3, queue: 'builds', tls: false, where: 'redis://cache/3?queue=builds' }],
+  ['redis://[::1]:6390/1', { host: '::1', port: 6390, db: 1, queue: 'tmux-orc', tls: false, where: 'redis://[::1]:6390/1' }],
   ['rediss://:s3cr%40t@h:6380/0', { host: 'h', port: 6380, db: 0, queue: 'tmux-orc', tls: true, where: 'rediss://:***@h:6380/0', password: 's3cr@t' }],
 ];
 for (const [url, want] of OK) {

@@ -1,12 +1,12 @@
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
-import { treeStore } from '../../../queue/store.js';
+import { backendFrom, storeFrom, treeFrom } from '../../context.js';
 import { printJson } from '../../output.js';
 import { fail } from '../../../errors.js';
 import { prunePaneLogs } from '../../../ops/log-files.js';
 
 interface Args {
   root?: string;
+  backend?: string;
   hours?: number;
   keep?: number;
   dryRun?: boolean;
@@ -31,11 +31,12 @@ export const tasksClean: CommandModule<{ root?: string }, Args> = {
     for (const [k, v] of [['hours', argv.hours], ['keep', argv.keep]] as const) {
       if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw fail('usage', `--${k} must be a number >= 0`);
     }
-    const t = treeFrom(argv);
-    const store = treeStore(t);
+    // On a backend, its finished tasks; pane and agent logs are a tree's (a pane's session has one).
+    const onTree = backendFrom(argv) === undefined;
+    const store = storeFrom(argv);
     const removed = await store.clean({ hours: argv.hours, keep: argv.keep, dryRun: argv.dryRun });
     // Pane and agent logs by the same age (not with --keep, which has none).
-    const logs = argv.keep === undefined ? prunePaneLogs(t.root, argv.hours ?? 24, { dryRun: argv.dryRun }) : [];
+    const logs = onTree && argv.keep === undefined ? prunePaneLogs(treeFrom(argv).root, argv.hours ?? 24, { dryRun: argv.dryRun }) : [];
     if (argv.json) return printJson(removed);
     const verb = argv.dryRun ? 'would remove' : 'removed';
     if (argv.dryRun || argv.verbose) {

@@ -1,6 +1,6 @@
 /** `lock NAME [--timeout DUR] [--shared] -- CMD...` and `locks [--json]` (issue 18): named locks shared by shells, tasks and agents. */
 import type { Argv, CommandModule } from 'yargs';
-import { treeFrom } from '../../context.js';
+import { treeOnly } from '../../context.js';
 import { runLocked } from '../../../queue/lock-run.js';
 import { checkLockName, listLocks } from '../../../queue/named-locks.js';
 import { parseDuration } from '../../../time.js';
@@ -43,16 +43,16 @@ export const lock: CommandModule<{ root?: string }, LockArgs> = {
       }
     }
     const words = [...(argv.cmd ?? []), ...(argv['--'] ?? [])].map(String);
-    process.exitCode = await runLocked(treeFrom(argv), name, words, { timeoutMs, shared: argv.shared });
+    process.exitCode = await runLocked(treeOnly(argv, 'lock'), name, words, { timeoutMs, shared: argv.shared });
   },
 };
 
-export const locks: CommandModule<{ root?: string }, { root?: string; json?: boolean }> = {
+export const locks: CommandModule<{ root?: string }, { root?: string; backend?: string; json?: boolean }> = {
   command: 'locks',
   describe: 'the named locks held now: by which process, which task, how many wait',
-  builder: (y) => y.option('json', { type: 'boolean', describe: 'machine-readable output' }).example('$0 locks --json', '') as unknown as Argv<{ root?: string; json?: boolean }>,
+  builder: (y) => y.option('json', { type: 'boolean', describe: 'machine-readable output' }).example('$0 locks --json', '') as unknown as Argv<{ root?: string; backend?: string; json?: boolean }>,
   handler: (argv) => {
-    const held = listLocks(treeFrom(argv));
+    const held = listLocks(treeOnly(argv, 'locks'));
     if (argv.json) return printJson(held);
     printTable(['LOCK', 'MODE', 'PID', 'TASK', 'WAITING'], held.map((l) => [l.name, l.mode, String(l.pid), l.task ?? '-', String(l.waiting)]));
   },

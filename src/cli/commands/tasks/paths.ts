@@ -3,9 +3,11 @@ import type { CommandModule } from 'yargs';
 import { resolveRoot } from '../../../root.js';
 import { DIRS, tree } from '../../../queue/tree.js';
 import { printJson } from '../../output.js';
+import { refuseOnBackend } from '../../context.js';
 
 interface Args {
   root?: string;
+  backend?: string;
   json?: boolean;
 }
 
@@ -18,6 +20,7 @@ export const tasksPaths: CommandModule<Args, Args> = {
       .example('$0 tasks-paths', 'TASK_ROOT=... (found walking up from ...), then one line per directory')
       .example('$0 tasks-paths --json', 'the same as one JSON object'),
   handler: (argv) => {
+    refuseOnBackend(argv, 'tasks-paths');
     const { root, source, why } = resolveRoot({ root: argv.root });
     const t = tree(root);
     const dirs = Object.fromEntries(DIRS.map((d) => [d, t.dir(d)]));

@@ -1,0 +1,79 @@
+/**
+ * The Redis worker store on its own, with a holder that fails: what a worker leaves behind when
+ * taking a job goes wrong halfway (a full disk, a launcher gone).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cleanup, tempDir } from '../helpers.ts';
+import { parseBackend } from '../../src/redis/connect.ts';
+import { redisStore } from '../../src/redis/store.ts';
+import { redisWorkerStore } from '../../src/redis/worker-store.ts';
+import { hostName } from '../../src/redis/workers.ts';
+import { REDIS_MISSING, startRedis, type RedisServer } from './server.ts';
+
+const T = suite<{ dir: string; redis?: RedisServer }>('redis worker store');
+T.before(async (ctx) => {
+  ctx.dir = tempDir('orc-rws-');
+  if (!REDIS_MISSING) ctx.redis = await startRedis(ctx.dir);
+});
+T.after((ctx) => {
+  ctx.redis?.stop();
+  cleanup(ctx.dir);
+});
+
+const test = (name: string, fn: (ctx: { dir: string; redis?: RedisServer }) => Promise<void>) =>
+  REDIS_MISSING ? T.skip(`${name} (${REDIS_MISSING})`, async () => {}) : T(name, fn);
+
+test('a take that fails halfway puts the job back in the queue, not left active to stall', async (ctx) => {
+  const url = ctx.redis!.url('take-fails');
+  const store = redisStore(url);
+  const ws = await redisWorkerStore({
+    backend: parseBackend(url),
+    holder: { claim: async () => { throw new Error('the launcher is gone'); }, release: () => {} },
+    lockMs: 3000,
+    killGraceMs: 100,
+    spool: `${ctx.dir}/spool`,
+  });
+  try {
+    await store.enqueue({ cmd: 'true', id: 'victim' });
+    const next = await ws.next(Date.now(), false);
+    assert.equal(next, { kind: 'task', name: 'victim' });
+    try {
+      await ws.take('victim', 'tok', Date.now());
+      assert.unreachable('taken');
+    } catch (err) {
+      assert.match((err as Error).message, /the launcher is gone/);
+    }
+    assert.is((await store.get('victim'))?.state, 'queue');
+  } finally {
+    ws.close();
+    await store.close();
+  }
+});
+
+test('a worker that starts removes the spools of dead workers of its queue on its host, and its own when it closes', async (ctx) => {
+  const url = ctx.redis!.url('spools');
+  const tmp = `${ctx.dir}/tmp`;
+  const parent = path.join(tmp, `tmux-orc-${process.getuid?.() ?? 'u'}`, 'spool');
+  const dead = spawnSync('true').pid!; // a pid no process has now
+  const host = hostName();
+  const names = [`spools.${host}.${dead}`, `spools.${host}.1`, `other.${host}.${dead}`];
+  for (const n of names) fs.mkdirSync(path.join(parent, n, 'running'), { recursive: true });
+  const was = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  let ws: Awaited<ReturnType<typeof redisWorkerStore>> | undefined;
+  try {
+    ws = await redisWorkerStore({ backend: parseBackend(url), holder: { claim: async () => ({ kind: 'gone' }) as never, release: () => {} }, lockMs: 3000, killGraceMs: 100 });
+  } finally {
+    process.env.TMPDIR = was;
+  }
+  const mine = `spools.${host}.${process.pid}`;
+  assert.equal(fs.readdirSync(parent).sort(), [`other.${host}.${dead}`, `spools.${host}.1`, mine].sort(), 'the dead one of this queue went; a live pid and another queue stay');
+  ws.close();
+  assert.not.ok(fs.existsSync(path.join(parent, mine)));
+});
+
+T.run();
