@@ -23,12 +23,17 @@ export function newId(stampUs = stamp()): string {
 /** What enqueue takes: a spec whose ID is optional (generated when absent); `hold`: into held/, not the queue. */
 export type NewTask = Omit<TaskSpec, 'id'> & { id?: string; hold?: boolean };
 
-function checkCmd(cmd: string): void {
+/** An empty command is refused (exit 2), on every backend. */
+export function checkCmd(cmd: string): void {
   if (cmd.trim() === '') throw fail('usage', 'empty command: give one after --, e.g. tmux-orc tasks-enqueue -- make test');
 }
 
-/** Check everything but the command before anything is written; throws OrcError('usage' | 'not-found'). */
-function checkOptions(t: Tree, spec: Omit<NewTask, 'cmd'>): void {
+/**
+ * What every backend checks of a spec before anything is written (throws OrcError('usage')):
+ * the ID, the environment, the priority and the dependencies' syntax. Returns the dependencies,
+ * each with the option that named it, for the backend to look up.
+ */
+export function checkSpec(spec: Omit<NewTask, 'cmd'>): Array<[opt: string, id: string]> {
   if (spec.id !== undefined) {
     const bad = idProblem(spec.id);
     if (bad) throw fail('usage', bad);
@@ -38,14 +43,21 @@ function checkOptions(t: Tree, spec: Omit<NewTask, 'cmd'>): void {
   }
   const p = spec.priority ?? 0;
   if (!Number.isInteger(p) || Math.abs(p) > PRIORITY_RANGE) throw fail('usage', `--priority must be a whole number from -${PRIORITY_RANGE} to ${PRIORITY_RANGE}`);
-  for (const [opt, deps] of [['--after', spec.after], ['--after-any', spec.afterAny]] as const) {
-    for (const dep of deps ?? []) {
+  const deps: Array<[string, string]> = [];
+  for (const [opt, ids] of [['--after', spec.after], ['--after-any', spec.afterAny]] as const) {
+    for (const dep of ids ?? []) {
       const bad = idProblem(dep);
       if (bad) throw fail('usage', `${opt}: ${bad}`);
       if (dep === spec.id) throw fail('usage', `${opt} names the task itself (${dep})`);
-      if (!find(t, dep)) throw fail('not-found', `${opt}: no task ${dep} in ${t.root}`);
+      deps.push([opt, dep]);
     }
   }
+  return deps;
+}
+
+/** Check everything but the command before anything is written; throws OrcError('usage' | 'not-found'). */
+function checkOptions(t: Tree, spec: Omit<NewTask, 'cmd'>): void {
+  for (const [opt, dep] of checkSpec(spec)) if (!find(t, dep)) throw fail('not-found', `${opt}: no task ${dep} in ${t.root}`);
   checkUnique(spec.unique);
   if (spec.onFinish !== undefined && spec.onFinish.trim() === '') throw fail('usage', '--on-finish: give a command');
   // A typo must not make a new group quietly (issue 18): groups are made by `group set`.

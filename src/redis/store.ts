@@ -7,8 +7,8 @@ import type { Job } from 'bullmq';
 import { encode } from '../persist/codec.js';
 import { fail } from '../errors.js';
 import { cancelled, retried } from '../queue/lifecycle.js';
-import { idProblem, PRIORITY_RANGE, specFields, type Task } from '../queue/task.js';
-import { newId, type NewTask } from '../queue/enqueue.js';
+import { specFields, type Task } from '../queue/task.js';
+import { checkCmd, checkSpec as dependenciesOf, newId, type NewTask } from '../queue/enqueue.js';
 import { stamp, taskFromText } from '../queue/tree.js';
 import { rowFor, type TaskRow } from '../queue/list-rows.js';
 import { exitCodeOf, type Outcome, type WaitHooks } from '../queue/wait.js';
@@ -64,25 +64,11 @@ export function redisStore(url: string | Backend): RedisStore {
     // What the tree keeps with kernel locks and files of its own (README "Backends").
     const treeOnly: Array<[string, unknown]> = [['--hold', spec.hold || undefined], ['--unique', spec.unique], ['--on-finish', spec.onFinish], ['--group', spec.group], ['--lock', spec.lock]];
     for (const [opt, v] of treeOnly) if (v !== undefined) throw unsupported(`tasks-enqueue ${opt}`);
-    if (spec.id !== undefined) {
-      const bad = idProblem(spec.id);
-      if (bad) throw fail('usage', bad);
-    }
-    for (const e of spec.env ?? []) if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e)) throw fail('usage', `--env ${JSON.stringify(e)} is not NAME=value`);
-    const p = spec.priority ?? 0;
-    if (!Number.isInteger(p) || Math.abs(p) > PRIORITY_RANGE) throw fail('usage', `--priority must be a whole number from -${PRIORITY_RANGE} to ${PRIORITY_RANGE}`);
-    for (const [opt, deps] of [['--after', spec.after], ['--after-any', spec.afterAny]] as const) {
-      for (const dep of deps ?? []) {
-        const bad = idProblem(dep);
-        if (bad) throw fail('usage', `${opt}: ${bad}`);
-        if (dep === spec.id) throw fail('usage', `${opt} names the task itself (${dep})`);
-        if (!(await locate(dep))) throw fail('not-found', `${opt}: no task ${dep} in ${backend.where}`);
-      }
-    }
+    for (const [opt, dep] of dependenciesOf(spec)) if (!(await locate(dep))) throw fail('not-found', `${opt}: no task ${dep} in ${backend.where}`);
   };
 
   const enqueueOne = async (spec: NewTask, now: number): Promise<string> => {
-    if (spec.cmd.trim() === '') throw fail('usage', 'empty command: give one after --, e.g. tmux-orc tasks-enqueue -- make test');
+    checkCmd(spec.cmd);
     const k = await c();
     await checkSpec(k, spec);
     const id = spec.id ?? newId(stamp(now));
