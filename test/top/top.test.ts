@@ -25,9 +25,13 @@ T.after.each((ctx) => {
 /** The pane's screen, one string per row (capture-pane trims trailing blanks). */
 const screen = (sock: string): string[] => tmux(sock, 'capture-pane', '-p', '-t', 'top').replace(/\n$/, '').split('\n');
 
-/** top in an 80×24 pane of its own server; `env` is what its command line sets. */
-function openTop(ctx: { sock: string; root: string }, env: string[]): void {
-  tmux(ctx.sock, 'new-session', '-d', '-s', 'top', '-x', '80', '-y', '24', '--', 'env', ...env, `TASK_ROOT=${ctx.root}`, process.execPath, CLI, 'top');
+/**
+ * top in an 80×24 pane of its own server; `env` is what its command line sets. Its exit status
+ * goes to `<dir>/top.rc` (tmux's #{pane_dead_status} stays empty when the pty's end is seen first).
+ */
+function openTop(ctx: { sock: string; root: string; dir: string }, env: string[]): void {
+  const rc = path.join(ctx.dir, 'top.rc');
+  tmux(ctx.sock, 'new-session', '-d', '-s', 'top', '-x', '80', '-y', '24', '--', 'sh', '-c', `env "$@"; echo $? > '${rc}'`, 'sh', ...env, `TASK_ROOT=${ctx.root}`, process.execPath, CLI, 'top');
   tmux(ctx.sock, 'set-option', '-t', 'top', 'remain-on-exit', 'on');
 }
 
@@ -59,7 +63,7 @@ W('shows a running task, then its end without a keypress; fits 80x24; q quits', 
   assert.not.ok(after.some((l) => l.includes('slow-one')));
 
   tmux(ctx.sock, 'send-keys', '-t', 'top', 'q');
-  await waitFor('top to exit on q', () => tmux(ctx.sock, 'display-message', '-p', '-t', 'top', '#{pane_dead} #{pane_dead_status}').trim() === '1 0', 10_000);
+  await waitFor('top to exit on q, with 0', () => fs.existsSync(path.join(ctx.dir, 'top.rc')) && fs.readFileSync(path.join(ctx.dir, 'top.rc'), 'utf8') === '0\n', 10_000);
   // It left the alternate screen: the pane shows the shell's screen again, not the frame.
   assert.not.ok(screen(ctx.sock).some((l) => l.startsWith('tmux-orc top')));
 });
