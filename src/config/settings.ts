@@ -74,7 +74,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'stale_check', kind: 'duration', env: 'TMUX_ORC_STALE_CHECK_MS', default: '10s', schema: ms(100), toEnv: String, describe: 'how often a worker looks for abandoned runs' },
   { key: 'lease', kind: 'duration', env: 'TMUX_ORC_LEASE_MS', default: '60s', schema: ms(1000), toEnv: String, describe: "a running task's lease across hosts" },
   { key: 'log_format', env: 'TMUX_ORC_LOG_FORMAT', default: 'text', schema: text.pipe(z.enum(['text', 'json'], { error: 'must be text or json' })), describe: "workers' and the scheduler's lines: readable text or one JSON object per event" },
-  { key: 'serve_port', env: 'TMUX_ORC_SERVE_PORT', default: '7077', schema: whole(0, 65535), describe: 'port of tmux-orc serve', note: 'read by serve (another branch)' },
+  { key: 'serve_port', env: 'TMUX_ORC_SERVE_PORT', default: '7777', schema: whole(0, 65535), describe: 'port of tmux-orc serve (its --port wins)' },
+  { key: 'backend', env: 'TASK_BACKEND', default: '', schema: text.pipe(z.string().regex(/^$|^rediss?:\/\//, 'must be empty (the tree) or a redis:// or rediss:// URL')), describe: 'keep tasks in Redis instead of the tree (README "Backends")' },
 ];
 
 export const SETTING: ReadonlyMap<string, Setting> = new Map(SETTINGS.map((s) => [s.key, s]));

@@ -18,7 +18,7 @@ export const serveCommand: CommandModule<{ root?: string }, Args> = {
   describe: 'serve the tree over HTTP: REST API, server-sent events, Prometheus /metrics, /docs; loopback only unless --host',
   builder: (y) =>
     y
-      .option('port', { type: 'number', default: 7777, describe: 'port to listen on (0: any free port)' })
+      .option('port', { type: 'number', default: Number(process.env.TMUX_ORC_SERVE_PORT || 7777), describe: 'port to listen on (0: any free port; default $TMUX_ORC_SERVE_PORT, serve_port in the config, else 7777)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind; anything but loopback is reachable from other machines (a warning is printed)' })
       .option('read-only', { type: 'boolean', describe: 'refuse every write (403): enqueue, cancel, retry, messages, barrier signals; /mcp offers only the tools that change nothing' })
       .example('$0 serve', 'http://127.0.0.1:7777/, token in <root>/serve.token')
