@@ -68,7 +68,9 @@ test('a worker that starts removes the spools of dead workers of its queue on it
   try {
     ws = await redisWorkerStore({ backend: parseBackend(url), holder: { claim: async () => ({ kind: 'gone' }) as never, release: () => {} }, lockMs: 3000, killGraceMs: 100 });
   } finally {
-    process.env.TMPDIR = was;
+    // (Assigning undefined would set the string "undefined": every later temp dir of the run would fail.)
+    if (was === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = was;
   }
   const mine = `spools.${host}.${process.pid}`;
   assert.equal(fs.readdirSync(parent).sort(), [`other.${host}.${dead}`, `spools.${host}.1`, mine].sort(), 'the dead one of this queue went; a live pid and another queue stay');
