@@ -164,6 +164,10 @@ L('a task taken over while its supervisor was stopped past the lease is killed a
   const id = await enqueue(root, '--', `sleep 30; touch ${marker}`);
   await waitFor('running', () => field(locate(root, id)?.text ?? '', 'PGID'));
   const pgid = Number(field(locate(root, id)!.text, 'PGID'));
+  // Stopped only once it has renewed the lease (the file's mtime) once: stopped before it armed its
+  // renewal alarm, it would never look at the lease again.
+  const recorded = fs.statSync(locate(root, id)!.file).mtimeMs;
+  await waitFor('the recorder to renew the lease once', () => fs.statSync(locate(root, id)!.file).mtimeMs > recorded);
   process.kill(pgid, 'SIGSTOP'); // the recorder, which renews the lease
   // What a recoverer on a host that cannot see the lock does once the lease has lapsed: take the file.
   const taken = path.join(dir, 'taken.task');
