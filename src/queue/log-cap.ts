@@ -1,13 +1,25 @@
 /**
  * Reading a capped task log (task_log_max, written by src/worker/launcher.pl): the head, one
  * marker line `[tmux-orc: N bytes dropped here; …]`, then the tail. The launcher keeps the head
- * at half the cap and replaces the file by one of at least five eighths of it (by rename: a
- * reader sees one whole file or the other), so the marker sits between half and four fifths of
- * the file's size: only that stretch is searched.
+ * at half the cap and replaces the file by a copy (by rename: a reader sees one whole file or
+ * the other).
  */
 import fs from 'node:fs';
+import { sizeFromEnv, TASK_LOG_MAX_DEFAULT } from '../config/size.js';
 
 const MARK = '[tmux-orc: ';
+/** The launcher reads a task's output 64 KiB at a time: a log outgrows its cap by less than that before it is cut. */
+const WRITE_MAX = 65536;
+
+/** Where the marker of a capped log is expected: half of task_log_max, as this process reads it. */
+export const HINT = (() => {
+  try {
+    return Math.floor(sizeFromEnv(process.env, 'TMUX_ORC_TASK_LOG_MAX', TASK_LOG_MAX_DEFAULT) / 2);
+  } catch {
+    return TASK_LOG_MAX_DEFAULT / 2;
+  }
+})();
+
 const LINE = /^\[tmux-orc: (\d+) bytes dropped here; the log keeps its first (\d+) bytes[^\n]*\n/;
 
 export interface Cap {
@@ -19,18 +31,25 @@ export interface Cap {
   dropped: number;
 }
 
-/** The marker of a capped log open on `fd`, or undefined. */
+/**
+ * The marker of a capped log open on `fd`, or undefined: looked for first where this process's
+ * own task_log_max puts it (one small read), then searched for. A log is capped right after the
+ * write that took it past the cap, so until the copy replaces it the file is larger than the cap
+ * by up to one write (64 KiB): the head ends no earlier than half of (size - 64 KiB).
+ */
 export function findCap(fd: number, size = fs.fstatSync(fd).size): Cap | undefined {
-  const from = Math.max(0, Math.floor(size / 2) - 2);
-  const to = Math.min(size, Math.ceil((size * 4) / 5) + 512);
-  if (to <= from) return undefined;
-  const buf = Buffer.alloc(to - from);
-  const n = fs.readSync(fd, buf, 0, buf.length, from);
-  for (let i = buf.indexOf(MARK); i >= 0 && i < n; i = buf.indexOf(MARK, i + 1)) {
-    const m = LINE.exec(buf.subarray(i, Math.min(n, i + 512)).toString('latin1'));
-    const head = m ? Number(m[2]) : -1;
-    if (!m || head > from + i || from + i - head > 1) continue;
-    return { head, tail: from + i + m[0].length, dropped: Number(m[1]) };
+  const hinted = size > HINT ? capAt(fd, HINT) : undefined;
+  if (hinted) return hinted;
+  const chunk = 1 << 20;
+  for (let from = Math.max(0, Math.floor((size - WRITE_MAX) / 2) - 2); from < size; from += chunk) {
+    const buf = Buffer.alloc(Math.min(chunk + 512, size - from)); // overlapping: a marker across two chunks is seen whole
+    const n = fs.readSync(fd, buf, 0, buf.length, from);
+    for (let i = buf.indexOf(MARK); i >= 0 && i < Math.min(n, chunk); i = buf.indexOf(MARK, i + 1)) {
+      const m = LINE.exec(buf.subarray(i, Math.min(n, i + 512)).toString('latin1'));
+      const head = m ? Number(m[2]) : -1;
+      if (!m || head > from + i || from + i - head > 1) continue;
+      return { head, tail: from + i + m[0].length, dropped: Number(m[1]) };
+    }
   }
   return undefined;
 }

@@ -8,8 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { find, logPath, readTask, type Tree } from './tree.js';
 import { outcomeOf, queuedState, type Outcome } from './wait.js';
 import { fail, isErrno } from '../errors.js';
-import { capAt, capOf, findCap, type Cap } from './log-cap.js';
-import { sizeFromEnv, TASK_LOG_MAX_DEFAULT } from '../config/size.js';
+import { capAt, capOf, findCap, HINT, type Cap } from './log-cap.js';
 
 const NOFOLLOW = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
 
@@ -29,24 +28,33 @@ export function lastLines(file: string, n: number): string {
   const fd = openLog(file);
   if (fd === undefined) return '';
   try {
-    const size = fs.fstatSync(fd).size;
-    let start = size;
-    let text = '';
-    const chunk = 64 * 1024;
-    while (start > 0) {
-      const len = Math.min(chunk, start);
-      start -= len;
-      const buf = Buffer.alloc(len);
-      fs.readSync(fd, buf, 0, len, start);
-      text = buf.toString('utf8') + text;
-      if (text.split('\n').length > n + 1) break;
-    }
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    return lines.slice(-n).map((l) => `${l}\n`).join('');
+    return lastLinesOf(fd, fs.fstatSync(fd).size, n);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The last `n` lines of the first `size` bytes of an open file. */
+function lastLinesOf(fd: number, size: number, n: number): string {
+  const chunks: Buffer[] = [];
+  let newlines = 0;
+  for (let start = size; start > 0 && newlines <= n && n > 0;) {
+    const len = Math.min(64 * 1024, start);
+    start -= len;
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, start);
+    chunks.unshift(buf);
+    for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) newlines++;
+  }
+  return endLines(Buffer.concat(chunks).toString('utf8'), n);
+}
+
+/** The last `n` lines of a text, each ending in a newline ('' for none: `-n 0`). */
+export function endLines(text: string, n: number): string {
+  if (n <= 0) return '';
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.slice(-n).map((l) => `${l}\n`).join('');
 }
 
 export interface TailOptions {
@@ -82,20 +90,21 @@ export async function tail(t: Tree, id: string, o: TailOptions): Promise<Outcome
     return undefined;
   }
   const writeErr = o.writeErr ?? o.write;
-  const logs = [
+  // The last lines and where following starts are read from one look at each file: output
+  // written in between is neither lost nor shown twice.
+  const readers = [
     { file: logPath(t, id, 'out'), write: o.write },
     { file: logPath(t, id, 'err'), write: writeErr },
-  ];
-  for (const l of logs) l.write(lastLines(l.file, o.lines));
+  ].map((l) => ({ ...l, ...start(l.file, o.lines, l.write), utf8: new StringDecoder('utf8') })); // an append may end inside a character
   const { watch } = await import('chokidar');
   let wake = () => {};
-  const watcher = watch(logs.map((l) => l.file), { persistent: true, ignoreInitial: true }).on('all', () => wake());
+  const watcher = watch(readers.map((l) => l.file), { persistent: true, ignoreInitial: true }).on('all', () => wake());
   try {
     const nap = (ms: number) => new Promise<void>((r) => {
       const timer = setTimeout(r, ms);
       wake = () => (clearTimeout(timer), r());
     });
-    return await follow(t, id, logs, { note: o.note ?? (() => {}), onLook: o.onLook ?? (() => {}) }, nap, o.pollMs ?? 250);
+    return await follow(t, id, readers, { note: o.note ?? (() => {}), onLook: o.onLook ?? (() => {}) }, nap, o.pollMs ?? 250);
   } finally {
     await watcher.close();
   }
@@ -106,8 +115,7 @@ interface Log {
   write: (s: string) => void;
 }
 
-async function follow(t: Tree, id: string, logs: Log[], { note, onLook }: Required<Pick<TailOptions, 'note' | 'onLook'>>, nap: (ms: number) => Promise<void>, pollMs: number): Promise<Outcome> {
-  const readers: Reader[] = logs.map((l) => ({ ...l, ...start(l.file), utf8: new StringDecoder('utf8') })); // an append may end inside a character
+async function follow(t: Tree, id: string, readers: Reader[], { note, onLook }: Required<Pick<TailOptions, 'note' | 'onLook'>>, nap: (ms: number) => Promise<void>, pollMs: number): Promise<Outcome> {
   let said = '';
   for (;;) {
     const f = find(t, id);
@@ -145,21 +153,14 @@ interface Reader extends Log {
   utf8: StringDecoder;
 }
 
-/** Where the marker of a capped log is expected: half of task_log_max, as this process reads it. */
-const HINT = (() => {
-  try {
-    return Math.floor(sizeFromEnv(process.env, 'TMUX_ORC_TASK_LOG_MAX', TASK_LOG_MAX_DEFAULT) / 2);
-  } catch {
-    return TASK_LOG_MAX_DEFAULT / 2;
-  }
-})();
-
-function start(file: string): Pick<Reader, 'seen' | 'last' | 'cap' | 'nl' | 'ino'> {
+/** Start following a log: its last `n` lines written, and a reader at the end of what they showed. */
+function start(file: string, n: number, write: (s: string) => void): Pick<Reader, 'seen' | 'last' | 'cap' | 'nl' | 'ino'> {
   const fd = openLog(file);
   if (fd === undefined) return { seen: 0, last: 0 };
   try {
     const st = fs.fstatSync(fd);
     const cap = findCap(fd, st.size);
+    write(lastLinesOf(fd, st.size, n));
     return { seen: logical(st.size, cap), last: st.size, cap, nl: true, ino: st.ino };
   } finally {
     fs.closeSync(fd);

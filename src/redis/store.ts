@@ -17,7 +17,7 @@ import type { Dir } from '../queue/lifecycle.js';
 import type { Store } from '../store/store.js';
 import type { Health } from '../queue/list.js';
 import type { CleanOptions, Cleaned } from '../queue/clean.js';
-import type { TailOptions } from '../queue/tail.js';
+import { endLines, type TailOptions } from '../queue/tail.js';
 import type { Paused } from '../queue/pause.js';
 import { BULL_STATES, bullPriority, dirOf, jobId, open, readJob, taskId, taskOf, type Conn, type JobData } from './queue.js';
 import { parseBackend, type Backend } from './connect.js';
@@ -328,13 +328,13 @@ export function redisStore(url: string | Backend): RedisStore {
     const k = await c();
     if (!(await locate(id))) throw fail('not-found', `no task ${id} in ${backend.where}`);
     if (!o.follow) {
-      o.write(lastLinesOf(await readLog(k, id, o.stream, 0), o.lines));
+      o.write(endLines(await readLog(k, id, o.stream, 0), o.lines));
       return undefined;
     }
     const writeErr = o.writeErr ?? o.write;
     const first = { out: await followFrom(k, id, 'out'), err: await followFrom(k, id, 'err') };
-    o.write(lastLinesOf(first.out.text, o.lines));
-    writeErr(lastLinesOf(first.err.text, o.lines));
+    o.write(endLines(first.out.text, o.lines));
+    writeErr(endLines(first.err.text, o.lines));
     // An append may end inside a character: each stream is decoded as one.
     const utf8 = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
     for (;;) {
@@ -380,12 +380,6 @@ function outcome(id: string, dir: 'done' | 'failed', text: string): Outcome {
   const task = r.ok ? r.task : undefined;
   const durationMs = task?.started !== undefined && task.finished !== undefined ? task.finished - task.started : undefined;
   return { id, dir, status: task?.status ?? dir, reason: task?.reason ?? (r.ok ? undefined : r.reason), durationMs, code: exitCodeOf(dir, task) };
-}
-
-function lastLinesOf(text: string, n: number): string {
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines.slice(-n).map((l) => `${l}\n`).join('');
 }
 
 /** Dispatch order for the queue (priority, then enqueue time); finish order for the rest. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, cli, needingPerl, tempDir, testEnv } from '../helpers.js';
+import { cleanup, cli, exited, needingPerl, start, tempDir, testEnv, waitFor } from '../helpers.js';
 
 const test = needingPerl(suite('task log cap'), 'task log cap');
 let dir: string;
@@ -84,14 +84,23 @@ test('tasks-tail -f follows a log through its cuts: everything it prints is the 
   const root = path.join(dir, 'tasks');
   const env = testEnv(root, { TMUX_ORC_TASK_LOG_MAX: '256k' });
   assert.is((await cli(['tasks-init'], { env })).code, 0);
-  const id = (await cli(['tasks-enqueue', '--', 'for i in $(seq 1 30); do seq 1 20000; sleep 0.02; done; echo END'], { env })).stdout.trim();
+  // The task waits until the follower has shown its first line: however slowly the follower
+  // starts, every cut of the log happens while it follows.
+  const go = path.join(dir, 'go');
+  const id = (await cli(['tasks-enqueue', '--', `echo READY; while [ ! -e ${go} ]; do sleep 0.01; done; for i in $(seq 1 30); do seq 1 20000; sleep 0.02; done; echo END`], { env })).stdout.trim();
   const worker = cli(['worker', '--until-empty'], { env });
-  const f = await cli(['tasks-tail', '-f', id, '-n', '0'], { env, timeoutMs: 60_000 });
-  assert.is(f.code, 0, f.stderr);
+  const follower = start(['tasks-tail', '-f', id, '-n', '1'], { env });
+  let stdout = '';
+  follower.stdout!.setEncoding('latin1').on('data', (d: string) => (stdout += d));
+  const closed = new Promise((res) => follower.on('close', res));
+  await waitFor('the follower shows the first line', () => stdout.includes('READY\n'));
+  fs.writeFileSync(go, '');
+  assert.is((await exited(follower)).code, 0, follower.err());
+  await closed;
   assert.is((await worker).code, 0);
-  const parts = f.stdout.split(/\n?\[tmux-orc: \d+ (?:more )?bytes dropped here[^\n]*\]\n/);
+  const parts = stdout.split(/\n?\[tmux-orc: \d+ (?:more )?bytes dropped here[^\n]*\]\n/);
   assert.ok(parts.length > 2, `cut ${parts.length - 1} times while followed`);
-  let full = '';
+  let full = 'READY\n';
   for (let i = 0; i < 30; i++) full += expected(20000).replace('END-OF-BUILD\n', '');
   full += 'END\n';
   let at = 0;
@@ -100,7 +109,7 @@ test('tasks-tail -f follows a log through its cuts: everything it prints is the 
     assert.ok(i >= 0, `printed text that is not the next part of the output: ${JSON.stringify(p.slice(0, 40))}`);
     at = i + p.length;
   }
-  assert.ok(f.stdout.endsWith('END\n'));
+  assert.ok(stdout.endsWith('END\n'));
 });
 
 test.run();

@@ -300,6 +300,31 @@ W('tail -f follows the output until the task ends', async ({ root, dir }) => {
   w.kill('SIGTERM');
 });
 
+W('tail -f started while a task writes fast: its last lines and what follows are one unbroken run of the output', async ({ root, dir }) => {
+  const gate = path.join(dir, 'gate');
+  const w = worker(root, '0');
+  // Counts as fast as the shell can until the gate opens, then a little more.
+  const id = await enqueue(root, '--', `i=0; while [ ! -e ${gate} ] || [ $i -lt 20000 ]; do i=$((i+1)); echo $i; done; echo END`);
+  await waitFor('output', () => (fs.statSync(path.join(root, 'logs', `${id}.out`), { throwIfNoEntry: false })?.size ?? 0) > 1000);
+  const tail = start(['tasks-tail', id, '-f', '-n', '3'], { env: testEnv(root) });
+  let stdout = '';
+  tail.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const closed = new Promise((res) => tail.on('close', res));
+  // The gate opens once the follower has shown the last lines: it follows a log still growing.
+  await waitFor('the last lines', () => stdout.split('\n').length > 3);
+  fs.writeFileSync(gate, '');
+  assert.is((await exited(tail)).code, 0, tail.err());
+  await closed;
+  const r = { stdout };
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.is(lines.pop(), 'END');
+  assert.ok(lines.length > 3, `${lines.length} lines`);
+  const first = Number(lines[0]);
+  lines.forEach((l, i) => assert.is(l, String(first + i), `line ${i} follows line ${i - 1} (nothing lost or shown twice)`));
+  assert.is((await cli(['tasks-tail', id, '-n', '0'], { env: testEnv(root) })).stdout, '', '-n 0 prints nothing');
+  w.kill('SIGTERM');
+});
+
 W('a recurring task goes back to the queue with the same ID, due one period later', async ({ root }) => {
   const w = worker(root, '0');
   const id = await enqueue(root, '--every', '1h', '--', 'true');
