@@ -9,6 +9,10 @@
  * failed → failed. Tasks that ended without being run by a worker (cancelled while queued) are
  * kept in a hash of our own, `<prefix>:ended`, and listed as failed.
  *
+ * A task that ends done is moved to completed with its final text as the job's return value, in
+ * the one command that checks the lock (no separate write, no round trip more); elsewhere the
+ * text is the job's data. BullMQ clears the return value when a job is retried.
+ *
  * Priorities: BullMQ runs its lowest number first and FIFO within one, so our -1000..1000 (higher
  * first) is kept as 1001 - priority, always set, so that every job is in one ordered set.
  */
@@ -113,9 +117,14 @@ export async function open(backend: Backend): Promise<Conn> {
   };
 }
 
+/** A job's task text: its final text once done, else its data. */
+export function textOf(job: Job<JobData>): string | undefined {
+  return (job.returnvalue as JobData | null | undefined)?.text ?? job.data?.text;
+}
+
 /** A job's task, parsed as the tree parses a file. */
 export function readJob(job: Job<JobData>): Read {
-  return taskFromText(job.data?.text ?? { invalid: 'no task text' }, taskId(job.id ?? ''));
+  return taskFromText(textOf(job) ?? { invalid: 'no task text' }, taskId(job.id ?? ''));
 }
 
 export function taskOf(job: Job<JobData>): Task | undefined {

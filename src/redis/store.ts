@@ -19,7 +19,7 @@ import type { Health } from '../queue/list.js';
 import type { CleanOptions, Cleaned } from '../queue/clean.js';
 import { endLines, type TailOptions } from '../queue/tail.js';
 import type { Paused } from '../queue/pause.js';
-import { BULL_STATES, bullPriority, dirOf, jobId, open, readJob, taskId, taskOf, type Conn, type JobData } from './queue.js';
+import { BULL_STATES, bullPriority, dirOf, jobId, open, readJob, taskId, taskOf, textOf, type Conn, type JobData } from './queue.js';
 import { parseBackend, type Backend } from './connect.js';
 import { listWorkers } from './workers.js';
 import { followFrom, logKeys, readLog, readNew } from './logs.js';
@@ -42,7 +42,7 @@ export function redisStore(url: string | Backend): RedisStore {
     const job = await k.getJob(id);
     if (job) {
       const dir = dirOf(await job.getState());
-      if (dir) return { dir, text: job.data.text, job };
+      if (dir) return { dir, text: textOf(job) ?? '', job };
     }
     const text = await k.client.hget(k.key('ended'), id);
     return text === null ? undefined : { dir: 'failed', text };
@@ -84,7 +84,7 @@ export function redisStore(url: string | Backend): RedisStore {
     const out: TaskRow[] = [];
     for (const dir of which === 'all' ? (['queue', 'running', 'done', 'failed'] as Dir[]) : [which]) {
       const jobs = await k.getJobs(BULL_STATES[dir]);
-      const mine = jobs.map((j) => withHost(rowFor(dir, `${backend.where}#${taskId(j.id ?? '')}`, readJob(j), now), j.data?.text));
+      const mine = jobs.map((j) => withHost(rowFor(dir, `${backend.where}#${taskId(j.id ?? '')}`, readJob(j), now), textOf(j)));
       if (dir === 'failed') {
         for (const [id, text] of Object.entries(await k.client.hgetall(k.key('ended')))) mine.push(rowFor('failed', `${backend.where}#${id}`, taskFromText(text, id), now));
       }
@@ -221,7 +221,7 @@ export function redisStore(url: string | Backend): RedisStore {
       const ids: string[] = [];
       for (const job of await k.getJobs(['failed'])) {
         const id = taskId(job.id ?? '');
-        if (job && taskOf(job) && (await retryOne(k, id, { dir: 'failed', text: job.data.text, job }))) ids.push(id);
+        if (job && taskOf(job) && (await retryOne(k, id, { dir: 'failed', text: textOf(job) ?? '', job }))) ids.push(id);
       }
       for (const [id, text] of Object.entries(await k.client.hgetall(k.key('ended')))) if (await retryOne(k, id, { dir: 'failed', text })) ids.push(id);
       return ids;

@@ -17,17 +17,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { Worker, type Job } from 'bullmq';
+import { Job, Worker, type JobJson } from 'bullmq';
 import { encode } from '../persist/codec.js';
+import { describe } from '../errors.js';
 import { processStart, signalGroup } from '../persist/proc.js';
-import { writeAtomic } from '../persist/atomic.js';
+import { writeNew } from '../persist/atomic.js';
 import { iso } from '../time.js';
 import { afterRun, readiness, type DepState, type Move } from '../queue/lifecycle.js';
 import { RECORD_KEYS, type Task } from '../queue/task.js';
 import { createTree } from '../queue/create.js';
 import { logPath, readTaskText, taskFromText, taskPath, tree } from '../queue/tree.js';
 import { checkSafe } from '../queue/trust.js';
-import type { Holder } from '../worker/launcher.js';
+import type { ClaimReply, Holder } from '../worker/launcher.js';
 import type { Claim, Next, Settled, Taken, WorkerStore } from '../store/worker-store.js';
 import type { Backend } from './connect.js';
 import { BULL_STATES, open, PREFIX, queueName, taskId, type Conn, type JobData } from './queue.js';
@@ -65,6 +66,8 @@ interface Held {
   /** A tick is under way (ticks never overlap). */
   busy?: boolean;
   shipper?: Shipper;
+  /** The launcher's hold on the local file, asked for and not waited on (see takeLocked). */
+  holding: Promise<ClaimReply>;
 }
 
 // Copies the local record to the job only while the lock is still ours: a worker that lost its
@@ -97,14 +100,20 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   void worker.startStalledCheckTimer().catch(() => {});
   const sub = k.client.duplicate();
   sub.on('error', () => {});
-  const deadman = new Deadman(Math.floor(o.lockMs / 2));
+  const deadman = new Deadman(Math.floor(o.lockMs / 2), spool.dir('running'));
   const held = new Map<Claim, Held>();
   let stash: { job: Job<JobData>; lock: string } | undefined;
   let current: Claim | undefined;
+  let closing = false;
+  const started = processStart(process.pid) ?? '';
 
+  /** Tasks of this worker with a cancel asked for (its mark is removed when the task is settled). */
+  const cancels = new Set<string>();
   await sub.subscribe(k.key('cancel'));
   sub.on('message', (_ch, id) => {
-    if (current && current.task.id === id) void stopGroup(current, o.killGraceMs);
+    if (!current || current.task.id !== id) return;
+    cancels.add(id);
+    void stopGroup(current, o.killGraceMs);
   });
 
   const localText = (claim: Claim): string | undefined => {
@@ -159,10 +168,11 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
         if (!renewed) return lose(claim, h, 'its lock was taken (the job stalled and went to another worker)');
         h.renewedAt = Date.now();
         h.lockedUntil = h.renewedAt + o.lockMs;
-        if (await k.client.hexists(k.key('cancel'), claim.task.id)) void stopGroup(claim, o.killGraceMs);
+        if (await k.client.hexists(k.key('cancel'), claim.task.id)) {
+          cancels.add(claim.task.id);
+          void stopGroup(claim, o.killGraceMs);
+        }
       }
-      const pg = pgidOf(claim);
-      if (pg !== undefined) deadman.watch(pg);
       const text = localText(claim);
       if (text !== undefined) await copy(h, text);
     } catch {
@@ -177,7 +187,8 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     // Its logs were shipped (or, lost, are not to be): a later run of the task here (a retry, the
     // next of a recurring one) starts from nothing, not shipping this run's output again.
     for (const s of ['out', 'err'] as const) fs.rmSync(logPath(spool, claim.task.id, s), { force: true });
-    o.holder.release();
+    // The launcher's lock on the local file is not released here: the spool is this worker's
+    // alone, and its next claim releases it (a message less per task).
   };
 
   const finish = (claim: Claim) => {
@@ -185,14 +196,13 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     if (h) clearInterval(h.renew);
     h?.shipper?.stop();
     held.delete(claim);
+    cancels.delete(claim.task.id);
     if (current === claim) current = undefined;
-    deadman.watch(0);
-    deadman.guard(undefined);
   };
 
   /** Settle a job that is not to run (its result was recorded already, or a dependency failed). */
   const settleUnrun = async (job: Job<JobData>, lock: string, task: Task, text: string, m: Move): Promise<void> => {
-    const h: Held = { job, lock, copied: '', renew: setInterval(() => {}, 1 << 30), renewedAt: Date.now(), lockedUntil: Date.now() + o.lockMs };
+    const h: Held = { job, lock, copied: '', renew: setInterval(() => {}, 1 << 30), renewedAt: Date.now(), lockedUntil: Date.now() + o.lockMs, holding: Promise.resolve({ kind: 'claimed' }) };
     try {
       await moveJob(h, task, text, m);
     } finally {
@@ -200,37 +210,62 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     }
   };
 
-  /** Write the final text and move the job on, under its lock. */
-  const moveJob = async (h: Held, task: Task, text: string, m: Move): Promise<'moved' | 'lost'> => {
+  /**
+   * Write the final text and move the job on, under its lock. A task that ends done takes its
+   * text with the move (the job's return value, queue.ts): one command, checked against the lock.
+   * With `fetchNext` BullMQ hands back the next job with the move, under the same lock: kept for
+   * the next `next`, as BullMQ's own workers do (a round trip less per task).
+   */
+  const moveJob = async (h: Held, task: Task, text: string, m: Move, fetchNext = false): Promise<'moved' | 'lost'> => {
     const final = m.compact
       ? encode([...task.fields.filter(([key]) => !RECORD_KEYS.has(key)), ...m.append])
       : text + (text === '' || text.endsWith('\n') ? '' : '\n') + encode(m.append);
-    if (!(await copy(h, final))) return 'lost';
     const job = h.job;
     try {
-      if (m.to === 'done') await job.moveToCompleted(null, h.lock, false);
-      else if (m.to === 'failed') await job.moveToFailed(new Error(reasonOf(m) ?? 'failed'), h.lock, false);
-      else {
-        const r = taskFromText(final, taskId(job.id!));
-        await job.moveToDelayed(r.ok ? Math.max(r.task.due, Date.now()) : Date.now(), h.lock);
-      }
+      if (m.to === 'done') return keep(await job.moveToCompleted({ text: final }, h.lock, fetchNext), h.lock);
+      if (!(await copy(h, final))) return 'lost';
+      if (m.to === 'failed') return keep(await job.moveToFailed(new Error(reasonOf(m) ?? 'failed'), h.lock, fetchNext), h.lock);
+      const r = taskFromText(final, taskId(job.id!));
+      await job.moveToDelayed(r.ok ? Math.max(r.task.due, Date.now()) : Date.now(), h.lock);
+      return 'moved';
     } catch {
       return 'lost';
     }
+  };
+
+  /** A job handed back with a move (`fetchNext`): held under the same lock until it is taken. */
+  const keep = (next: void | unknown[], lock: string): 'moved' => {
+    const [raw, id] = Array.isArray(next) ? next : [];
+    if (raw && typeof id === 'string') stash = { job: Job.fromJSON<JobData>(worker, raw as JobJson, id), lock };
     return 'moved';
   };
 
-  const next = async (now: number): Promise<Next> => {
-    if (stash) return { kind: 'task', name: taskId(stash.job.id!) };
+  /** Ask BullMQ for a job (it blocks up to a second for one, except on its first look after a job); kept until taken. */
+  const fetch = async (): Promise<boolean> => {
     const lock = `${hostName()}.${process.pid}.${(tokens++).toString(36)}`;
     const job = (await worker.getNextJob(lock, { block: true }).catch(() => undefined)) as Job<JobData> | undefined;
-    if (job) {
-      stash = { job, lock };
-      return { kind: 'task', name: taskId(job.id!) };
-    }
+    if (job) stash = { job, lock };
+    return job !== undefined;
+  };
+
+  const next = async (now: number): Promise<Next> => {
+    if (stash || (await fetch())) return { kind: 'task', name: taskId(stash!.job.id!) };
     const counts = await k.queue(o.label).getJobCounts(...BULL_STATES.queue).catch(() => ({}) as Record<string, number>);
     const queued = Object.values(counts).reduce((a, b) => a + b, 0);
     return { kind: 'idle', empty: queued === 0, nextDue: now + 200 };
+  };
+
+  /**
+   * Waiting is waiting on BullMQ: a job that arrives meanwhile is fetched at once (a pause here
+   * would delay it). Its first looks after a job come back at once (its drained flag, a spare
+   * marker): looked again; only looks that keep coming back at once (Redis unreachable) pause.
+   */
+  const wait = async (ms: number): Promise<void> => {
+    for (let quick = 0; quick < 3; quick++) {
+      const t0 = Date.now();
+      if (stash || closing || (await fetch()) || Date.now() - t0 >= 20) return;
+    }
+    await pause(Math.min(ms, 50));
   };
 
   const take = async (name: string, token: string, now: number): Promise<Taken> => {
@@ -241,7 +276,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       return await takeLocked(s.job, s.lock, name, token, now);
     } catch (err) {
       // Not left active under a lock nobody renews: it would stall, and a second stall fails it.
-      fs.rmSync(taskPath(spool, 'queue', name), { force: true });
+      fs.rmSync(taskPath(spool, 'running', name), { force: true });
       await s.job.moveToDelayed(Date.now() + 1000, s.lock).catch(() => {});
       throw err;
     }
@@ -278,18 +313,16 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       await job.moveToDelayed(now + 1000, lock).catch(() => {});
       return { kind: 'skipped' };
     }
-    writeAtomic(spool.dir('tmp'), taskPath(spool, 'queue', name), text, { fsync: false });
-    const reply = await o.holder.claim(taskPath(spool, 'queue', name), taskPath(spool, 'running', name));
-    if (reply.kind !== 'claimed') {
-      fs.rmSync(taskPath(spool, 'queue', name), { force: true });
-      await job.moveToDelayed(now, lock).catch(() => {});
-      return { kind: 'skipped', note: `could not hold ${name} locally: ${'reason' in reply ? reply.reason : reply.kind}` };
-    }
-    // The dead man's switch reads the task's group from its record when the worker goes silent,
-    // also before a tick has told it the group (a worker frozen as its task starts).
-    deadman.guard(taskPath(spool, 'running', name));
+    // The local file is written where it runs, in this worker's private spool, and the launcher
+    // is asked to hold it without waiting for its answer: the run request follows on the same
+    // pipe, and a launcher that could not hold it runs nothing ("no task is held"); settle then
+    // gives the job back. A round trip less per task.
+    const file = taskPath(spool, 'running', name);
+    writeNew(file, text); // no other process writes here: no staging copy
+
+    const holding = o.holder.claim(file, file).catch((err): ClaimReply => ({ kind: 'error', reason: describe(err) }));
     const claim: Claim = { name, task, token };
-    const h: Held = { job, lock, copied: text, renewedAt: now, lockedUntil: now + o.lockMs, renew: setInterval(() => void tick(claim, h), 250) };
+    const h: Held = { job, lock, copied: text, renewedAt: now, lockedUntil: now + o.lockMs, renew: setInterval(() => void tick(claim, h), 250), holding };
     h.shipper = new Shipper(k, task.id, { out: logPath(spool, task.id, 'out'), err: logPath(spool, task.id, 'err') });
     held.set(claim, h);
     current = claim;
@@ -322,6 +355,12 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     try {
       if (!h) return { kind: 'lost', why: `${claim.task.id} is no longer held under this claim` };
       if (h.lost) return { kind: 'lost', why: `${claim.task.id}: ${h.lost}; its process group was killed and nothing was recorded` };
+      const hold = await h.holding;
+      if (hold.kind !== 'claimed') {
+        clearInterval(h.renew);
+        await h.job.moveToDelayed(Date.now() + 1000, h.lock).catch(() => {});
+        return { kind: 'lost', why: `${claim.task.id}: could not hold it locally (${'reason' in hold ? hold.reason : hold.kind}); it went back to the queue` };
+      }
       // No tick may copy an older text over the final one.
       clearInterval(h.renew);
       while (h.busy) await pause(5);
@@ -329,10 +368,12 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       const task = reread(claim);
       if (text === undefined || !task) return { kind: 'lost', why: `${claim.task.id}: its local record is gone` };
       await h.shipper?.end();
-      const out = await moveJob(h, task, text, m);
+      const out = await moveJob(h, task, text, m, !closing);
       if (out === 'lost') return { kind: 'lost', why: `${claim.task.id}: its lock was taken before it could be settled` };
-      // Not waited for: sent on the same connection after the move, in order.
-      void k.client.hdel(k.key('cancel'), claim.task.id).catch(() => {});
+      // Not waited for: sent on the same connection after the move, in order. Only when a cancel
+      // was seen, or the task runs again under its ID (a mark left by a missed message would
+      // cancel that run; one left on a finished task is harmless, and tasks-retry clears it).
+      if (m.to === 'queue' || cancels.has(claim.task.id)) void k.client.hdel(k.key('cancel'), claim.task.id).catch(() => {});
       return { kind: 'moved', to: m.to };
     } finally {
       finish(claim);
@@ -350,11 +391,15 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     startRecord: (claim, worker, now) => {
       const text = held.get(claim)?.copied ?? '\n';
       return (text === '' || text.endsWith('\n') ? '' : '\n') + encode([['ATTEMPT', String(claim.task.attempt)], ['WORKER', worker], ['HOST', hostName()], ['WORKER_PID', String(process.pid)],
-        ['WORKER_START', processStart(process.pid) ?? ''], ['CLAIM', claim.token], ['STARTED', iso(now)]]);
+        ['WORKER_START', started], ['CLAIM', claim.token], ['STARTED', iso(now)]]);
     },
     logs: (id) => ({ out: logPath(spool, id, 'out'), err: logPath(spool, id, 'err') }),
     file: (claim) => taskPath(spool, 'running', claim.name),
-    cancelRequested: async (claim) => (await k.client.hexists(k.key('cancel'), claim.task.id).catch(() => 0)) === 1,
+    cancelRequested: async (claim) => {
+      const asked = (await k.client.hexists(k.key('cancel'), claim.task.id).catch(() => 0)) === 1;
+      if (asked) cancels.add(claim.task.id);
+      return asked;
+    },
     reread,
     settle,
     giveBack: async (claim) => {
@@ -363,15 +408,21 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       dropLocal(claim);
       if (h) await h.job.moveToDelayed(Date.now(), h.lock).catch(() => {});
     },
-    // getNextJob blocks until a job arrives (or a second passes): nothing more to wait for here.
-    wait: (ms) => pause(Math.min(ms, 50)),
+    wait,
     pause: () => {},
     poke: () => {},
     close: () => {
+      closing = true;
       deadman.close();
       void sub.quit().catch(() => {});
-      void worker.close(true).catch(() => {});
-      void k.close();
+      const s = stash;
+      stash = undefined;
+      void (async () => {
+        // A job that came with the last move and was not run: back to the queue, not left to stall.
+        if (s) await s.job.moveToWait(s.lock).catch(() => {});
+        await worker.close(true).catch(() => {});
+        await k.close();
+      })();
       fs.rmSync(spool.root, { recursive: true, force: true });
     },
     register: (id) => register(k, id),
