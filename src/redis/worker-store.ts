@@ -29,7 +29,7 @@ import { createTree } from '../queue/create.js';
 import { logPath, readTaskText, taskFromText, taskPath, tree } from '../queue/tree.js';
 import { checkSafe } from '../queue/trust.js';
 import type { ClaimReply, Holder } from '../worker/launcher.js';
-import type { Claim, Next, Settled, Taken, WorkerStore } from '../store/worker-store.js';
+import type { Claim, Next, Recovered, Settled, Taken, WorkerStore } from '../store/worker-store.js';
 import type { Backend } from './connect.js';
 import { BULL_STATES, open, PREFIX, queueName, taskId, type Conn, type JobData } from './queue.js';
 import { hostName, register } from './workers.js';
@@ -384,8 +384,21 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   return {
     where: o.backend.where,
     check: () => checkSafe(spool),
-    // Stalled jobs (their worker died or froze) go back to the queue: BullMQ's own check, done by every worker.
-    recover: async () => [],
+    // Stalled jobs (their worker died or froze) go back to the queue: BullMQ's own check, done by
+    // every worker. Here: the runs of this worker whose launcher died (the worker carries on).
+    recover: async () => {
+      if (o.holder.alive?.() !== false) return [];
+      const out: Recovered[] = [];
+      for (const [claim, h] of [...held]) {
+        // Its task may still run (the launcher's death does not end its group): killed first.
+        lose(claim, h, 'its launcher died');
+        finish(claim);
+        dropLocal(claim);
+        await h.job.moveToDelayed(Date.now(), h.lock).catch(() => {});
+        out.push({ id: claim.task.id, why: 'its launcher died; its process group was killed', to: 'queue' });
+      }
+      return out;
+    },
     next: (now) => next(now),
     take,
     startRecord: (claim, worker, now) => {

@@ -57,6 +57,8 @@ export interface Holder {
   claim(from: string, to: string, needs?: string[]): Promise<ClaimReply>;
   /** Drop the held task (after it was settled, or put back). */
   release(): void;
+  /** False once the launcher died (until it is started again): what it held is held by nobody. */
+  alive?(): boolean;
 }
 
 /** Starts the held task; when its command exits, kills what is left in its group and reports. */

@@ -104,6 +104,10 @@ export class PerlLauncher implements Launcher {
     return { kind: 'error', reason: reason || line };
   }
 
+  alive(): boolean {
+    return this.child !== undefined;
+  }
+
   release(): void {
     if (this.child) void this.send(['release']);
   }

@@ -125,6 +125,23 @@ test('a worker frozen past its lock: its task is killed before another host star
   assert.is((await rows(env, 'done')).find((x) => x.id === 'frozen')?.worker?.split('.')[0], 'beta', 'what alpha knew was not recorded');
 });
 
+test('a worker whose launcher is killed mid-task carries on: the task is killed, goes back to the queue and runs again, never left running', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  await cli(['tasks-enqueue', '-i', 'orphan', '--', detector(work, 2)], { env });
+  const a = collect(spawn(process.execPath, [CLI, 'worker', '--id', '0'], { env: { ...env, TMUX_ORC_HOST: 'alpha' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
+  ctx.hosts.push(a);
+  await until('alpha to start it', () => lines(path.join(work, 'runs')).length === 1, 30_000, () => a.out());
+  const launcher = spawnSync('pgrep', ['-P', String(a.pid), 'perl'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  assert.is(launcher.length, 1, `the worker's launcher: ${launcher.join(' ')}`);
+  process.kill(Number(launcher[0]), 'SIGKILL');
+  await until('the task done after a second run', async () => (await rows(env, 'done')).some((x) => x.id === 'orphan'), 60_000, () => a.out());
+  assert.match(a.out(), /recovered orphan \(its launcher died; its process group was killed\) → queue/);
+  assert.equal(lines(path.join(work, 'overlap')), [], 'never two copies at once');
+  assert.is(lines(path.join(work, 'runs')).length, 2, 'killed in its first run, run again');
+  assert.is(lines(path.join(work, 'finished')).length, 1);
+  assert.equal(await rows(env, 'running'), [], 'nothing left running');
+});
+
 test('a task whose only worker died: tasks-health names it until a worker of its label is back', async (ctx) => {
   const { env, work } = backendEnv(ctx);
   await cli(['tasks-enqueue', '-i', 'orphan', '-l', 'gpu', '--', detector(work, 30)], { env });
