@@ -35,7 +35,7 @@ export const bullPriority = (priority: number): number => PRIORITY_RANGE + 1 - p
 /** BullMQ's job states, by ours. */
 export const BULL_STATES: Record<Dir, Array<'wait' | 'prioritized' | 'delayed' | 'active' | 'completed' | 'failed' | 'waiting-children'>> = {
   queue: ['prioritized', 'wait', 'delayed', 'waiting-children'],
-  held: [], // tasks-hold is the tree's alone (README "Backends")
+  held: [], // not a BullMQ state: held tasks are in a hash of our own (store.ts); never passed to getJobs ([] means every state)
   running: ['active'],
   done: ['completed'],
   failed: ['failed'],

@@ -12,6 +12,7 @@ import { checkCmd, checkSpec as dependenciesOf, newId, type NewTask } from '../q
 import { stamp, taskFromText } from '../queue/tree.js';
 import { rowFor, type TaskRow } from '../queue/list-rows.js';
 import { exitCodeOf, type Outcome, type WaitHooks } from '../queue/wait.js';
+import { notWaiting } from '../queue/hold.js';
 import { formatAge } from '../time.js';
 import type { Dir } from '../queue/lifecycle.js';
 import type { Store } from '../store/store.js';
@@ -44,6 +45,8 @@ export function redisStore(url: string | Backend): RedisStore {
       const dir = dirOf(await job.getState());
       if (dir) return { dir, text: textOf(job) ?? '', job };
     }
+    const held = await k.client.hget(k.key('held'), id);
+    if (held !== null) return { dir: 'held', text: held };
     const text = await k.client.hget(k.key('ended'), id);
     return text === null ? undefined : { dir: 'failed', text };
   };
@@ -62,7 +65,7 @@ export function redisStore(url: string | Backend): RedisStore {
 
   const checkSpec = async (_k: Conn, spec: Omit<NewTask, 'cmd'>) => {
     // What the tree keeps with kernel locks and files of its own (README "Backends").
-    const treeOnly: Array<[string, unknown]> = [['--hold', spec.hold || undefined], ['--unique', spec.unique], ['--on-finish', spec.onFinish], ['--group', spec.group], ['--lock', spec.lock]];
+    const treeOnly: Array<[string, unknown]> = [['--unique', spec.unique], ['--on-finish', spec.onFinish], ['--group', spec.group], ['--lock', spec.lock]];
     for (const [opt, v] of treeOnly) if (v !== undefined) throw unsupported(`tasks-enqueue ${opt}`);
     for (const [opt, dep] of dependenciesOf(spec)) if (!(await locate(dep))) throw fail('not-found', `${opt}: no task ${dep} in ${backend.where}`);
   };
@@ -74,7 +77,8 @@ export function redisStore(url: string | Backend): RedisStore {
     const id = spec.id ?? newId(stamp(now));
     const text = encode(specFields({ ...spec, id }, now));
     if (spec.id !== undefined && (await locate(id))) throw fail('conflict', `task ID ${id} already exists`);
-    await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0, label: spec.label }, now);
+    if (spec.hold) await k.client.hset(k.key('held'), id, text);
+    else await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0, label: spec.label }, now);
     return id;
   };
 
@@ -82,7 +86,12 @@ export function redisStore(url: string | Backend): RedisStore {
     const k = await c();
     const now = Date.now();
     const out: TaskRow[] = [];
-    for (const dir of which === 'all' ? (['queue', 'running', 'done', 'failed'] as Dir[]) : [which]) {
+    for (const dir of which === 'all' ? (['queue', 'held', 'running', 'done', 'failed'] as Dir[]) : [which]) {
+      if (dir === 'held') {
+        const held = Object.entries(await k.client.hgetall(k.key('held')));
+        out.push(...order('queue', held.map(([id, text]) => rowFor('held', `${backend.where}#${id}`, taskFromText(text, id), now))));
+        continue;
+      }
       const jobs = await k.getJobs(BULL_STATES[dir]);
       const mine = jobs.map((j) => withHost(rowFor(dir, `${backend.where}#${taskId(j.id ?? '')}`, readJob(j), now), textOf(j)));
       if (dir === 'failed') {
@@ -110,7 +119,8 @@ export function redisStore(url: string | Backend): RedisStore {
           return { id, cmd };
         });
         try {
-          await k.queue(spec.label).addBulk(chunk.map(({ id, cmd }) => ({
+          if (spec.hold) await k.client.hset(k.key('held'), Object.fromEntries(chunk.map(({ id, cmd }) => [id, encode(specFields({ ...spec, id, cmd }, now))])));
+          else await k.queue(spec.label).addBulk(chunk.map(({ id, cmd }) => ({
             name: id,
             data: { text: encode(specFields({ ...spec, id, cmd }, now)) },
             opts: { jobId: jobId(id), priority: bullPriority(spec.priority ?? 0), delay: Math.max(0, (spec.at ?? 0) - now), attempts: 1 },
@@ -138,6 +148,11 @@ export function redisStore(url: string | Backend): RedisStore {
         const f = await locate(id);
         if (!f) throw fail('not-found', `no task ${id} in ${backend.where}`);
         if (f.dir === 'done' || f.dir === 'failed') throw fail('conflict', `task ${id} has already finished (${f.dir}); nothing to cancel`);
+        if (f.dir === 'held') {
+          await k.client.hset(k.key('ended'), id, f.text + (f.text.endsWith('\n') ? '' : '\n') + encode(cancelled(Date.now()).append));
+          await k.client.hdel(k.key('held'), id);
+          return 'cancelled-queued';
+        }
         if (f.dir === 'queue' && f.job) {
           // A queued job is removed whole, or not at all when a worker locked it meanwhile.
           const removed = await f.job.remove().then(() => true, () => false);
@@ -204,11 +219,37 @@ export function redisStore(url: string | Backend): RedisStore {
       return true;
     },
     paused: async () => pausedNow(await c()),
-    hold: async () => {
-      throw unsupported('tasks-hold');
+    // Held tasks are kept in a hash of our own, out of BullMQ, where no worker looks (BullMQ has no
+    // such state). Held: kept there first, then taken out of BullMQ (whole, or not at all when a
+    // worker locked it meanwhile); released: queued again, then dropped from the hash. A crash
+    // between the two steps leaves a task in both, never in neither, and never runnable twice
+    // (BullMQ refuses a second job of one ID). Released, it goes to the end of its priority.
+    hold: async (id) => {
+      const k = await c();
+      for (;;) {
+        const f = await locate(id);
+        if (!f) throw fail('not-found', `no task ${id} in ${backend.where}`);
+        if (f.dir === 'held') return 'already';
+        if (f.dir !== 'queue' || !f.job) notWaiting(id, f.dir, 'held');
+        await k.client.hset(k.key('held'), id, f.text);
+        if (await f.job.remove().then(() => true, () => false)) return 'held';
+        await k.client.hdel(k.key('held'), id); // a worker took it meanwhile: look again
+      }
     },
-    release: async () => {
-      throw unsupported('tasks-release');
+    release: async (id) => {
+      const k = await c();
+      const f = await locate(id);
+      if (!f) throw fail('not-found', `no task ${id} in ${backend.where}`);
+      if (f.dir === 'queue') {
+        await k.client.hdel(k.key('held'), id); // left in both by a hold cut short
+        return 'already';
+      }
+      if (f.dir !== 'held') notWaiting(id, f.dir, 'released');
+      const r = taskFromText(f.text, id);
+      if (!r.ok) throw fail('conflict', `task ${id} cannot be released: ${r.reason}`);
+      await add(k, id, f.text, { priority: r.task.priority, due: r.task.due, label: r.task.label }, Date.now());
+      await k.client.hdel(k.key('held'), id);
+      return 'released';
     },
     edit: async () => {
       throw unsupported('tasks-edit');
@@ -248,7 +289,7 @@ export function redisStore(url: string | Backend): RedisStore {
       if (q > 0 && live === 0) problems.push(`${q} task(s) queued but no live worker (start one: tmux-orc worker --backend ${backend.where})`);
       const h: Health = {
         root: backend.where,
-        counts: { queue: q, held: 0, running: counts.active ?? 0, done: counts.completed ?? 0, failed: (counts.failed ?? 0) + ended },
+        counts: { queue: q, held: await k.client.hlen(k.key('held')), running: counts.active ?? 0, done: counts.completed ?? 0, failed: (counts.failed ?? 0) + ended },
         stale,
         oldestQueuedMs: oldest === undefined ? undefined : Date.now() - oldest,
         workers,
@@ -271,6 +312,13 @@ export function redisStore(url: string | Backend): RedisStore {
   async function tasksIn(state: Dir): Promise<Task[]> {
     const k = await c();
     const out: Task[] = [];
+    if (state === 'held') {
+      for (const [id, text] of Object.entries(await k.client.hgetall(k.key('held')))) {
+        const r = taskFromText(text, id);
+        if (r.ok) out.push(r.task);
+      }
+      return out;
+    }
     for (const job of await k.getJobs(BULL_STATES[state])) {
       const t = job && taskOf(job);
       if (t) out.push(t);

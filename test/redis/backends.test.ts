@@ -137,6 +137,29 @@ const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
     assert.is((await b.orc('tasks-cancel', 'nope')).code, 3);
     w.kill('SIGTERM');
   }],
+  ['hold keeps a queued task from every worker until released; --hold queues it held; a held task can be cancelled', async (b) => {
+    assert.is((await b.orc('tasks-enqueue', '-i', 'h1', '--', 'echo one')).code, 0);
+    assert.is((await b.orc('tasks-hold', 'h1')).stdout, 'h1 held\n');
+    assert.is((await b.orc('tasks-hold', 'h1')).stdout, 'h1 was held already\n');
+    for (const id of ['h2', 'h3']) assert.is((await b.orc('tasks-enqueue', '-i', id, '--hold', '--', `echo ${id}`)).code, 0);
+    assert.is((await b.orc('tasks-release', 'h2')).stdout, 'h2 released\n');
+    assert.is((await b.orc('tasks-release', 'h2')).stdout, 'h2 was queued already\n');
+    assert.is((await b.drain()).code, 0);
+    assert.equal((await rows(b, 'held')).map((r) => [r.id, r.state]).sort(), [['h1', 'held'], ['h3', 'held']], 'the held ones were not run');
+    assert.is((await rowOf(b, 'h2'))?.state, 'done');
+    assert.is(JSON.parse((await b.orc('tasks-health', '--json')).stdout).counts.held, 2);
+    assert.is((await b.orc('tasks-release', 'h1')).stdout, 'h1 released\n');
+    assert.is((await b.orc('tasks-cancel', 'h3')).code, 0);
+    assert.is((await b.drain()).code, 0);
+    assert.is((await rowOf(b, 'h1'))?.state, 'done');
+    assert.is((await b.orc('tasks-tail', 'h1')).stdout, 'one\n');
+    assert.is((await rowOf(b, 'h3'))?.status, 'cancelled');
+    assert.equal(await rows(b, 'held'), []);
+    const r = await b.orc('tasks-hold', 'h1');
+    assert.is(r.code, 4, 'a finished task cannot be held');
+    assert.match(r.stderr, /finished \(done\)/);
+    assert.is((await b.orc('tasks-hold', 'nope')).code, 3);
+  }],
   ['retry sends a failed task back with a fresh attempt; retries with backoff run it again', async (b) => {
     await b.orc('tasks-enqueue', '-i', 'once', '--', 'exit 3');
     await b.orc('tasks-enqueue', '-i', 'twice', '--retries', '1', '--', 'echo "attempt $TASK_ATTEMPT"; exit 1');
