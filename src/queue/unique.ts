@@ -22,6 +22,12 @@ export class KeyTaken extends OrcError {
   }
 }
 
+/** A KeyTaken, also one thrown by another bundle (the Redis backend's): OrcErrors are recognised across bundles, classes are not. */
+export function keyHolder(err: unknown): string | undefined {
+  const holder = (err as { holder?: unknown } | undefined)?.holder;
+  return err instanceof OrcError && typeof holder === 'string' ? holder : undefined;
+}
+
 /** Why a key is not acceptable, or undefined. */
 export function uniqueProblem(key: string): string | undefined {
   if (key === '' || key.length > 128 || /[\n\r\0]/.test(key)) return `--unique ${JSON.stringify(key)}: use 1-128 characters on one line`;

@@ -13,6 +13,7 @@ import { stamp, taskFromText } from '../queue/tree.js';
 import { rowFor, type TaskRow } from '../queue/list-rows.js';
 import { exitCodeOf, type Outcome, type WaitHooks } from '../queue/wait.js';
 import { notWaiting } from '../queue/hold.js';
+import { checkUnique, KeyTaken } from '../queue/unique.js';
 import { formatAge } from '../time.js';
 import type { Dir } from '../queue/lifecycle.js';
 import type { Store } from '../store/store.js';
@@ -27,6 +28,9 @@ import { followFrom, logKeys, readLog, readNew } from './logs.js';
 import { StringDecoder } from 'node:string_decoder';
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/** Set hash field KEYS[1].ARGV[1] to ARGV[3] if it is still ARGV[2]. */
+const SWAP = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end return 0`;
 
 export interface RedisStore extends Store {
   close(): Promise<void>;
@@ -51,6 +55,27 @@ export function redisStore(url: string | Backend): RedisStore {
     return text === null ? undefined : { dir: 'failed', text };
   };
 
+  /**
+   * Take unique key `key` for task `id` (the tree's meaning: refused while a task holding it is
+   * queued, held or running). A hash of ours maps each key to its task and when it was taken; a
+   * key whose task has finished is taken over (by compare-and-set: one enqueuer wins), and so is
+   * one whose task never appeared after a minute (its enqueuer died between its two steps).
+   */
+  const takeKey = async (k: Conn, key: string, id: string): Promise<void> => {
+    for (;;) {
+      const mine = `${id} ${Date.now()}`;
+      if (await k.client.hsetnx(k.key('unique'), key, mine)) return;
+      const cur = await k.client.hget(k.key('unique'), key);
+      if (cur === null) continue;
+      const [holder = '', at = '0'] = cur.split(' ');
+      if (holder === id) return; // a retry of the task that holds it
+      const f = await locate(holder);
+      const live = f ? f.dir === 'queue' || f.dir === 'held' || f.dir === 'running' : Date.now() - Number(at) < 60_000;
+      if (live) throw new KeyTaken(key, holder);
+      if ((await k.client.eval(SWAP, 1, k.key('unique'), key, cur, mine)) === 1) return;
+    }
+  };
+
   const add = async (k: Conn, id: string, text: string, task: { priority: number; due: number; label?: string }, now: number) => {
     if (task.label !== undefined) await newLabel(k, task.label);
     await k.queue(task.label).add(id, { text }, {
@@ -65,7 +90,8 @@ export function redisStore(url: string | Backend): RedisStore {
 
   const checkSpec = async (_k: Conn, spec: Omit<NewTask, 'cmd'>) => {
     // What the tree keeps with kernel locks and files of its own (README "Backends").
-    const treeOnly: Array<[string, unknown]> = [['--unique', spec.unique], ['--on-finish', spec.onFinish], ['--group', spec.group], ['--lock', spec.lock]];
+    checkUnique(spec.unique);
+    const treeOnly: Array<[string, unknown]> = [['--on-finish', spec.onFinish], ['--group', spec.group], ['--lock', spec.lock]];
     for (const [opt, v] of treeOnly) if (v !== undefined) throw unsupported(`tasks-enqueue ${opt}`);
     for (const [opt, dep] of dependenciesOf(spec)) if (!(await locate(dep))) throw fail('not-found', `${opt}: no task ${dep} in ${backend.where}`);
   };
@@ -77,6 +103,7 @@ export function redisStore(url: string | Backend): RedisStore {
     const id = spec.id ?? newId(stamp(now));
     const text = encode(specFields({ ...spec, id }, now));
     if (spec.id !== undefined && (await locate(id))) throw fail('conflict', `task ID ${id} already exists`);
+    if (spec.unique !== undefined) await takeKey(k, spec.unique, id);
     if (spec.hold) await k.client.hset(k.key('held'), id, text);
     else await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0, label: spec.label }, now);
     return id;
@@ -107,6 +134,7 @@ export function redisStore(url: string | Backend): RedisStore {
     enqueue: (spec, opts) => enqueueOne(spec, opts?.now ?? Date.now()),
     enqueueMany: async (spec, cmds, now = Date.now(), onQueued) => {
       if (spec.id !== undefined) throw fail('usage', 'bulk enqueue generates IDs; drop --id');
+      if (spec.unique !== undefined) throw fail('usage', '--unique is for one task; drop it, or enqueue each line on its own');
       for (const cmd of cmds) if (cmd.trim() === '') throw fail('usage', 'empty command in the input');
       const k = await c();
       await checkSpec(k, spec);
@@ -262,9 +290,14 @@ export function redisStore(url: string | Backend): RedisStore {
       const ids: string[] = [];
       for (const job of await k.getJobs(['failed'])) {
         const id = taskId(job.id ?? '');
-        if (job && taskOf(job) && (await retryOne(k, id, { dir: 'failed', text: textOf(job) ?? '', job }))) ids.push(id);
+        // A task with a unique key is retried on its own (tasks-retry ID), which takes the key again.
+        const t = job && taskOf(job);
+        if (t && t.unique === undefined && (await retryOne(k, id, { dir: 'failed', text: textOf(job) ?? '', job }))) ids.push(id);
       }
-      for (const [id, text] of Object.entries(await k.client.hgetall(k.key('ended')))) if (await retryOne(k, id, { dir: 'failed', text })) ids.push(id);
+      for (const [id, text] of Object.entries(await k.client.hgetall(k.key('ended')))) {
+        const r = taskFromText(text, id);
+        if (r.ok && r.task.unique === undefined && (await retryOne(k, id, { dir: 'failed', text }))) ids.push(id);
+      }
       return ids;
     },
     clean: async (o) => cleanFinished(await c(), o),
@@ -331,6 +364,7 @@ export function redisStore(url: string | Backend): RedisStore {
     if (!r.ok) return false;
     const text = f.text + (f.text.endsWith('\n') ? '' : '\n') + encode(retried(r.task, Date.now()).append);
     await k.client.hdel(k.key('cancel'), id); // an earlier run's cancel is not this run's
+    if (r.task.unique !== undefined) await takeKey(k, r.task.unique, id);
     if (f.job) {
       await f.job.updateData({ text });
       return f.job.retry(f.dir === 'done' ? 'completed' : 'failed').then(() => true, () => false);

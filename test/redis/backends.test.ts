@@ -160,6 +160,27 @@ const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
     assert.match(r.stderr, /finished \(done\)/);
     assert.is((await b.orc('tasks-hold', 'nope')).code, 3);
   }],
+  ['--unique: of 8 concurrent enqueues exactly one wins, the others exit 4 printing its ID; free again once it finished; a retry takes it again', async (b) => {
+    const all = await Promise.all(Array.from({ length: 8 }, () => b.orc('tasks-enqueue', '--unique', 'nightly', '--', 'exit 3')));
+    const won = all.filter((r) => r.code === 0);
+    assert.is(won.length, 1, all.map((r) => `${r.code} ${r.stderr}`).join('\n'));
+    const id = won[0].stdout.trim();
+    for (const r of all.filter((x) => x.code !== 0)) {
+      assert.is(r.code, 4, r.stderr);
+      assert.is(r.stdout, `${id}\n`);
+      assert.match(r.stderr, new RegExp(`unique key "nightly" is held by task ${id}`));
+    }
+    assert.is((await b.orc('tasks-hold', id)).code, 0);
+    assert.is((await b.orc('tasks-enqueue', '--unique', 'nightly', '--', 'true')).code, 4, 'held, it still holds the key');
+    assert.is((await b.orc('tasks-release', id)).code, 0);
+    assert.is((await b.drain()).code, 0);
+    assert.is((await rowOf(b, id))?.state, 'failed');
+    const next = await b.orc('tasks-enqueue', '--unique', 'nightly', '--', 'true');
+    assert.is(next.code, 0, 'free once its task finished');
+    const r = await b.orc('tasks-retry', id);
+    assert.is(r.code, 4, 'the retry of the first is refused while the second holds the key');
+    assert.match(r.stderr, /unique key "nightly" is held by task/);
+  }],
   ['retry sends a failed task back with a fresh attempt; retries with backoff run it again', async (b) => {
     await b.orc('tasks-enqueue', '-i', 'once', '--', 'exit 3');
     await b.orc('tasks-enqueue', '-i', 'twice', '--retries', '1', '--', 'echo "attempt $TASK_ATTEMPT"; exit 1');

@@ -9,7 +9,7 @@ import { plainReason } from '../../errno.js';
 import { progress } from '../../progress.js';
 import { noWorkerNotice } from '../../no-worker.js';
 import { commandLine, specFromArgs, turnFromArgs, type EnqueueArgs } from './enqueue-args.js';
-import { KeyTaken } from '../../../queue/unique.js';
+import { keyHolder } from '../../../queue/unique.js';
 
 /** Parsed `tasks-enqueue` arguments, from yargs or from the fast path (src/cli/fast.ts). */
 export interface EnqueueCommandArgs extends EnqueueArgs {
@@ -96,7 +96,8 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
   try {
     id = await store.enqueue(spec, { now });
   } catch (err) {
-    if (err instanceof KeyTaken) writeOut(`${err.holder}\n`); // the task that holds the key
+    const holder = keyHolder(err);
+    if (holder !== undefined) writeOut(`${holder}\n`); // the task that holds the key
     throw err;
   }
   writeOut(`${id}\n`);
