@@ -10,13 +10,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-// After a silence it keeps listening: a task whose group is recorded later is killed at the next one.
+// The group of a file's last run: the PGID after its last CLAIM (a retried task's text keeps the
+// records of its earlier runs, whose groups are not this run's). After a silence it keeps
+// listening: a task whose group is recorded later is killed at the next one.
 const SCRIPT = `
 killtasks() {
   for f in "$1"/*; do
     [ -f "$f" ] || continue
-    p=$(sed -n 's/^PGID=\\([0-9][0-9]*\\)$/\\1/p' "$f" | tail -n 1)
-    [ -n "$p" ] && kill -KILL -- "-$p" 2>/dev/null
+    p=$(awk '/^CLAIM=/ { p = "" } /^PGID=[0-9]+$/ { p = substr($0, 6) } END { print p }' "$f")
+    [ "\${p:-0}" -gt 1 ] && kill -KILL -- "-$p" 2>/dev/null
   done
 }
 while :; do

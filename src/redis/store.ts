@@ -29,6 +29,14 @@ import { StringDecoder } from 'node:string_decoder';
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
+/**
+ * What is kept beside a removed task: its logs, a cancel mark whose message its worker missed, a
+ * held copy left by a hold cut short (released after its task was removed, it would run again).
+ */
+async function forget(k: Conn, id: string): Promise<void> {
+  await k.client.multi().del(...logKeys(k, id)).hdel(k.key('cancel'), id).hdel(k.key('held'), id).exec();
+}
+
 /** Set hash field KEYS[1].ARGV[1] to ARGV[3] if it is still ARGV[2]. */
 const SWAP = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end return 0`;
 
@@ -104,6 +112,7 @@ export function redisStore(url: string | Backend): RedisStore {
     const text = encode(specFields({ ...spec, id }, now));
     if (spec.id !== undefined && (await locate(id))) throw fail('conflict', `task ID ${id} already exists`);
     if (spec.unique !== undefined) await takeKey(k, spec.unique, id);
+    if (spec.id !== undefined) await k.client.hdel(k.key('cancel'), id); // a mark an earlier task of this ID left
     if (spec.hold) await k.client.hset(k.key('held'), id, text);
     else await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0, label: spec.label }, now);
     return id;
@@ -115,7 +124,7 @@ export function redisStore(url: string | Backend): RedisStore {
     const out: TaskRow[] = [];
     for (const dir of which === 'all' ? (['queue', 'held', 'running', 'done', 'failed'] as Dir[]) : [which]) {
       if (dir === 'held') {
-        const held = Object.entries(await k.client.hgetall(k.key('held')));
+        const held = await heldNow(k);
         out.push(...order('queue', held.map(([id, text]) => rowFor('held', `${backend.where}#${id}`, taskFromText(text, id), now))));
         continue;
       }
@@ -227,7 +236,7 @@ export function redisStore(url: string | Backend): RedisStore {
       if (f.job) {
         if (!(await f.job.remove().then(() => true, () => false))) throw fail('conflict', `task ${id} moved meanwhile; look again`);
       } else await k.client.hdel(k.key('ended'), id);
-      await k.client.del(...logKeys(k, id));
+      await forget(k, id);
     },
     // The whole queue pauses in BullMQ itself (its workers take nothing while it is); groups are the tree's.
     pause: async (group) => {
@@ -250,8 +259,9 @@ export function redisStore(url: string | Backend): RedisStore {
     // Held tasks are kept in a hash of our own, out of BullMQ, where no worker looks (BullMQ has no
     // such state). Held: kept there first, then taken out of BullMQ (whole, or not at all when a
     // worker locked it meanwhile); released: queued again, then dropped from the hash. A crash
-    // between the two steps leaves a task in both, never in neither, and never runnable twice
-    // (BullMQ refuses a second job of one ID). Released, it goes to the end of its priority.
+    // between the two steps leaves a task in both, never in neither; while its job exists the job
+    // is what counts (BullMQ refuses a second job of one ID), and the copy goes with the task when
+    // it is removed. Released, it goes to the end of its priority.
     hold: async (id) => {
       const k = await c();
       for (;;) {
@@ -268,10 +278,9 @@ export function redisStore(url: string | Backend): RedisStore {
       const k = await c();
       const f = await locate(id);
       if (!f) throw fail('not-found', `no task ${id} in ${backend.where}`);
-      if (f.dir === 'queue') {
-        await k.client.hdel(k.key('held'), id); // left in both by a hold cut short
-        return 'already';
-      }
+      // A task also in the hash is being held right now (or a hold was cut short: its copy is
+      // dropped when the task is removed); the job is what counts.
+      if (f.dir === 'queue') return 'already';
       if (f.dir !== 'held') notWaiting(id, f.dir, 'released');
       const r = taskFromText(f.text, id);
       if (!r.ok) throw fail('conflict', `task ${id} cannot be released: ${r.reason}`);
@@ -322,7 +331,7 @@ export function redisStore(url: string | Backend): RedisStore {
       if (q > 0 && live === 0) problems.push(`${q} task(s) queued but no live worker (start one: tmux-orc worker --backend ${backend.where})`);
       const h: Health = {
         root: backend.where,
-        counts: { queue: q, held: await k.client.hlen(k.key('held')), running: counts.active ?? 0, done: counts.completed ?? 0, failed: (counts.failed ?? 0) + ended },
+        counts: { queue: q, held: (await heldNow(k)).length, running: counts.active ?? 0, done: counts.completed ?? 0, failed: (counts.failed ?? 0) + ended },
         stale,
         oldestQueuedMs: oldest === undefined ? undefined : Date.now() - oldest,
         workers,
@@ -342,11 +351,18 @@ export function redisStore(url: string | Backend): RedisStore {
     },
   };
 
+  /** The held tasks: the hash, less a copy whose job is in BullMQ (a hold under way, or cut short). */
+  async function heldNow(k: Conn): Promise<Array<[string, string]>> {
+    const out: Array<[string, string]> = [];
+    for (const [id, text] of Object.entries(await k.client.hgetall(k.key('held')))) if (!(await k.getJob(id))) out.push([id, text]);
+    return out;
+  }
+
   async function tasksIn(state: Dir): Promise<Task[]> {
     const k = await c();
     const out: Task[] = [];
     if (state === 'held') {
-      for (const [id, text] of Object.entries(await k.client.hgetall(k.key('held')))) {
+      for (const [id, text] of await heldNow(k)) {
         const r = taskFromText(text, id);
         if (r.ok) out.push(r.task);
       }
@@ -504,7 +520,7 @@ async function cleanFinished(k: Conn, o: CleanOptions): Promise<Cleaned[]> {
         if (e.job) {
           if (!(await e.job.remove().then(() => true, () => false))) continue;
         } else await k.client.hdel(k.key('ended'), e.id);
-        await k.client.del(...logKeys(k, e.id));
+        await forget(k, e.id);
       }
       removed.push({ id: e.id, dir, finished: e.finished });
     }

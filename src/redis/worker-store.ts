@@ -68,6 +68,8 @@ interface Held {
   shipper?: Shipper;
   /** The launcher's hold on the local file, asked for and not waited on (see takeLocked). */
   holding: Promise<ClaimReply>;
+  /** Its settle is under way: recovery leaves it to that. */
+  settling?: boolean;
 }
 
 // Copies the local record to the job only while the lock is still ours: a worker that lost its
@@ -129,10 +131,11 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     return ok === 1;
   };
 
+  /** The group of this run: a group recorded by an earlier attempt (its text is kept) is not it. */
   const pgidOf = (claim: Claim): number | undefined => {
     const t = localText(claim);
     const r = t === undefined ? undefined : taskFromText(t, claim.name);
-    return r?.ok ? r.task.owner?.pgid : undefined;
+    return r?.ok && r.task.owner?.claim === claim.token ? r.task.owner.pgid : undefined;
   };
 
   async function stopGroup(claim: Claim, graceMs: number): Promise<void> {
@@ -236,7 +239,10 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   /** A job handed back with a move (`fetchNext`): held under the same lock until it is taken. */
   const keep = (next: void | unknown[], lock: string): 'moved' => {
     const [raw, id] = Array.isArray(next) ? next : [];
-    if (raw && typeof id === 'string') stash = { job: Job.fromJSON<JobData>(worker, raw as JobJson, id), lock };
+    if (!raw || typeof id !== 'string') return 'moved';
+    const job = Job.fromJSON<JobData>(worker, raw as JobJson, id);
+    if (stash) void job.moveToWait(lock).catch(() => {}); // one in hand already: this one goes back
+    else stash = { job, lock };
     return 'moved';
   };
 
@@ -258,9 +264,12 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   /**
    * Waiting is waiting on BullMQ: a job that arrives meanwhile is fetched at once (a pause here
    * would delay it). Its first looks after a job come back at once (its drained flag, a spare
-   * marker): looked again; only looks that keep coming back at once (Redis unreachable) pause.
+   * marker): looked again; only looks that keep coming back at once (Redis unreachable) pause. A
+   * wait of a second or more is a back-off (no space, an error), and a wait while a task is held
+   * (its settle waits for space) is one too: a plain pause, nothing fetched.
    */
   const wait = async (ms: number): Promise<void> => {
+    if (ms >= 1000 || held.size > 0) return pause(ms);
     for (let quick = 0; quick < 3; quick++) {
       const t0 = Date.now();
       if (stash || closing || (await fetch()) || Date.now() - t0 >= 20) return;
@@ -329,15 +338,33 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     return { kind: 'claimed', claim };
   };
 
-  /** Where each dependency is, as the lifecycle's readiness() asks. */
+  /**
+   * Where each dependency is, as the lifecycle's readiness() asks. A held task is out of BullMQ, in
+   * a hash of ours (store.ts): a hold writes the hash before it removes the job, a release adds the
+   * job before it clears the hash. So looking at the job first cannot miss a task being held, and
+   * looking at the hash first cannot miss one being released: one that seems missing is looked
+   * for again the other way.
+   */
   const dependencies = async (task: Task): Promise<Map<string, DepState>> => {
     const states = new Map<string, DepState>();
     for (const id of [...task.after, ...(task.afterAny ?? [])]) {
-      const dj = await k.getJob(id);
-      const state = dj ? await dj.getState() : (await k.client.hexists(k.key('ended'), id)) ? 'failed' : 'missing';
-      states.set(id, state === 'completed' ? 'done' : state === 'failed' ? 'failed' : state === 'missing' || state === 'unknown' ? 'missing' : 'pending');
+      let state = await depState(id, 'job first');
+      if (state === 'missing') state = await depState(id, 'held first');
+      states.set(id, state);
     }
     return states;
+  };
+
+  const depState = async (id: string, order: 'job first' | 'held first'): Promise<DepState> => {
+    const isHeld = async () => (await k.client.hexists(k.key('held'), id)) === 1;
+    if (order === 'held first' && (await isHeld())) return 'pending';
+    const dj = await k.getJob(id);
+    const state = dj ? await dj.getState() : undefined;
+    if (state === 'completed') return 'done';
+    if (state === 'failed') return 'failed';
+    if (state !== undefined && state !== 'unknown') return 'pending';
+    if (order === 'job first' && (await isHeld())) return 'pending';
+    return (await k.client.hexists(k.key('ended'), id)) === 1 ? 'failed' : 'missing';
   };
 
   const reread = (claim: Claim): Task | undefined => {
@@ -355,6 +382,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     try {
       if (!h) return { kind: 'lost', why: `${claim.task.id} is no longer held under this claim` };
       if (h.lost) return { kind: 'lost', why: `${claim.task.id}: ${h.lost}; its process group was killed and nothing was recorded` };
+      h.settling = true;
       const hold = await h.holding;
       if (hold.kind !== 'claimed') {
         clearInterval(h.renew);
@@ -390,6 +418,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       if (o.holder.alive?.() !== false) return [];
       const out: Recovered[] = [];
       for (const [claim, h] of [...held]) {
+        if (h.settling) continue;
         // Its task may still run (the launcher's death does not end its group): killed first.
         lose(claim, h, 'its launcher died');
         finish(claim);

@@ -58,6 +58,34 @@ test('a job whose local hold fails goes back to the queue when it is settled, wi
   }
 });
 
+test('a task --after a held task waits for it (a held task is out of BullMQ, not missing); released, it counts again', async (ctx) => {
+  const url = ctx.redis!.url('held-dep');
+  const store = redisStore(url);
+  let claims = 0;
+  const ws = await redisWorkerStore({
+    backend: parseBackend(url),
+    holder: { claim: async () => (claims++, { kind: 'gone' }) as never, release: () => {} },
+    lockMs: 3000,
+    killGraceMs: 100,
+    spool: `${ctx.dir}/spool-held`,
+  });
+  try {
+    await store.enqueue({ cmd: 'true', id: 'first', hold: true });
+    await store.enqueue({ cmd: 'true', id: 'second', after: ['first'] });
+    assert.equal(await ws.next(Date.now(), false), { kind: 'task', name: 'second' });
+    assert.equal(await ws.take('second', 'tok', Date.now()), { kind: 'skipped' }, 'blocked, not failed');
+    assert.is(claims, 0);
+    const second = await store.get('second');
+    assert.is(second?.state, 'queue');
+    assert.is(second?.task?.status, undefined, 'not failed as dependency-missing');
+    assert.is(await store.release('first'), 'released');
+    assert.is((await store.get('first'))?.state, 'queue');
+  } finally {
+    ws.close();
+    await store.close();
+  }
+});
+
 test('a worker that starts removes the spools of dead workers of its queue on its host, and its own when it closes', async (ctx) => {
   const url = ctx.redis!.url('spools');
   const tmp = `${ctx.dir}/tmp`;
