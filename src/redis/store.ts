@@ -11,34 +11,20 @@ import { specFields, type Task } from '../queue/task.js';
 import { checkCmd, checkSpec as dependenciesOf, newId, type NewTask } from '../queue/enqueue.js';
 import { stamp, taskFromText } from '../queue/tree.js';
 import { rowFor, type TaskRow } from '../queue/list-rows.js';
-import { exitCodeOf, type Outcome, type WaitHooks } from '../queue/wait.js';
 import { notWaiting } from '../queue/hold.js';
-import { checkUnique, KeyTaken } from '../queue/unique.js';
-import { formatAge } from '../time.js';
+import { checkUnique } from '../queue/unique.js';
 import type { Dir } from '../queue/lifecycle.js';
 import type { Store } from '../store/store.js';
 import type { Health } from '../queue/list.js';
-import type { CleanOptions, Cleaned } from '../queue/clean.js';
-import { endLines, type TailOptions } from '../queue/tail.js';
 import type { Paused } from '../queue/pause.js';
 import { BULL_STATES, bullPriority, dirOf, jobId, open, readJob, taskId, taskOf, textOf, type Conn, type JobData } from './queue.js';
 import { parseBackend, type Backend } from './connect.js';
 import { listWorkers } from './workers.js';
-import { followFrom, logKeys, readLog, readNew } from './logs.js';
-import { StringDecoder } from 'node:string_decoder';
+import { cleanFinished, forget } from './clean.js';
+import { tailTask, waitAll } from './follow.js';
+import { takeKey } from './unique.js';
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
-
-/**
- * What is kept beside a removed task: its logs, a cancel mark whose message its worker missed, a
- * held copy left by a hold cut short (released after its task was removed, it would run again).
- */
-async function forget(k: Conn, id: string): Promise<void> {
-  await k.client.multi().del(...logKeys(k, id)).hdel(k.key('cancel'), id).hdel(k.key('held'), id).exec();
-}
-
-/** Set hash field KEYS[1].ARGV[1] to ARGV[3] if it is still ARGV[2]. */
-const SWAP = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end return 0`;
 
 export interface RedisStore extends Store {
   close(): Promise<void>;
@@ -61,27 +47,6 @@ export function redisStore(url: string | Backend): RedisStore {
     if (held !== null) return { dir: 'held', text: held };
     const text = await k.client.hget(k.key('ended'), id);
     return text === null ? undefined : { dir: 'failed', text };
-  };
-
-  /**
-   * Take unique key `key` for task `id` (the tree's meaning: refused while a task holding it is
-   * queued, held or running). A hash of ours maps each key to its task and when it was taken; a
-   * key whose task has finished is taken over (by compare-and-set: one enqueuer wins), and so is
-   * one whose task never appeared after a minute (its enqueuer died between its two steps).
-   */
-  const takeKey = async (k: Conn, key: string, id: string): Promise<void> => {
-    for (;;) {
-      const mine = `${id} ${Date.now()}`;
-      if (await k.client.hsetnx(k.key('unique'), key, mine)) return;
-      const cur = await k.client.hget(k.key('unique'), key);
-      if (cur === null) continue;
-      const [holder = '', at = '0'] = cur.split(' ');
-      if (holder === id) return; // a retry of the task that holds it
-      const f = await locate(holder);
-      const live = f ? f.dir === 'queue' || f.dir === 'held' || f.dir === 'running' : Date.now() - Number(at) < 60_000;
-      if (live) throw new KeyTaken(key, holder);
-      if ((await k.client.eval(SWAP, 1, k.key('unique'), key, cur, mine)) === 1) return;
-    }
   };
 
   const add = async (k: Conn, id: string, text: string, task: { priority: number; due: number; label?: string }, now: number) => {
@@ -111,7 +76,7 @@ export function redisStore(url: string | Backend): RedisStore {
     const id = spec.id ?? newId(stamp(now));
     const text = encode(specFields({ ...spec, id }, now));
     if (spec.id !== undefined && (await locate(id))) throw fail('conflict', `task ID ${id} already exists`);
-    if (spec.unique !== undefined) await takeKey(k, spec.unique, id);
+    if (spec.unique !== undefined) await takeKey(k, locate, spec.unique, id);
     if (spec.id !== undefined) await k.client.hdel(k.key('cancel'), id); // a mark an earlier task of this ID left
     if (spec.hold) await k.client.hset(k.key('held'), id, text);
     else await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0, label: spec.label }, now);
@@ -343,8 +308,8 @@ export function redisStore(url: string | Backend): RedisStore {
       return h;
     },
     workers: async () => listWorkers(await c()),
-    waitForAll: async (ids, hooks) => waitAll(ids, hooks ?? {}),
-    tail: async (id, o) => tailTask(id, o),
+    waitForAll: async (ids, hooks) => waitAll(locate, backend.where, ids, hooks ?? {}),
+    tail: async (id, o) => tailTask(await c(), locate, backend.where, id, o),
     close: async () => {
       const k = await conn?.catch(() => undefined);
       await k?.close();
@@ -380,7 +345,7 @@ export function redisStore(url: string | Backend): RedisStore {
     if (!r.ok) return false;
     const text = f.text + (f.text.endsWith('\n') ? '' : '\n') + encode(retried(r.task, Date.now()).append);
     await k.client.hdel(k.key('cancel'), id); // an earlier run's cancel is not this run's
-    if (r.task.unique !== undefined) await takeKey(k, r.task.unique, id);
+    if (r.task.unique !== undefined) await takeKey(k, locate, r.task.unique, id);
     if (f.job) {
       await f.job.updateData({ text });
       return f.job.retry(f.dir === 'done' ? 'completed' : 'failed').then(() => true, () => false);
@@ -389,63 +354,6 @@ export function redisStore(url: string | Backend): RedisStore {
     if ((await k.client.hdel(k.key('ended'), id)) === 0) return false;
     await add(k, id, text, { priority: r.task.priority, due: 0, label: r.task.label }, Date.now());
     return true;
-  }
-
-  async function waitAll(ids: string[], hooks: WaitHooks): Promise<Outcome[]> {
-    const pending = new Set(ids);
-    const ended = new Map<string, Outcome>();
-    const where = new Map<string, Dir>();
-    const deadline = hooks.timeoutMs === undefined ? Infinity : Date.now() + hooks.timeoutMs;
-    let lastTick = 0;
-    for (;;) {
-      let running = 0;
-      for (const id of [...pending]) {
-        const f = await locate(id);
-        if (!f) throw fail('not-found', `task ${id} disappeared from ${backend.where} (removed by tasks-clean?)`);
-        where.set(id, f.dir);
-        if (f.dir === 'running') running++;
-        if (f.dir !== 'done' && f.dir !== 'failed') continue;
-        const o = outcome(id, f.dir, f.text);
-        ended.set(id, o);
-        pending.delete(id);
-        hooks.onEnd?.(o);
-      }
-      if (pending.size === 0 || (hooks.any && ended.size > 0)) return ids.filter((id) => ended.has(id)).map((id) => ended.get(id)!);
-      if (Date.now() >= deadline) {
-        throw fail('timeout', `timed out after ${formatAge(hooks.timeoutMs!)}; not ended: ${[...pending].map((id) => `${id} (${where.get(id) === 'running' ? 'running' : 'queued'})`).join(', ')}`);
-      }
-      if (Date.now() - lastTick >= 1000) {
-        lastTick = Date.now();
-        hooks.onTick?.({ queued: pending.size - running, running });
-      }
-      await pause(Math.min(hooks.pollMs ?? 100, Math.max(0, deadline - Date.now())));
-    }
-  }
-
-  async function tailTask(id: string, o: TailOptions): Promise<Outcome | undefined> {
-    const k = await c();
-    if (!(await locate(id))) throw fail('not-found', `no task ${id} in ${backend.where}`);
-    if (!o.follow) {
-      o.write(endLines(await readLog(k, id, o.stream, 0), o.lines));
-      return undefined;
-    }
-    const writeErr = o.writeErr ?? o.write;
-    const first = { out: await followFrom(k, id, 'out'), err: await followFrom(k, id, 'err') };
-    o.write(endLines(first.out.text, o.lines));
-    writeErr(endLines(first.err.text, o.lines));
-    // An append may end inside a character: each stream is decoded as one.
-    const utf8 = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
-    for (;;) {
-      const f = await locate(id);
-      if (!f) throw fail('not-found', `task ${id} disappeared from ${backend.where}`);
-      for (const s of ['out', 'err'] as const) {
-        const more = utf8[s].write(await readNew(k, id, first[s].reader));
-        if (more) (s === 'out' ? o.write : writeErr)(more);
-      }
-      if (f.dir === 'done' || f.dir === 'failed') return outcome(id, f.dir, f.text);
-      o.onLook?.(f.dir === 'queue' ? 'queued' : undefined);
-      await pause(o.pollMs ?? 200);
-    }
   }
 
   return store;
@@ -473,13 +381,6 @@ async function pausedNow(k: Conn): Promise<Paused> {
   return since === null ? { groups: {} } : { all: since, groups: {} };
 }
 
-function outcome(id: string, dir: 'done' | 'failed', text: string): Outcome {
-  const r = taskFromText(text, id);
-  const task = r.ok ? r.task : undefined;
-  const durationMs = task?.started !== undefined && task.finished !== undefined ? task.finished - task.started : undefined;
-  return { id, dir, status: task?.status ?? dir, reason: task?.reason ?? (r.ok ? undefined : r.reason), durationMs, code: exitCodeOf(dir, task) };
-}
-
 /** Dispatch order for the queue (priority, then enqueue time); finish order for the rest. */
 function order(dir: Dir, rows: TaskRow[]): TaskRow[] {
   const t = (s?: string) => (s ? Date.parse(s) : 0);
@@ -497,34 +398,3 @@ async function oldestQueued(k: Conn): Promise<number | undefined> {
   }
   return oldest;
 }
-
-async function cleanFinished(k: Conn, o: CleanOptions): Promise<Cleaned[]> {
-  const now = o.now ?? Date.now();
-  const removed: Cleaned[] = [];
-  for (const dir of ['done', 'failed'] as const) {
-    const entries: Array<{ id: string; finished: number; job?: Job<JobData> }> = [];
-    for (const job of await k.getJobs(BULL_STATES[dir])) {
-      if (!job) continue;
-      entries.push({ id: taskId(job.id ?? ''), finished: taskOf(job)?.finished ?? job.finishedOn ?? 0, job });
-    }
-    if (dir === 'failed') {
-      for (const [id, text] of Object.entries(await k.client.hgetall(k.key('ended')))) {
-        const r = taskFromText(text, id);
-        entries.push({ id, finished: r.ok ? r.task.finished ?? 0 : 0 });
-      }
-    }
-    entries.sort((a, b) => b.finished - a.finished);
-    const doomed = o.keep !== undefined ? entries.slice(o.keep) : entries.filter((e) => now - e.finished > (o.hours ?? 24) * 3_600_000);
-    for (const e of doomed) {
-      if (!o.dryRun) {
-        if (e.job) {
-          if (!(await e.job.remove().then(() => true, () => false))) continue;
-        } else await k.client.hdel(k.key('ended'), e.id);
-        await forget(k, e.id);
-      }
-      removed.push({ id: e.id, dir, finished: e.finished });
-    }
-  }
-  return removed;
-}
-

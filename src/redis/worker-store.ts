@@ -23,7 +23,7 @@ import { describe } from '../errors.js';
 import { processStart, signalGroup } from '../persist/proc.js';
 import { writeNew } from '../persist/atomic.js';
 import { iso } from '../time.js';
-import { afterRun, readiness, type DepState, type Move } from '../queue/lifecycle.js';
+import { afterRun, readiness, type Move } from '../queue/lifecycle.js';
 import { RECORD_KEYS, type Task } from '../queue/task.js';
 import { createTree } from '../queue/create.js';
 import { logPath, readTaskText, taskFromText, taskPath, tree } from '../queue/tree.js';
@@ -35,6 +35,8 @@ import { BULL_STATES, open, PREFIX, queueName, taskId, type Conn, type JobData }
 import { hostName, register } from './workers.js';
 import { Shipper } from './logs.js';
 import { Deadman } from './deadman.js';
+import { dependencies } from './dependencies.js';
+import { removeDeadSpools } from './spool.js';
 
 export interface RedisWorkerOptions {
   backend: Backend;
@@ -306,7 +308,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       await settleUnrun(job, lock, task, text, m);
       return { kind: 'skipped', note: `settled ${task.id} from its recorded result (its worker was gone)` };
     }
-    const deps = await dependencies(task);
+    const deps = await dependencies(k, task);
     const ready = readiness(task, now, (id) => deps.get(id) ?? 'missing');
     if (ready.kind === 'later') {
       await job.moveToDelayed(ready.due, lock).catch(() => {});
@@ -336,35 +338,6 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     held.set(claim, h);
     current = claim;
     return { kind: 'claimed', claim };
-  };
-
-  /**
-   * Where each dependency is, as the lifecycle's readiness() asks. A held task is out of BullMQ, in
-   * a hash of ours (store.ts): a hold writes the hash before it removes the job, a release adds the
-   * job before it clears the hash. So looking at the job first cannot miss a task being held, and
-   * looking at the hash first cannot miss one being released: one that seems missing is looked
-   * for again the other way.
-   */
-  const dependencies = async (task: Task): Promise<Map<string, DepState>> => {
-    const states = new Map<string, DepState>();
-    for (const id of [...task.after, ...(task.afterAny ?? [])]) {
-      let state = await depState(id, 'job first');
-      if (state === 'missing') state = await depState(id, 'held first');
-      states.set(id, state);
-    }
-    return states;
-  };
-
-  const depState = async (id: string, order: 'job first' | 'held first'): Promise<DepState> => {
-    const isHeld = async () => (await k.client.hexists(k.key('held'), id)) === 1;
-    if (order === 'held first' && (await isHeld())) return 'pending';
-    const dj = await k.getJob(id);
-    const state = dj ? await dj.getState() : undefined;
-    if (state === 'completed') return 'done';
-    if (state === 'failed') return 'failed';
-    if (state !== undefined && state !== 'unknown') return 'pending';
-    if (order === 'job first' && (await isHeld())) return 'pending';
-    return (await k.client.hexists(k.key('ended'), id)) === 1 ? 'failed' : 'missing';
   };
 
   const reread = (claim: Claim): Task | undefined => {
@@ -472,29 +445,6 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
 }
 
 const pause = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
-
-/**
- * The spools of this queue's workers on this host that died without closing (SIGKILL, a crash):
- * removed, with the task and logs they held, when the next worker starts (the job went back to
- * the queue as a stalled job; nothing here is wanted).
- */
-function removeDeadSpools(dir: string, prefix: string): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = name.startsWith(prefix) ? name.slice(prefix.length) : '';
-    if (!/^[1-9]\d*$/.test(pid) || Number(pid) === process.pid) continue;
-    try {
-      process.kill(Number(pid), 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(dir, name), { recursive: true, force: true });
-    }
-  }
-}
 
 function reasonOf(m: Move): string | undefined {
   return m.append.findLast(([key]) => key === 'REASON')?.[1];
