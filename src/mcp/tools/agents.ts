@@ -15,7 +15,7 @@ import { spawnAgent } from '../../agents/spawn.js';
 import { agentStatuses } from '../../agents/statuses.js';
 import { parseDuration } from '../../time.js';
 import { fail } from '../../errors.js';
-import { specFromArgs } from '../../cli/commands/tasks/enqueue-args.js';
+import { specFromArgs, turnOf } from '../../cli/commands/tasks/enqueue-args.js';
 import { durationOpt } from '../../cli/commands/agents/common.js';
 import { tool, type McpContext } from '../tool.js';
 
@@ -133,18 +133,8 @@ export const agentTools = [
       if (a.text.trim() === '') throw fail('usage', 'empty task: give the text of the turn (or - to read it from stdin)');
       const str = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
       const spec = specFromArgs({ id: a.id, priority: a.priority, after: a.after, in: str(a.in), at: a.at, timeout: str(a.timeout), retries: a.retries, backoff: str(a.backoff) }, a.text, process.cwd(), Date.now());
-      const { id, warning } = await assign(rootOf(ctx), {
-        agent: a.agent,
-        text: a.text,
-        id: spec.id,
-        priority: spec.priority,
-        after: spec.after,
-        at: spec.at,
-        timeoutMs: spec.timeoutMs,
-        retries: spec.retries,
-        backoffMs: spec.backoffMs,
-        doneOnIdleMs: a.done_on_idle === undefined ? undefined : durationOpt('done-on-idle', String(a.done_on_idle), 0),
-      }, ctx.env);
+      const doneOnIdleMs = a.done_on_idle === undefined ? undefined : durationOpt('done-on-idle', String(a.done_on_idle), 0);
+      const { id, warning } = await assign(rootOf(ctx), { agent: a.agent, ...turnOf(spec, a.text, doneOnIdleMs) }, ctx.env);
       return { id, agent: a.agent, state: 'queue', warning };
     },
   }),

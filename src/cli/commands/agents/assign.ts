@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { assign, DONE_ON_IDLE_DEFAULT, waitHandoff } from '../../../agents/assign.js';
 import { fail } from '../../../errors.js';
-import { specFromArgs } from '../tasks/enqueue-args.js';
+import { specFromArgs, turnOf } from '../tasks/enqueue-args.js';
 import { durationOpt, readStdin, rootOf } from './common.js';
 
 interface Args {
@@ -52,18 +52,8 @@ export const assignCmd: CommandModule<{ root?: string }, Args> = {
     const spec = specFromArgs({ ...argv, after, cwd: undefined, label: undefined, every: undefined }, text, process.cwd(), Date.now());
     const dur = argv['done-on-idle'];
     const root = rootOf(argv);
-    const { id, warning } = await assign(root, {
-      agent: String(argv.agent),
-      text,
-      id: spec.id,
-      priority: spec.priority,
-      after: spec.after,
-      at: spec.at,
-      timeoutMs: spec.timeoutMs,
-      retries: spec.retries,
-      backoffMs: spec.backoffMs,
-      doneOnIdleMs: dur === undefined ? undefined : durationOpt('done-on-idle', dur === '' ? DONE_ON_IDLE_DEFAULT : dur, 0),
-    });
+    const doneOnIdleMs = dur === undefined ? undefined : durationOpt('done-on-idle', dur === '' ? DONE_ON_IDLE_DEFAULT : dur, 0);
+    const { id, warning } = await assign(root, { agent: String(argv.agent), ...turnOf(spec, text, doneOnIdleMs) });
     process.stdout.write(`${id}\n`);
     if (warning) process.stderr.write(`tmux-orc: warning: ${warning}\n`);
     if (!argv.wait) return;

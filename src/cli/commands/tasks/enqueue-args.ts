@@ -110,6 +110,10 @@ export function turnFromArgs(a: EnqueueArgs & { stdin?: boolean }, text: string,
     if (given !== undefined && given !== false) throw fail('usage', `${opt} cannot be used with --agent (an agent's turn runs in the agent, in its directory)`);
   }
   if (text.trim() === '') throw fail('usage', 'empty task: give the text of the turn after --agent NAME');
-  const spec = specFromArgs(a, text, '/', now);
-  return { text, id: spec.id, priority: spec.priority, after: spec.after, at: spec.at, timeoutMs: spec.timeoutMs, retries: spec.retries, backoffMs: spec.backoffMs };
+  return turnOf(specFromArgs(a, text, '/', now), text);
+}
+
+/** An agent's turn from the spec its queue options make: one mapping for `assign`, `tasks-enqueue --agent`, the MCP tool and the server. */
+export function turnOf(spec: NewTask, text: string, doneOnIdleMs?: number): Omit<AssignRequest, 'agent'> {
+  return { text, id: spec.id, priority: spec.priority, after: spec.after, at: spec.at, timeoutMs: spec.timeoutMs, retries: spec.retries, backoffMs: spec.backoffMs, ...(doneOnIdleMs === undefined ? {} : { doneOnIdleMs }) };
 }
