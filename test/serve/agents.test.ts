@@ -166,7 +166,11 @@ T('work queues: turns assigned over HTTP are delivered one at a time, listed wit
 
   // All three turns end, in order; the list filters by agent, newest first.
   await until(ctx, s, 'the last turn settled on idle', async () => (await request(s, `/api/tasks/${c.json.id}`)).json.state === 'done', 45_000);
-  const mine = (await request(s, '/api/tasks?agent=eng1')).json;
+  // The list is served from the index, which follows the tree's moves a moment later.
+  const mine = await until(ctx, s, 'the list to show the three turns done', async () => {
+    const list = (await request(s, '/api/tasks?agent=eng1')).json;
+    return list.tasks.length === 3 && list.tasks.every((t: { state: string }) => t.state === 'done') ? list : undefined;
+  }, 10_000);
   assert.equal(mine.tasks.map((t: { id: string }) => t.id), [c.json.id, b.json.id, a.json.id]);
   assert.ok(mine.tasks.every((t: { agent: string; state: string }) => t.agent === 'eng1' && t.state === 'done'), JSON.stringify(mine.tasks));
   assert.equal(mine.tasks.map((t: { note: string }) => t.note), ['(settled on idle after 1s)', 'did: work 0.5: second', 'did: work 3: first']);
