@@ -94,6 +94,9 @@ Seed('task queue, logging and barrier examples', async (ctx) => {
   await waitFor('workers drained', () => names(root, 'workers').length === 0);
 
   await ok(ctx, './scripts/tmux_orchestrator.sh logs-on');
+  // Each pane's stamper makes its file as it starts, a moment after pipe-pane returns (what the
+  // pane prints meanwhile waits in the pipe).
+  await waitFor('a log file per pane', () => fs.readdirSync(path.join(ctx.dir, 'logs/tmux/agents/pipes')).length === 5);
   assert.is(fs.readdirSync(path.join(ctx.dir, 'logs/tmux/agents/pipes')).length, 5);
   await ok(ctx, './scripts/tmux_orchestrator.sh logs-off');
 
