@@ -5,6 +5,7 @@
  * bounded: past LOG_MAX bytes its middle is dropped, with one line saying how much, so the end
  * of a long build is always there.
  */
+import fs from 'node:fs';
 import { copyNew, type Followed } from '../queue/tail.js';
 import type { Conn } from './queue.js';
 
@@ -76,37 +77,43 @@ export async function readNew(k: Conn, id: string, r: LogReader): Promise<Buffer
   }
 }
 
-/** Copies a task's local logs to Redis as they grow (through the launcher's own cuts of them, task_log_max). */
+/**
+ * Copies a task's local logs to Redis as they grow (through the launcher's own cuts of them,
+ * task_log_max). It has no timer of its own: its worker ships at each tick of the task it holds
+ * (a timer made and cleared per task costs more than a drain of `true` can spare).
+ */
 export class Shipper {
   private local: Record<'out' | 'err', Followed>;
-  private timer: NodeJS.Timeout | undefined;
   private busy: Promise<void> = Promise.resolve();
+  private stopped = false;
 
-  constructor(private k: Conn, private id: string, files: { out: string; err: string }, everyMs = 250) {
+  constructor(private k: Conn, private id: string, files: { out: string; err: string }) {
     this.local = { out: { file: files.out, seen: 0, last: 0 }, err: { file: files.err, seen: 0, last: 0 } };
-    this.timer = setInterval(() => void this.ship(), everyMs);
   }
 
-  /** Ship what is new; calls never overlap. */
+  /** Ship what is new; calls never overlap, and none starts once stopped. */
   ship(): Promise<void> {
-    this.busy = this.busy.then(() => this.shipNow()).catch(() => {});
+    this.busy = this.busy.then(() => (this.stopped ? undefined : this.shipNow())).catch(() => {});
     return this.busy;
   }
 
   /** Ship the rest and stop. */
   async end(): Promise<void> {
-    this.stop();
     await this.ship();
+    this.stopped = true;
   }
 
-  /** Stop shipping, the rest unsent (a lost task records nothing); its timer would keep the worker alive. */
+  /** Stop shipping, the rest unsent (a lost task records nothing). */
   stop(): void {
-    clearInterval(this.timer);
+    this.stopped = true;
   }
 
   private async shipNow(): Promise<void> {
     for (const s of ['out', 'err'] as const) {
       const r = this.local[s];
+      // A log that is still empty (most looks at a quiet task, and every look at one that prints
+      // nothing) costs one lstat rather than an open, a read of its size and a close.
+      if (r.last === 0 && !(fs.lstatSync(r.file, { throwIfNoEntry: false })?.size)) continue;
       const before = { ...r };
       const chunks: Buffer[] = [];
       copyNew(r, (b) => chunks.push(b));

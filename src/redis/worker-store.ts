@@ -62,7 +62,8 @@ interface Held {
   /** The text last copied to the job. */
   copied: string;
   lost?: string;
-  renew: NodeJS.Timeout;
+  /** Ticked (the worker's one timer ticks every held task until its settle or loss). */
+  ticking: boolean;
   renewedAt: number;
   lockedUntil: number;
   /** A tick is under way (ticks never overlap). */
@@ -70,6 +71,8 @@ interface Held {
   shipper?: Shipper;
   /** The launcher's hold on the local file, asked for and not waited on (see takeLocked). */
   holding: Promise<ClaimReply>;
+  /** Its record as its launcher left it, read once the run was over (see reread). */
+  final?: { text: string; task: Task };
   /** Its settle is under way: recovery leaves it to that. */
   settling?: boolean;
 }
@@ -106,6 +109,11 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   sub.on('error', () => {});
   const deadman = new Deadman(Math.floor(o.lockMs / 2), spool.dir('running'));
   const held = new Map<Claim, Held>();
+  // One timer for the worker, not one per task (made and cleared per task, it cost a drain of
+  // `true` more than the tick itself): it ticks every task held.
+  const ticker = setInterval(() => {
+    for (const [claim, h] of held) void tick(claim, h);
+  }, 250);
   let stash: { job: Job<JobData>; lock: string } | undefined;
   let current: Claim | undefined;
   let closing = false;
@@ -161,7 +169,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
    * once it can no longer be renewed in time; and look for a cancel the pub/sub message missed.
    */
   const tick = async (claim: Claim, h: Held) => {
-    if (h.lost) return;
+    if (h.lost || !h.ticking) return;
     // Looked at also while an earlier tick still waits on Redis (a renewal sent to a Redis that
     // went away waits for it to come back): the task must be dead before the lock lapses.
     if (Date.now() > h.lockedUntil - o.lockMs / 4) return lose(claim, h, 'its lock could not be renewed in time (Redis unreachable?)');
@@ -180,6 +188,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       }
       const text = localText(claim);
       if (text !== undefined) await copy(h, text);
+      await h.shipper?.ship();
     } catch {
       // unreachable for now: the next tick tries again, and gives up once the lock is near its end
     } finally {
@@ -188,17 +197,17 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   };
 
   const dropLocal = (claim: Claim) => {
-    fs.rmSync(taskPath(spool, 'running', claim.name), { force: true });
+    unlink(taskPath(spool, 'running', claim.name));
     // Its logs were shipped (or, lost, are not to be): a later run of the task here (a retry, the
     // next of a recurring one) starts from nothing, not shipping this run's output again.
-    for (const s of ['out', 'err'] as const) fs.rmSync(logPath(spool, claim.task.id, s), { force: true });
+    for (const s of ['out', 'err'] as const) unlink(logPath(spool, claim.task.id, s));
     // The launcher's lock on the local file is not released here: the spool is this worker's
     // alone, and its next claim releases it (a message less per task).
   };
 
   const finish = (claim: Claim) => {
     const h = held.get(claim);
-    if (h) clearInterval(h.renew);
+    if (h) h.ticking = false;
     h?.shipper?.stop();
     held.delete(claim);
     cancels.delete(claim.task.id);
@@ -207,12 +216,8 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
 
   /** Settle a job that is not to run (its result was recorded already, or a dependency failed). */
   const settleUnrun = async (job: Job<JobData>, lock: string, task: Task, text: string, m: Move): Promise<void> => {
-    const h: Held = { job, lock, copied: '', renew: setInterval(() => {}, 1 << 30), renewedAt: Date.now(), lockedUntil: Date.now() + o.lockMs, holding: Promise.resolve({ kind: 'claimed' }) };
-    try {
-      await moveJob(h, task, text, m);
-    } finally {
-      clearInterval(h.renew);
-    }
+    const h: Held = { job, lock, copied: '', ticking: false, renewedAt: Date.now(), lockedUntil: Date.now() + o.lockMs, holding: Promise.resolve({ kind: 'claimed' }) };
+    await moveJob(h, task, text, m);
   };
 
   /**
@@ -333,21 +338,30 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
 
     const holding = o.holder.claim(file, file).catch((err): ClaimReply => ({ kind: 'error', reason: describe(err) }));
     const claim: Claim = { name, task, token };
-    const h: Held = { job, lock, copied: text, renewedAt: now, lockedUntil: now + o.lockMs, renew: setInterval(() => void tick(claim, h), 250), holding };
+    const h: Held = { job, lock, copied: text, ticking: true, renewedAt: now, lockedUntil: now + o.lockMs, holding };
     h.shipper = new Shipper(k, task.id, { out: logPath(spool, task.id, 'out'), err: logPath(spool, task.id, 'err') });
     held.set(claim, h);
     current = claim;
     return { kind: 'claimed', claim };
   };
 
-  const reread = (claim: Claim): Task | undefined => {
-    const h = held.get(claim);
+  /** The local record of a held task, read and parsed; undefined when it is not this claim's. */
+  const record = (claim: Claim, h: Held): { text: string; task: Task } | undefined => {
     const text = localText(claim);
-    if (!h || h.lost || text === undefined) return undefined;
+    if (h.lost || text === undefined) return undefined;
     const r = taskFromText(text, claim.name);
     const tok = r.ok ? r.task.owner?.claim : undefined;
     if (!r.ok || (tok !== undefined && tok !== claim.token)) return undefined;
-    return r.task;
+    return { text, task: r.task };
+  };
+
+  // The worker rereads a task once its run is over, just before it settles it, and the launcher
+  // writes nothing after its reply: the settle uses that read (a read of the file less per task).
+  const reread = (claim: Claim): Task | undefined => {
+    const h = held.get(claim);
+    if (!h) return undefined;
+    h.final = record(claim, h);
+    return h.final?.task;
   };
 
   const settle = async (claim: Claim, m: Move): Promise<Settled> => {
@@ -358,18 +372,17 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       h.settling = true;
       const hold = await h.holding;
       if (hold.kind !== 'claimed') {
-        clearInterval(h.renew);
+        h.ticking = false;
         await h.job.moveToDelayed(Date.now() + 1000, h.lock).catch(() => {});
         return { kind: 'lost', why: `${claim.task.id}: could not hold it locally (${'reason' in hold ? hold.reason : hold.kind}); it went back to the queue` };
       }
       // No tick may copy an older text over the final one.
-      clearInterval(h.renew);
+      h.ticking = false;
       while (h.busy) await pause(5);
-      const text = localText(claim);
-      const task = reread(claim);
-      if (text === undefined || !task) return { kind: 'lost', why: `${claim.task.id}: its local record is gone` };
+      const final = h.final ?? record(claim, h);
+      if (!final) return { kind: 'lost', why: `${claim.task.id}: its local record is gone` };
       await h.shipper?.end();
-      const out = await moveJob(h, task, text, m, !closing);
+      const out = await moveJob(h, final.task, final.text, m, !closing);
       if (out === 'lost') return { kind: 'lost', why: `${claim.task.id}: its lock was taken before it could be settled` };
       // Not waited for: sent on the same connection after the move, in order. Only when a cancel
       // was seen, or the task runs again under its ID (a mark left by a missed message would
@@ -428,6 +441,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     poke: () => {},
     close: () => {
       closing = true;
+      clearInterval(ticker);
       deadman.close();
       void sub.quit().catch(() => {});
       const s = stash;
@@ -445,6 +459,15 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
 }
 
 const pause = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+
+/** Remove a file of the spool, gone or not (fs.rmSync does more, per call, than a drain can spare). */
+function unlink(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // not there: nothing to remove
+  }
+}
 
 function reasonOf(m: Move): string | undefined {
   return m.append.findLast(([key]) => key === 'REASON')?.[1];
