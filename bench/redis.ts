@@ -55,6 +55,9 @@ async function redisDrain(server: RedisServer, n: number, cmd: string, hosts: st
     }
   } finally {
     children.forEach((c) => killGroup(c));
+    // Each drain starts from an empty Redis, as each tree drain starts from an empty tree (the
+    // jobs of earlier runs would otherwise pile up in it, run after run).
+    spawnSync('redis-cli', ['-p', String(server.port), 'flushall'], { stdio: 'ignore' });
   }
 }
 
