@@ -84,22 +84,25 @@ export async function readNew(k: Conn, id: string, r: LogReader): Promise<Buffer
  */
 export class Shipper {
   private local: Record<'out' | 'err', Followed>;
-  private busy: Promise<void> = Promise.resolve();
+  private inFlight: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private k: Conn, private id: string, files: { out: string; err: string }) {
     this.local = { out: { file: files.out, seen: 0, last: 0 }, err: { file: files.err, seen: 0, last: 0 } };
   }
 
-  /** Ship what is new; calls never overlap, and none starts once stopped. */
-  ship(): Promise<void> {
-    this.busy = this.busy.then(() => (this.stopped ? undefined : this.shipNow())).catch(() => {});
-    return this.busy;
+  /** Ship what is new, unless a ship is under way (a slow Redis): the next look takes it all. */
+  look(): void {
+    if (this.inFlight || this.stopped) return;
+    this.inFlight = this.shipNow()
+      .catch(() => {}) // not shipped: again at the next look
+      .finally(() => (this.inFlight = undefined));
   }
 
   /** Ship the rest and stop. */
   async end(): Promise<void> {
-    await this.ship();
+    await this.inFlight;
+    if (!this.stopped) await this.shipNow().catch(() => {});
     this.stopped = true;
   }
 

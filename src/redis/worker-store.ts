@@ -188,7 +188,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       }
       const text = localText(claim);
       if (text !== undefined) await copy(h, text);
-      await h.shipper?.ship();
+      h.shipper?.look(); // not awaited: a slow ship must not hold up the next renewal
     } catch {
       // unreachable for now: the next tick tries again, and gives up once the lock is near its end
     } finally {
