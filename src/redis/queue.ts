@@ -42,6 +42,8 @@ export const BULL_STATES: Record<Dir, Array<'wait' | 'prioritized' | 'delayed' |
 };
 
 export function dirOf(state: string): Dir | undefined {
+  // getState names the wait list `waiting` (getJobs calls it `wait`): where a stalled job goes back to.
+  if (state === 'waiting') return 'queue';
   for (const [dir, states] of Object.entries(BULL_STATES)) if ((states as string[]).includes(state)) return dir as Dir;
   return undefined;
 }

@@ -23,6 +23,7 @@ import { listWorkers } from './workers.js';
 import { cleanFinished, forget } from './clean.js';
 import { tailTask, waitAll } from './follow.js';
 import { takeKey } from './unique.js';
+import { recoverStalled, stalledJobs } from './stalled.js';
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -275,8 +276,9 @@ export function redisStore(url: string | Backend): RedisStore {
       return ids;
     },
     clean: async (o) => cleanFinished(await c(), o),
-    // Runs whose worker died are BullMQ's stalled jobs: the workers' own checks move them back.
-    recover: async () => [],
+    // Runs whose worker died are BullMQ's stalled jobs: the workers of their queue move them back;
+    // `tasks-health --fix` does it now (for a queue without a worker).
+    recover: async () => recoverStalled(await c()),
     health: async () => {
       const k = await c();
       const counts = await k.counts([...BULL_STATES.queue, 'active', 'completed', 'failed']);
@@ -289,10 +291,8 @@ export function redisStore(url: string | Backend): RedisStore {
       // A job whose lock lapsed stays active until a worker of its own queue (its label's) moves it
       // back: with none alive, it would be listed running for ever.
       const stale: Health['stale'] = [];
-      for (const job of await k.getJobs(BULL_STATES.running)) {
-        if (job && !(await k.client.exists(k.lockKey(job)))) stale.push({ id: taskId(job.id ?? ''), name: taskId(job.id ?? ''), why: 'its lock lapsed (its worker is gone); a worker of its queue moves it back' });
-      }
-      if (stale.length) problems.push(`${stale.length} running task(s) whose worker is gone: ${stale.map((x) => x.id).join(', ')} (a worker of their queue, with their label, requeues them: start one)`);
+      for (const job of await stalledJobs(k)) stale.push({ id: taskId(job.id ?? ''), name: taskId(job.id ?? ''), why: 'its lock lapsed (its worker is gone); a worker of its queue moves it back' });
+      if (stale.length) problems.push(`${stale.length} running task(s) whose worker is gone: ${stale.map((x) => x.id).join(', ')} (a worker of their queue, with their label, requeues them; or now: tasks-health --fix)`);
       if (q > 0 && live === 0) problems.push(`${q} task(s) queued but no live worker (start one: tmux-orc worker --backend ${backend.where})`);
       const h: Health = {
         root: backend.where,

@@ -142,7 +142,7 @@ test('a worker whose launcher is killed mid-task carries on: the task is killed,
   assert.equal(await rows(env, 'running'), [], 'nothing left running');
 });
 
-test('a task whose only worker died: tasks-health names it until a worker of its label is back', async (ctx) => {
+test('a task whose only worker died: tasks-health names it; --fix moves it back to the queue, and a worker of its label runs it', async (ctx) => {
   const { env, work } = backendEnv(ctx);
   await cli(['tasks-enqueue', '-i', 'orphan', '-l', 'gpu', '--', detector(work, 30)], { env });
   const a = host(ctx, env, 'alpha', 1, '--label gpu');
@@ -155,6 +155,16 @@ test('a task whose only worker died: tasks-health names it until a worker of its
   }, 20_000);
   assert.is(h.code, 8);
   assert.match(h.j.problems.join('\n'), /orphan/);
+  const fix = await cli(['tasks-health', '--fix', '--json'], { env });
+  const f = JSON.parse(fix.stdout) as { fixed: Array<{ id: string; to: string }>; stale: unknown[] };
+  assert.equal(f.fixed, [{ id: 'orphan', why: 'its lock lapsed (its worker is gone)', to: 'queue' }], fix.stderr);
+  assert.equal(f.stale, [], 'nothing is left stale');
+  assert.is((await rows(env)).find((x) => x.id === 'orphan')?.state, 'queue');
+  const tail = await cli(['tasks-tail', 'orphan'], { env }); // found by ID, as BullMQ's wait list holds it now
+  assert.is(tail.code, 0, tail.stderr);
+  const b = host(ctx, env, 'beta', 1, '--label gpu');
+  await until('a worker of its label to run it again', () => lines(path.join(work, 'runs')).length === 2, 30_000, () => b.out());
+  assert.equal(lines(path.join(work, 'overlap')), [], 'never two copies at once');
 });
 
 test('a cancel from one host kills the task on the other', async (ctx) => {
