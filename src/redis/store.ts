@@ -259,6 +259,15 @@ export function redisStore(url: string | Backend): RedisStore {
     move: async () => {
       throw unsupported('tasks-move');
     },
+    setGroup: async () => {
+      throw unsupported('group set');
+    },
+    groups: async () => {
+      throw unsupported('group list');
+    },
+    removeGroup: async () => {
+      throw unsupported('group rm');
+    },
     retryAllFailed: async () => {
       const k = await c();
       const ids: string[] = [];
