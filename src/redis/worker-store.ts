@@ -104,7 +104,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   // every worker every lockMs.
   void worker.startStalledCheckTimer().catch(() => {});
   // Parked tasks of groups whose slots came free without a wake-up reaching them (groups.ts).
-  const sweeper = setInterval(() => void sweep(k).catch(() => {}), SWEEP_MS);
+  const sweeper = setInterval(() => void sweep(k).catch(() => {}), SWEEP_MS).unref();
   const sub = k.client.duplicate();
   sub.on('error', () => {});
   const deadman = new Deadman(Math.floor(o.lockMs / 2), spool.dir('running'));
