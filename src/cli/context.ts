@@ -33,7 +33,7 @@ export function backendFrom(argv: { backend?: string }): string | undefined {
 }
 
 /**
- * A command only a tree has (groups, named locks, the tree's own paths): refused in one line
+ * A command only a tree has (named locks, the tree's own paths): refused in one line
  * (exit 2) when a backend is named, never run on some tree instead of the tasks the user means.
  */
 export function refuseOnBackend(argv: { backend?: string }, what: string): void {
@@ -67,6 +67,7 @@ export function storeFrom(argv: { root?: string; backend?: string }): Store {
     enqueue: via('enqueue'), enqueueMany: via('enqueueMany'), get: via('get'), tasks: via('tasks'), list: via('list'),
     cancel: via('cancel'), retry: via('retry'), retryAllFailed: via('retryAllFailed'), clean: via('clean'), recover: via('recover'),
     remove: via('remove'), pause: via('pause'), resume: via('resume'), paused: via('paused'), hold: via('hold'), release: via('release'),
+    setGroup: via('setGroup'), groups: via('groups'), removeGroup: via('removeGroup'),
     edit: via('edit'), move: via('move'),
     health: via('health'), workers: via('workers'), waitForAll: via('waitForAll'), tail: via('tail'),
   };

@@ -32,9 +32,15 @@ export interface GroupInfo {
 const groupsDir = (t: Tree) => path.join(t.root, 'groups');
 const groupDir = (t: Tree, name: string) => path.join(groupsDir(t), name);
 
-function checkName(name: string): void {
+/** A bad group name: one line, exit 2 (both backends). */
+export function checkName(name: string): void {
   const bad = gateNameProblem('group', name);
   if (bad) throw fail('usage', bad);
+}
+
+/** A bad limit: one line, exit 2 (both backends). */
+export function checkParallel(parallel: number): void {
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) throw fail('usage', `--parallel must be a whole number from 1 to ${MAX_PARALLEL}`);
 }
 
 /** The group's limit, or undefined when the group does not exist. */
@@ -60,7 +66,7 @@ export function groupLimit(t: Tree, name: string): number | undefined {
 /** Create group `name` or change its limit; live for every worker's next claim. Returns the limit it had. */
 export function setGroup(t: Tree, name: string, parallel: number): { before?: number } {
   checkName(name);
-  if (!Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) throw fail('usage', `--parallel must be a whole number from 1 to ${MAX_PARALLEL}`);
+  checkParallel(parallel);
   ownDir(groupsDir(t));
   const dir = groupDir(t, name);
   ownDir(dir);

@@ -16,7 +16,7 @@ import { checkUnique } from '../queue/unique.js';
 import type { Dir } from '../queue/lifecycle.js';
 import type { Store } from '../store/store.js';
 import type { Health } from '../queue/list.js';
-import type { Paused } from '../queue/pause.js';
+import { pausedFor, type Paused } from '../queue/pause.js';
 import { BULL_STATES, bullPriority, dirOf, jobId, open, readJob, taskId, taskOf, textOf, type Conn, type JobData } from './queue.js';
 import { parseBackend, type Backend } from './connect.js';
 import { listWorkers } from './workers.js';
@@ -24,6 +24,7 @@ import { cleanFinished, forget } from './clean.js';
 import { tailTask, waitAll } from './follow.js';
 import { takeKey } from './unique.js';
 import { recoverStalled, stalledJobs } from './stalled.js';
+import { checkKnown, listGroups, pauseGroup, pausedGroups, removeGroup, resumeGroup, setGroup } from './group-commands.js';
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -62,11 +63,12 @@ export function redisStore(url: string | Backend): RedisStore {
     });
   };
 
-  const checkSpec = async (_k: Conn, spec: Omit<NewTask, 'cmd'>) => {
+  const checkSpec = async (k: Conn, spec: Omit<NewTask, 'cmd'>) => {
     // What the tree keeps with kernel locks and files of its own (README "Backends").
     checkUnique(spec.unique);
-    const treeOnly: Array<[string, unknown]> = [['--on-finish', spec.onFinish], ['--group', spec.group], ['--lock', spec.lock]];
+    const treeOnly: Array<[string, unknown]> = [['--on-finish', spec.onFinish], ['--lock', spec.lock]];
     for (const [opt, v] of treeOnly) if (v !== undefined) throw unsupported(`tasks-enqueue ${opt}`);
+    if (spec.group !== undefined) await checkKnown(k, spec.group);
     for (const [opt, dep] of dependenciesOf(spec)) if (!(await locate(dep))) throw fail('not-found', `${opt}: no task ${dep} in ${backend.where}`);
   };
 
@@ -101,6 +103,9 @@ export function redisStore(url: string | Backend): RedisStore {
       }
       out.push(...order(dir, mine));
     }
+    // A ready task of a paused queue or group says so (as on the tree).
+    const p = await pausedNow(k);
+    for (const r of out) if (r.state === 'queue' && r.status === 'ready' && pausedFor(p, r.group)) r.status = 'paused';
     return out;
   };
 
@@ -204,24 +209,28 @@ export function redisStore(url: string | Backend): RedisStore {
       } else await k.client.hdel(k.key('ended'), id);
       await forget(k, id);
     },
-    // The whole queue pauses in BullMQ itself (its workers take nothing while it is); groups are the tree's.
+    // The whole queue pauses in BullMQ itself (its workers take nothing while it is); a group in
+    // the step that takes its slots (group-commands.ts, groups.lua).
     pause: async (group) => {
-      if (group !== undefined) throw unsupported('tasks-pause --group');
       const k = await c();
+      if (group !== undefined) return pauseGroup(k, group);
       // Marked first: a label's queue made meanwhile is then paused by its enqueue (newLabel).
       if ((await k.client.set(k.key('paused'), new Date().toISOString(), 'NX')) === null) return false;
       for (const q of await k.queues()) await q.pause();
       return true;
     },
     resume: async (group) => {
-      if (group !== undefined) throw unsupported('tasks-resume --group');
       const k = await c();
+      if (group !== undefined) return resumeGroup(k, group);
       if ((await pausedNow(k)).all === undefined) return false;
       for (const q of await k.queues()) await q.resume();
       await k.client.del(k.key('paused'));
       return true;
     },
     paused: async () => pausedNow(await c()),
+    setGroup: async (name, parallel) => setGroup(await c(), name, parallel),
+    groups: async () => listGroups(await c()),
+    removeGroup: async (name) => removeGroup(await c(), name),
     // Held tasks are kept in a hash of our own, out of BullMQ, where no worker looks (BullMQ has no
     // such state). Held: kept there first, then taken out of BullMQ (whole, or not at all when a
     // worker locked it meanwhile); released: queued again, then dropped from the hash. A crash
@@ -377,8 +386,8 @@ async function newLabel(k: Conn, label: string): Promise<void> {
 }
 
 async function pausedNow(k: Conn): Promise<Paused> {
-  const since = await k.client.get(k.key('paused'));
-  return since === null ? { groups: {} } : { all: since, groups: {} };
+  const [since, groups] = await Promise.all([k.client.get(k.key('paused')), pausedGroups(k)]);
+  return since === null ? { groups } : { all: since, groups };
 }
 
 /** Dispatch order for the queue (priority, then enqueue time); finish order for the rest. */

@@ -37,6 +37,7 @@ import { Shipper } from './logs.js';
 import { Deadman } from './deadman.js';
 import { dependencies } from './dependencies.js';
 import { removeDeadSpools } from './spool.js';
+import { release, sweep, SWEEP_MS, takeSlot } from './groups.js';
 
 export interface RedisWorkerOptions {
   backend: Backend;
@@ -105,6 +106,8 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   // Stalled jobs (their worker died or froze) go back to the queue: BullMQ's own check, run by
   // every worker every lockMs.
   void worker.startStalledCheckTimer().catch(() => {});
+  // Parked tasks of groups whose slots came free without a wake-up reaching them (groups.ts).
+  const sweeper = setInterval(() => void sweep(k).catch(() => {}), SWEEP_MS).unref();
   const sub = k.client.duplicate();
   sub.on('error', () => {});
   const deadman = new Deadman(Math.floor(o.lockMs / 2), spool.dir('running'));
@@ -329,6 +332,8 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       await job.moveToDelayed(now + 1000, lock).catch(() => {});
       return { kind: 'skipped' };
     }
+    // Only a ready task takes a slot: one waiting on --after never keeps its group from running.
+    if (task.group !== undefined && !(await takeSlot(k, job, lock, { ...task, group: task.group }))) return { kind: 'skipped' };
     // The local file is written where it runs, in this worker's private spool, and the launcher
     // is asked to hold it without waiting for its answer: the run request follows on the same
     // pipe, and a launcher that could not hold it runs nothing ("no task is held"); settle then
@@ -384,6 +389,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       await h.shipper?.end();
       const out = await moveJob(h, final.task, final.text, m, !closing);
       if (out === 'lost') return { kind: 'lost', why: `${claim.task.id}: its lock was taken before it could be settled` };
+      if (final.task.group !== undefined) await release(k, h.job, h.lock, { ...final.task, group: final.task.group }).catch(() => {});
       // Not waited for: sent on the same connection after the move, in order. Only when a cancel
       // was seen, or the task runs again under its ID (a mark left by a missed message would
       // cancel that run; one left on a finished task is harmless, and tasks-retry clears it).
@@ -442,6 +448,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     close: () => {
       closing = true;
       clearInterval(ticker);
+      clearInterval(sweeper);
       deadman.close();
       void sub.quit().catch(() => {});
       const s = stash;

@@ -16,6 +16,7 @@ import type { Recovered } from './worker-store.js';
 import type { Paused } from '../queue/pause.js';
 import type { Edit } from '../queue/edit.js';
 import type { Place } from '../queue/move.js';
+import type { GroupInfo } from '../queue/groups.js';
 
 export interface Store {
   /** Where the tasks are, for messages (a tree's root; later a URL). */
@@ -42,6 +43,12 @@ export interface Store {
   resume(group?: string): Promise<boolean>;
   /** What is paused now. */
   paused(): Promise<Paused>;
+  /** Create a group or change its limit (live); resolves to the limit it had (undefined: new). */
+  setGroup(name: string, parallel: number): Promise<{ before?: number }>;
+  /** Every group: those set and those only tasks name, with their running and queued counts. */
+  groups(): Promise<GroupInfo[]>;
+  /** Remove a group: refused (exit 4) while a task of it is queued or running; exit 3 when there is none. */
+  removeGroup(name: string): Promise<void>;
   /** Keep a queued task from being claimed until it is released. */
   hold(id: string): Promise<'held' | 'already'>;
   release(id: string): Promise<'released' | 'already'>;

@@ -3,12 +3,14 @@
  * case uses only the real CLI (enqueue, list, tail, cancel, retry, clean, health, workers) and
  * judges by what the commands print.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI, cleanup, cli, start, tempDir, testEnv, type Run } from '../helpers.ts';
 import { ensureTree, tree } from '../../src/queue/tree.ts';
 import { REDIS_MISSING, startRedis, type RedisServer } from './server.ts';
+import { counted, most, seen } from '../queue/gates-fixture.ts';
 
 interface Backend {
   name: string;
@@ -46,6 +48,118 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A fresh directory for a case's concurrency records (gates-fixture.ts), under its TMPDIR. */
+function recorder(b: Backend, name: string): string {
+  const d = path.join(b.env.TMPDIR!, name);
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}
+
+/** `n` long-lived workers, each with its own ID. */
+const workers = (b: Backend, n: number) => Array.from({ length: n }, (_, i) => b.worker('--id', String(i)));
+const outs = (ws: Array<{ out: () => string }>) => () => ws.map((w) => w.out().slice(-400)).join('\n');
+/** A task body that waits for `file` to exist. */
+const waitFor = (file: string) => `while [ ! -e '${file}' ]; do sleep 0.05; done`;
+
+const GROUP_CASES: Array<[string, (b: Backend) => Promise<void>]> = [
+  ['groups: with 3 workers racing, never more than a group\'s limit (2, and 1) of its tasks run at once; every task runs once', async (b) => {
+    assert.is((await b.orc('group', 'set', 'two', '--parallel', '2')).code, 0);
+    assert.is((await b.orc('group', 'set', 'one', '--parallel', '1')).code, 0);
+    const [d2, d1] = [recorder(b, 'two'), recorder(b, 'one')];
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      ids.push((await b.orc('tasks-enqueue', '--group', 'two', '--', counted(d2, 'sleep 0.2'))).stdout.trim());
+      ids.push((await b.orc('tasks-enqueue', '--group', 'one', '--', counted(d1, 'sleep 0.1'))).stdout.trim());
+    }
+    const ws = workers(b, 3);
+    await until('every task done', async () => (await rows(b, 'done')).length === ids.length, 60_000).catch((e) => {
+      throw new Error(`${e.message}\n${outs(ws)()}`);
+    });
+    assert.equal(seen(d2).map((x) => x.id).sort(), ids.filter((_, i) => i % 2 === 0).sort(), 'each task of two ran once');
+    assert.equal(seen(d1).map((x) => x.id).sort(), ids.filter((_, i) => i % 2 === 1).sort(), 'each task of one ran once');
+    assert.ok(most(seen(d2)) <= 2, `never 3 of two at once: ${JSON.stringify(seen(d2))}`);
+    assert.is(most(seen(d1)), 1, `one at a time: ${JSON.stringify(seen(d1))}`);
+  }],
+  ['groups: a live raise is used at once (three waiting tasks of a group of 1 all start once it is 3)', async (b) => {
+    assert.is((await b.orc('group', 'set', 'g', '--parallel', '1')).code, 0);
+    const d = recorder(b, 'g');
+    const go = path.join(d, 'go');
+    for (let i = 0; i < 3; i++) await b.orc('tasks-enqueue', '--group', 'g', '--', counted(d, waitFor(go)));
+    const ws = workers(b, 3);
+    await until('one to start', async () => seen(d).length >= 1);
+    // Still one: each worker has looked at the queue (an ungrouped task queued after them ran).
+    await b.orc('tasks-enqueue', '-i', 'marker', '-p', '-5', '--', 'true');
+    await until('the marker to run', async () => (await rowOf(b, 'marker'))?.state === 'done');
+    assert.is(seen(d).length, 1, `the limit held: ${JSON.stringify(seen(d))}`);
+    assert.is((await b.orc('group', 'set', 'g', '--parallel', '3')).stdout, 'group g: parallel 3 (was 1)\n');
+    await until('all three to run at once, none having ended', async () => seen(d).length === 3, 20_000).catch((e) => {
+      throw new Error(`${e.message}\n${outs(ws)()}`);
+    });
+    assert.equal(seen(d).map((x) => x.n), [1, 2, 3]);
+    fs.writeFileSync(go, '');
+    await until('all done', async () => (await rows(b, 'done')).length === 4);
+  }],
+  ['groups: a paused group starts none of its tasks (others run), is listed paused, and runs once resumed', async (b) => {
+    assert.is((await b.orc('group', 'set', 'g', '--parallel', '2')).code, 0);
+    assert.is((await b.orc('tasks-pause', '--group', 'g')).stdout, 'group g paused\n');
+    assert.is((await b.orc('tasks-pause', '--group', 'g')).stdout, 'group g was paused already\n');
+    for (const id of ['g1', 'g2']) await b.orc('tasks-enqueue', '-i', id, '--group', 'g', '--', 'true');
+    await b.orc('tasks-enqueue', '-i', 'free', '-p', '-5', '--', 'true');
+    const ws = workers(b, 2);
+    await until('the ungrouped task to run', async () => (await rowOf(b, 'free'))?.state === 'done');
+    // What must not happen can only be looked for a while: a worker that takes a task does so at once.
+    const end = Date.now() + 1500;
+    while (Date.now() < end) {
+      for (const id of ['g1', 'g2']) {
+        const r = await rowOf(b, id);
+        assert.is(`${r?.state} ${r?.status}`, 'queue paused', outs(ws)());
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const list = await b.orc('tasks-list');
+    assert.match(list.stderr, /group g paused since \d{4}-/);
+    const health = JSON.parse((await b.orc('tasks-health', '--json')).stdout) as { paused: { groups: Record<string, string> } };
+    assert.equal(Object.keys(health.paused.groups), ['g']);
+    assert.is((await b.orc('tasks-resume', '--group', 'g')).stdout, 'group g resumed\n');
+    assert.is((await b.orc('tasks-resume', '--group', 'g')).stdout, 'group g was not paused\n');
+    await until('both to run once resumed', async () => (await rowOf(b, 'g1'))?.state === 'done' && (await rowOf(b, 'g2'))?.state === 'done');
+  }],
+  ['groups: list counts running and queued; rm is refused while it has tasks (exit 4), works once none, then exit 3; unknown group at enqueue (3), bad limit (2)', async (b) => {
+    let r = await b.orc('tasks-enqueue', '--group', 'g', '--', 'true');
+    assert.is(r.code, 3, r.stderr);
+    assert.match(r.stderr, /group set g --parallel/);
+    r = await b.orc('group', 'set', 'g', '--parallel', '0');
+    assert.is(r.code, 2, r.stderr);
+    assert.is(r.stderr.trim().split('\n').length, 1);
+    assert.is((await b.orc('group', 'set', 'g', '--parallel', '1')).code, 0);
+    const go = path.join(recorder(b, 'g'), 'go');
+    await b.orc('tasks-enqueue', '-i', 'first', '--group', 'g', '--', waitFor(go));
+    for (const id of ['second', 'third']) await b.orc('tasks-enqueue', '-i', id, '--group', 'g', '--', 'true');
+    b.worker('--id', '0');
+    await until('first to run', async () => (await rowOf(b, 'first'))?.state === 'running');
+    assert.equal(JSON.parse((await b.orc('group', 'list', '--json')).stdout), [{ group: 'g', parallel: 1, running: 1, queued: 2 }]);
+    r = await b.orc('group', 'rm', 'g');
+    assert.is(r.code, 4, r.stderr);
+    assert.match(r.stderr, /1 running and 2 queued/);
+    fs.writeFileSync(go, '');
+    await until('all done', async () => (await rows(b, 'done')).length === 3);
+    assert.equal(JSON.parse((await b.orc('group', 'list', '--json')).stdout), [{ group: 'g', parallel: 1, running: 0, queued: 0 }]);
+    assert.is((await b.orc('group', 'rm', 'g')).stdout, 'group g removed\n');
+    r = await b.orc('group', 'rm', 'g');
+    assert.is(r.code, 3, r.stderr);
+    assert.equal(JSON.parse((await b.orc('group', 'list', '--json')).stdout), []);
+  }],
+  ['groups: a task waiting on --after another of its own group of 1 does not keep it from running (no deadlock)', async (b) => {
+    assert.is((await b.orc('group', 'set', 'g', '--parallel', '1')).code, 0);
+    // The dependent is looked at first (higher priority): it must not take the only slot.
+    await b.orc('tasks-enqueue', '-i', 'dep', '--group', 'g', '-p', '-1', '--', 'sleep 0.3');
+    await b.orc('tasks-enqueue', '-i', 'then', '--group', 'g', '--after', 'dep', '--', 'true');
+    workers(b, 2);
+    await until('both to run', async () => (await rowOf(b, 'then'))?.state === 'done', 30_000);
+    assert.is((await rowOf(b, 'dep'))?.state, 'done');
+  }],
+];
 
 const CASES: Array<[string, (b: Backend) => Promise<void>]> = [
   ['a task runs once, its output is kept, and it is listed done with its exit code', async (b) => {
@@ -290,7 +404,7 @@ function backend(ctx: { dir: string; redis?: RedisServer; stop: Array<() => void
   };
 }
 
-for (const [name, fn] of CASES) {
+for (const [name, fn] of [...CASES, ...GROUP_CASES]) {
   T(`tree: ${name}`, async (ctx) => fn(backend(ctx, 'tree')));
   if (REDIS_MISSING) T.skip(`redis: ${name} (${REDIS_MISSING})`, async () => {});
   else T(`redis: ${name}`, async (ctx) => fn(backend(ctx, 'redis')));

@@ -142,6 +142,26 @@ test('a worker whose launcher is killed mid-task carries on: the task is killed,
   assert.equal(await rows(env, 'running'), [], 'nothing left running');
 });
 
+test('a worker SIGKILLed while its task holds the only slot of a group: the slot is not leaked; once the stalled job is recovered the group runs on, one at a time', async (ctx) => {
+  const { env, work } = backendEnv(ctx);
+  assert.is((await cli(['group', 'set', 'g', '--parallel', '1'], { env })).code, 0);
+  // Every task of the group takes one kernel lock (an overlap is recorded): a killed task lets go of it.
+  await cli(['tasks-enqueue', '-i', 'holder', '--group', 'g', '--', detector(work, 2, 'g')], { env });
+  const a = host(ctx, env, 'alpha', 1);
+  await until('alpha to start it', () => lines(path.join(work, 'runs')).length === 1, 30_000, () => a.out());
+  await cli(['tasks-enqueue', '-i', 'next', '--group', 'g', '--', detector(work, 0.2, 'g')], { env });
+  // The whole host goes (without namespaces: its worker; its dead man's switch kills the task).
+  process.kill(-a.pid!, 'SIGKILL');
+  const b = host(ctx, env, 'beta', 1);
+  await until('both done on beta', async () => {
+    const done = (await rows(env, 'done')).filter((x) => x.worker?.startsWith('beta.')).map((x) => x.id);
+    return done.includes('holder') && done.includes('next');
+  }, 60_000, () => b.out());
+  assert.equal(lines(path.join(work, 'overlap')), [], 'one at a time');
+  assert.is(lines(path.join(work, 'runs')).length, 3, 'holder twice (killed, then run again), next once');
+  assert.equal(JSON.parse((await cli(['group', 'list', '--json'], { env })).stdout), [{ group: 'g', parallel: 1, running: 0, queued: 0 }]);
+});
+
 test('a task whose only worker died: tasks-health names it; --fix moves it back to the queue, and a worker of its label runs it', async (ctx) => {
   const { env, work } = backendEnv(ctx);
   await cli(['tasks-enqueue', '-i', 'orphan', '-l', 'gpu', '--', detector(work, 30)], { env });
@@ -262,13 +282,16 @@ test('with a backend named, what only a tree has is refused in one line (exit 2)
   const root = path.join(work, 'tree');
   assert.is((await cli(['tasks-init', '--root', root], { env: testEnv(root) })).code, 0);
   const both = { ...env, TASK_ROOT: root };
-  for (const args of [['group', 'set', 'g', '-n', '2'], ['group', 'list'], ['group', 'rm', 'g'], ['locks'], ['lock', 'l', '--', 'true'], ['tasks-init'], ['tasks-paths']]) {
+  for (const args of [['locks'], ['lock', 'l', '--', 'true'], ['tasks-init'], ['tasks-paths']]) {
     const r = await cli(args, { env: both });
     assert.is(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, /^tmux-orc: \S.* is not available on the Redis backend/);
     assert.is(r.stderr.trim().split('\n').length, 1);
   }
+  // Groups are the backend's too: made there, never in the tree at hand.
+  assert.is((await cli(['group', 'set', 'g', '-n', '2'], { env: both })).code, 0);
   assert.not.ok(fs.existsSync(path.join(root, 'groups')), 'no group was made in the tree');
+  assert.equal(JSON.parse((await cli(['group', 'list', '--json'], { env })).stdout), [{ group: 'g', parallel: 2, running: 0, queued: 0 }]);
   // An enqueue goes to the backend: through the bash front end, and with --backend before or after the command name.
   const url = env.TASK_BACKEND!;
   const noEnv = { ...both, TASK_BACKEND: '' };

@@ -1,7 +1,6 @@
 /** `group set|list|rm` (issue 18): limits on how many tasks of a group run at once. */
 import type { Argv, CommandModule } from 'yargs';
-import { treeOnly } from '../../context.js';
-import { listGroups, removeGroup, setGroup } from '../../../queue/groups.js';
+import { storeFrom } from '../../context.js';
 import { printJson, printTable, writeOut } from '../../output.js';
 
 interface SetArgs {
@@ -19,8 +18,8 @@ const groupSet: CommandModule<{ root?: string }, SetArgs> = {
       .positional('name', { type: 'string', demandOption: true, describe: 'the group' })
       .option('parallel', { alias: 'n', type: 'number', demandOption: true, describe: 'at most this many of its tasks at once, across all workers' })
       .example('$0 group set gpu --parallel 2', 'then: tmux-orc tasks-enqueue --group gpu ./train.sh') as unknown as Argv<SetArgs>,
-  handler: (argv) => {
-    const { before } = setGroup(treeOnly(argv, 'group set'), String(argv.name), Number(argv.parallel));
+  handler: async (argv) => {
+    const { before } = await storeFrom(argv).setGroup(String(argv.name), Number(argv.parallel));
     writeOut(`group ${argv.name}: parallel ${argv.parallel}${before === undefined ? ' (new)' : before === argv.parallel ? '' : ` (was ${before})`}\n`);
   },
 };
@@ -29,8 +28,8 @@ const groupList: CommandModule<{ root?: string }, { root?: string; backend?: str
   command: 'list',
   describe: 'each group: its limit, how many of its tasks run and wait',
   builder: (y) => y.option('json', { type: 'boolean', describe: 'machine-readable output' }).example('$0 group list --json', '') as unknown as Argv<{ root?: string; backend?: string; json?: boolean }>,
-  handler: (argv) => {
-    const groups = listGroups(treeOnly(argv, 'group list'));
+  handler: async (argv) => {
+    const groups = await storeFrom(argv).groups();
     if (argv.json) return printJson(groups);
     printTable(['GROUP', 'PARALLEL', 'RUNNING', 'QUEUED'], groups.map((g) => [g.group, g.parallel === undefined ? '1 (not set)' : String(g.parallel), String(g.running), String(g.queued)]));
   },
@@ -40,8 +39,8 @@ const groupRm: CommandModule<{ root?: string }, { root?: string; backend?: strin
   command: 'rm <name>',
   describe: 'remove a group (refused, exit 4, while it has queued or running tasks)',
   builder: (y) => y.positional('name', { type: 'string', demandOption: true }).example('$0 group rm gpu', '') as unknown as Argv<{ root?: string; backend?: string; name: string }>,
-  handler: (argv) => {
-    removeGroup(treeOnly(argv, 'group rm'), String(argv.name));
+  handler: async (argv) => {
+    await storeFrom(argv).removeGroup(String(argv.name));
     writeOut(`group ${argv.name} removed\n`);
   },
 };
