@@ -116,7 +116,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   // `true` more than the tick itself): it ticks every task held.
   const ticker = setInterval(() => {
     for (const [claim, h] of held) void tick(claim, h);
-  }, 250);
+  }, 250).unref(); // a held task keeps the worker alive by its launcher's pipe
   let stash: { job: Job<JobData>; lock: string } | undefined;
   let current: Claim | undefined;
   let closing = false;
