@@ -23,6 +23,8 @@ import { listWorkers } from './workers.js';
 import { cleanFinished, forget } from './clean.js';
 import { tailTask, waitAll } from './follow.js';
 import { takeKey } from './unique.js';
+import { AGENT_KEY, agentOf } from '../queue/agent-lifecycle.js';
+import { turnQueue } from './agent-jobs.js';
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -49,9 +51,10 @@ export function redisStore(url: string | Backend): RedisStore {
     return text === null ? undefined : { dir: 'failed', text };
   };
 
-  const add = async (k: Conn, id: string, text: string, task: { priority: number; due: number; label?: string }, now: number) => {
+  // An agent's turn goes to its agent's queue (agent-jobs.ts), where no shell worker looks.
+  const add = async (k: Conn, id: string, text: string, task: { priority: number; due: number; label?: string; agent?: string }, now: number) => {
     if (task.label !== undefined) await newLabel(k, task.label);
-    await k.queue(task.label).add(id, { text }, {
+    await (task.agent !== undefined ? await turnQueue(k, task.agent) : k.queue(task.label)).add(id, { text }, {
       jobId: jobId(id),
       priority: bullPriority(task.priority),
       delay: Math.max(0, task.due - now),
@@ -79,7 +82,7 @@ export function redisStore(url: string | Backend): RedisStore {
     if (spec.unique !== undefined) await takeKey(k, locate, spec.unique, id);
     if (spec.id !== undefined) await k.client.hdel(k.key('cancel'), id); // a mark an earlier task of this ID left
     if (spec.hold) await k.client.hset(k.key('held'), id, text);
-    else await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0, label: spec.label }, now);
+    else await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0, label: spec.label, agent: spec.extra?.find(([key]) => key === AGENT_KEY)?.[1] }, now);
     return id;
   };
 
@@ -249,7 +252,7 @@ export function redisStore(url: string | Backend): RedisStore {
       if (f.dir !== 'held') notWaiting(id, f.dir, 'released');
       const r = taskFromText(f.text, id);
       if (!r.ok) throw fail('conflict', `task ${id} cannot be released: ${r.reason}`);
-      await add(k, id, f.text, { priority: r.task.priority, due: r.task.due, label: r.task.label }, Date.now());
+      await add(k, id, f.text, { priority: r.task.priority, due: r.task.due, label: r.task.label, agent: agentOf(r.task) }, Date.now());
       await k.client.hdel(k.key('held'), id);
       return 'released';
     },
@@ -352,7 +355,7 @@ export function redisStore(url: string | Backend): RedisStore {
     }
     // Ended without a worker (cancelled while queued): queued again as a new job of the same ID.
     if ((await k.client.hdel(k.key('ended'), id)) === 0) return false;
-    await add(k, id, text, { priority: r.task.priority, due: 0, label: r.task.label }, Date.now());
+    await add(k, id, text, { priority: r.task.priority, due: 0, label: r.task.label, agent: agentOf(r.task) }, Date.now());
     return true;
   }
 
