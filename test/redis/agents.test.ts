@@ -1,0 +1,186 @@
+/**
+ * The agent work queue on the Redis backend, end to end: the real CLI with `--backend`, a real
+ * tmux server on a private socket, the fake agent (which works on a turn for `work N` seconds and
+ * then runs the `tmux-orc done ID ...` line it was given, in its window, where TASK_BACKEND is not
+ * set: `done` finds the backend its session's dispatcher serves), the real dispatcher in its window
+ * and a real redis-server. Judged by what the commands print (`tasks-list --json` from other
+ * processes) and by what the agent received.
+ */
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { start, tempDir, tmux, waitFor } from '../helpers.ts';
+import { oneLine, received, run, setup, spawnFake, teardown, type Ctx } from '../agents/fixture.ts';
+import { REDIS_MISSING, startRedis, type RedisServer } from './server.ts';
+
+type RCtx = Ctx & { url: string };
+const T = suite<RCtx>('agent work queue on Redis');
+let redis: RedisServer | undefined;
+let redisDir: string | undefined;
+let n = 0;
+
+T.before(async () => {
+  if (REDIS_MISSING) return;
+  redisDir = tempDir('orc-redis-agents-');
+  redis = await startRedis(redisDir);
+});
+T.after(() => {
+  redis?.stop();
+  if (redisDir) fs.rmSync(redisDir, { recursive: true, force: true });
+});
+// Short status timing, so an agent counts as idle about 1.5 s after its prompt is back.
+T.before.each((ctx) => {
+  setup(ctx, { TMUX_ORC_AGENT_QUIET: '1s', TMUX_ORC_AGENT_DEBOUNCE: '500ms' });
+  ctx.url = redis ? redis.url(`agents${process.pid}x${n++}`) : '';
+});
+T.after.each((ctx) => {
+  try {
+    teardown(ctx);
+  } catch {
+    fs.rmSync(ctx.dir!, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  }
+});
+
+// --backend first: after a command's `--` it would be a word of the command.
+const orc = (ctx: RCtx, ...args: string[]) => run(ctx, ['--backend', ctx.url, ...args]);
+
+async function assign(ctx: RCtx, ...args: string[]): Promise<string> {
+  const r = await orc(ctx, 'assign', ...args);
+  assert.is(r.code, 0, `assign ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+interface Row {
+  id: string;
+  state: string;
+  status: string;
+  attempt: number;
+  note?: string;
+  reason?: string;
+  worker?: string;
+}
+
+/** A task as `tasks-list --json` shows it, from a process of its own. */
+async function row(ctx: RCtx, id: string): Promise<Row | undefined> {
+  const r = await orc(ctx, 'tasks-list', 'all', '--json');
+  assert.is(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as Row[]).find((x) => x.id === id);
+}
+
+async function until(ctx: RCtx, what: string, check: () => Promise<unknown>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}\nreceived: ${JSON.stringify(received(ctx))}\n${tmux(ctx.sock, 'capture-pane', '-p', '-t', 'team:dispatcher').trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The turns delivered to the agent (not its own report lines), by their first line. */
+const turns = (ctx: Ctx) => received(ctx).filter((m) => m.includes('tmux-orc done')).map((m) => m.split('\n')[0]);
+
+const skip = (name: string, f: (ctx: RCtx) => Promise<void>) => T(name, async (ctx) => {
+  if (REDIS_MISSING) return console.log(`skipped: ${REDIS_MISSING}`);
+  await f(ctx);
+});
+
+skip('assign → delivered to the idle agent → done settles it with its note; two turns one at a time, by priority', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  const a = await assign(ctx, 'eng1', 'work 3: first');
+  await until(ctx, 'first delivered', async () => turns(ctx).length === 1);
+  const low = await assign(ctx, 'eng1', 'work 0.5: low');
+  const high = await assign(ctx, 'eng1', '--priority', '5', 'work 0.5: high');
+  const held = await row(ctx, a);
+  assert.equal([held?.state, held?.worker?.endsWith('agent:eng1')], ['running', true], JSON.stringify(held));
+  assert.is((await row(ctx, low))?.state, 'queue', 'the others wait while the first is worked on');
+  await until(ctx, 'all three done', async () => (await row(ctx, low))?.state === 'done', 45_000);
+  assert.equal(turns(ctx), ['work 3: first', 'work 0.5: high', 'work 0.5: low']);
+  const log = received(ctx);
+  const reportA = log.findIndex((m) => m.startsWith(`[report] ${a}`));
+  const deliverHigh = log.findIndex((m) => m.startsWith('work 0.5: high'));
+  assert.ok(reportA >= 0 && deliverHigh > reportA, `the second delivered after the first's report: ${JSON.stringify(log)}`);
+  const r = await row(ctx, a);
+  assert.equal([r?.status, r?.attempt, r?.note], ['done', 1, 'did: work 3: first']);
+  assert.is((await row(ctx, high))?.note, 'did: work 0.5: high');
+  const tail = await orc(ctx, 'tasks-tail', a);
+  assert.match(tail.stdout, /delivered to eng1 \(attempt 1\)/);
+  assert.match(tail.stdout, /eng1 reported done: did: work 3: first/);
+  // Nothing was kept on the tree: the turns are Redis's.
+  assert.is(fs.readdirSync(`${ctx.root}/done`).length, 0);
+});
+
+skip('--wait prints the note (exit 0 done, 1 failed); --after a shell task waits for it (a real Redis worker, which never takes a turn)', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  let r = await orc(ctx, 'assign', '--wait', 'eng1', 'work 0.5: hand it over');
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^t\w+\ndid: work 0\.5: hand it over\n$/);
+  r = await orc(ctx, 'assign', 'eng1', '--wait', '--', 'work 0.5: please fail');
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /failed: reported failed: did: work 0\.5: please fail/);
+  oneLine(await orc(ctx, 'assign', 'nobody', 'do it'), 3, /no agent "nobody"/);
+  oneLine(await orc(ctx, 'assign', 'eng1', '--after', 'nope', 'x'), 3, /--after: no task nope/);
+  assert.is((await orc(ctx, 'tasks-enqueue', '--id', 'build', '--', 'sleep 1')).code, 0);
+  const dep = await assign(ctx, 'eng1', '--after', 'build', 'work 0.2: after build');
+  const viaEnqueue = (await orc(ctx, 'tasks-enqueue', '--agent', 'eng1', '--', 'work', '0.2:', 'second')).stdout.trim();
+  const w = start(['worker', '--id', 'w0', '--backend', ctx.url], { env: ctx.env, cwd: ctx.dir });
+  await until(ctx, 'both turns done', async () => (await row(ctx, dep))?.state === 'done' && (await row(ctx, viaEnqueue))?.state === 'done', 45_000);
+  w.kill('SIGTERM');
+  assert.is((await row(ctx, 'build'))?.state, 'done');
+  const given = turns(ctx);
+  assert.ok(given.indexOf('work 0.2: after build') >= 0 && given.includes('work 0.2: second'), JSON.stringify(given));
+  assert.not.match(w.out(), /work 0\.2/, 'the shell worker ran no agent turn');
+});
+
+skip('cancel of a held turn: the agent is interrupted (Escape), the turn ends cancelled; the next is delivered', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  const long = await assign(ctx, 'eng1', 'work 60: too long');
+  const next = await assign(ctx, 'eng1', 'work 0.5: next');
+  await until(ctx, 'delivered', async () => turns(ctx).length === 1 && (await row(ctx, long))?.state === 'running');
+  const c = await orc(ctx, 'tasks-cancel', long);
+  assert.is(c.code, 0, c.stderr);
+  assert.equal([(await row(ctx, long))?.state, (await row(ctx, long))?.status], ['failed', 'cancelled']);
+  await until(ctx, 'the next done', async () => (await row(ctx, next))?.state === 'done');
+  assert.match(tmux(ctx.sock, 'capture-pane', '-p', '-t', 'team:eng1'), /Interrupted\./);
+  assert.not.ok(received(ctx).some((m) => m.startsWith(`[report] ${long}`)), 'the interrupted turn never reported');
+});
+
+skip('the agent dies holding a turn: back to the queue (attempt 2), delivered again once revived, then done', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  const a = await assign(ctx, '--retries', '2', 'eng1', 'work 2: survive');
+  await until(ctx, 'delivered', async () => turns(ctx).length === 1);
+  tmux(ctx.sock, 'kill-window', '-t', 'team:eng1');
+  await until(ctx, 'requeued', async () => (await row(ctx, a))?.state === 'queue');
+  const q = (await row(ctx, a))!;
+  assert.is(q.attempt, 2);
+  // (A queued task's row carries no reason: its log says why it came back.)
+  assert.match((await orc(ctx, 'tasks-tail', a)).stdout, /worker agent:eng1 \(pid \d+\) no longer holds it/);
+  const r = await run(ctx, ['agent', 'revive', 'eng1']);
+  assert.is(r.code, 0, r.stderr);
+  await until(ctx, 'done once revived', async () => (await row(ctx, a))?.state === 'done');
+  const given = turns(ctx);
+  assert.ok(given.length >= 2 && given.length <= 3 && given.every((t) => t === 'work 2: survive'), JSON.stringify(given));
+});
+
+skip('the dispatcher SIGKILLed while a turn is held: a new one adopts it (not typed twice), done still settles it, the next follows', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  const a = await assign(ctx, 'eng1', 'work 5: keep');
+  const b = await assign(ctx, 'eng1', 'work 0.5: then');
+  await until(ctx, 'delivered', async () => turns(ctx).length === 1 && (await row(ctx, a))?.state === 'running');
+  const panePid = tmux(ctx.sock, 'display-message', '-p', '-t', 'team:dispatcher', '#{pane_pid}').trim();
+  const node = execFileSync('pgrep', ['-P', panePid, 'node'], { encoding: 'utf8' }).trim().split('\n')[0];
+  process.kill(Number(node), 'SIGKILL');
+  await waitFor('a new dispatcher', () => {
+    const pids = execFileSync('pgrep', ['-P', panePid, 'node'], { encoding: 'utf8' }).trim();
+    return pids !== '' && pids !== node;
+  }, 20_000, 100);
+  await until(ctx, 'both done', async () => (await row(ctx, b))?.state === 'done', 45_000);
+  assert.equal(turns(ctx), ['work 5: keep', 'work 0.5: then']);
+  const r = await row(ctx, a);
+  assert.equal([r?.state, r?.attempt, r?.note], ['done', 1, 'did: work 5: keep']);
+  assert.match(tmux(ctx.sock, 'capture-pane', '-p', '-t', 'team:dispatcher'), new RegExp(`${a}: held by eng1, adopted`));
+});
+
+T.run();
