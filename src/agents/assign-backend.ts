@@ -9,9 +9,9 @@ import { last } from '../persist/codec.js';
 import { formatDuration } from '../time.js';
 import { AGENT_KEY, DONE_ON_IDLE_KEY } from '../queue/agent-lifecycle.js';
 import { loadRedis } from '../cli/context.js';
-import type { AssignRequest, Reported } from './assign.js';
+import { heldTurn, type AssignRequest, type QueueSummary, type Reported } from './assign.js';
 import { checkMessage } from './send.js';
-import { ensureDispatcher } from './dispatcher.js';
+import { ensureDispatcher, sessionBackend } from './dispatcher.js';
 import { loadAgent, type AgentRecord } from './registry.js';
 
 /** Open the backend's store and turn commands for one call, closed after it (a process with a connection open does not exit). */
@@ -70,4 +70,29 @@ export async function waitHandoffOn(url: string, id: string): Promise<{ ok: bool
     const got = await store.get(id);
     return { ok: o.dir === 'done', status: o.status, note: got?.task ? last(got.task.fields, 'NOTE') : undefined, reason: o.reason };
   });
+}
+
+/**
+ * The tree's queue summary with the turns each agent has on the backend its session's dispatcher
+ * serves (or $TASK_BACKEND) added in: what `agent status` and `team status` show. A backend that
+ * cannot be reached leaves the tree's summary as it is (status must not fail for it).
+ */
+export async function withBackendTurns(root: string, recs: AgentRecord[], tree: Map<string, QueueSummary>, env: NodeJS.ProcessEnv = process.env): Promise<Map<string, QueueSummary>> {
+  const by = new Map<string, string[]>();
+  for (const r of recs) {
+    const url = sessionBackend(root, r.session) ?? (env.TASK_BACKEND || undefined);
+    if (url) by.set(url, [...(by.get(url) ?? []), r.name]);
+  }
+  for (const [url, names] of by) {
+    try {
+      const sums = await withBackend(url, ({ turns }) => turns.summary(names));
+      for (const [a, s] of sums) {
+        const t = tree.get(a) ?? { waiting: 0 };
+        tree.set(a, { current: t.current ?? (s.held ? heldTurn(s.held) : undefined), waiting: t.waiting + s.waiting });
+      }
+    } catch {
+      // unreachable: the tree's part is still right
+    }
+  }
+  return tree;
 }

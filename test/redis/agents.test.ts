@@ -96,6 +96,9 @@ skip('assign → delivered to the idle agent → done settles it with its note; 
   const held = await row(ctx, a);
   assert.equal([held?.state, held?.worker?.endsWith('agent:eng1')], ['running', true], JSON.stringify(held));
   assert.is((await row(ctx, low))?.state, 'queue', 'the others wait while the first is worked on');
+  // agent status (on the agents' host, without --backend) shows the turn held on Redis and those waiting.
+  const st = JSON.parse((await run(ctx, ['agent', 'status', 'eng1', '--json'])).stdout) as { task?: string; queued: number };
+  assert.equal([st.task, st.queued], [a, 2]);
   await until(ctx, 'all three done', async () => (await row(ctx, low))?.state === 'done', 45_000);
   assert.equal(turns(ctx), ['work 3: first', 'work 0.5: high', 'work 0.5: low']);
   const log = received(ctx);
@@ -139,6 +142,13 @@ skip('cancel of a held turn: the agent is interrupted (Escape), the turn ends ca
   const long = await assign(ctx, 'eng1', 'work 60: too long');
   const next = await assign(ctx, 'eng1', 'work 0.5: next');
   await until(ctx, 'delivered', async () => turns(ctx).length === 1 && (await row(ctx, long))?.state === 'running');
+  // Refusals, from another agent's shell: one line, its exit code, nothing touched.
+  const as2 = { ...ctx, env: { ...ctx.env, ORC_AGENT: 'eng2' } };
+  oneLine(await orc(as2, 'done', long, 'stolen'), 4, new RegExp(`task ${long} is eng1's, not yours \\(eng2\\)`));
+  oneLine(await orc(as2, 'done'), 4, /agent eng2 holds no task now/);
+  oneLine(await orc(ctx, 'done', 'tzzzz', 'x'), 3, /no task tzzzz/);
+  oneLine(await orc(ctx, 'done', next, 'x'), 4, new RegExp(`task ${next} is not being worked on`));
+  assert.is((await row(ctx, long))?.state, 'running', 'refusals touched nothing');
   const c = await orc(ctx, 'tasks-cancel', long);
   assert.is(c.code, 0, c.stderr);
   assert.equal([(await row(ctx, long))?.state, (await row(ctx, long))?.status], ['failed', 'cancelled']);

@@ -46,7 +46,8 @@ export const assignCmd: CommandModule<{ root?: string }, Args> = {
       .example('$0 assign eng-1 --priority 5 --after build "Fix what the build broke"', 'after the shell task "build" is done')
       .example('$0 assign qa --wait --timeout 30m "Review the diff on branch auth"', 'blocks; prints the note of `tmux-orc done`')
       .epilog('The agent reports with `tmux-orc done ID "one-line result"` (or --fail); the line telling it so is added to the text. ' +
-        'Exit codes: 0 queued (with --wait: done); 1 (--wait) failed, timed out or cancelled; 2 bad input; 3 unknown agent or --after ID.') as unknown as Argv<Args>,
+        'With a backend (--backend, $TASK_BACKEND) the turn is kept in Redis and may be assigned from any host (README "Backends"). ' +
+        'Exit codes: 0 queued (with --wait: done); 1 (--wait) failed, timed out or cancelled; 2 bad input; 3 unknown agent or --after ID; 10 Redis unreachable.') as unknown as Argv<Args>,
   handler: async (argv) => {
     const words = [...(argv.text ?? []), ...(argv['--'] ?? [])].map(String);
     const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');

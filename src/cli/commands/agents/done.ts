@@ -27,7 +27,8 @@ export const doneCmd: CommandModule<{ root?: string }, Args> = {
       .example('$0 done t0abc123 "Added --json; tests pass"', 'as the delivered text asks')
       .example('$0 done --fail "Cannot reproduce: need the log"', 'the task this agent holds')
       .epilog('With one word, it is the ID when a task of that ID exists, else the note. Only the agent\'s own running task is settled. ' +
-        'Exit codes: 0 settled; 2 no ID and not in an agent window; 3 unknown ID; 4 not this agent\'s running task.') as unknown as Argv<Args>,
+        'A turn on the Redis backend is settled there (--backend, $TASK_BACKEND, or in an agent\'s window the backend its session\'s dispatcher serves). ' +
+        'Exit codes: 0 settled; 2 no ID and not in an agent window; 3 unknown ID; 4 not this agent\'s running task; 10 Redis unreachable.') as unknown as Argv<Args>,
   handler: async (argv) => {
     const me = process.env.ORC_AGENT || undefined;
     // The backend: named, or (in an agent's window) the one its session's dispatcher serves.
