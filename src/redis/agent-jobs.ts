@@ -26,6 +26,16 @@ export async function turnQueue(k: Conn, agent: string) {
   return q;
 }
 
+/** How many turns wait in all agents' queues (tasks-health: they wait for a dispatcher, not a worker). */
+export async function queuedTurns(k: Conn): Promise<number> {
+  let n = 0;
+  for (const a of await k.client.smembers(k.key('agent-queues'))) {
+    const c = await k.agentQueue(a).getJobCounts('wait', 'prioritized', 'delayed', 'waiting-children');
+    n += Object.values(c).reduce((x, y) => x + y, 0);
+  }
+  return n;
+}
+
 // Both write only while the job's lock is still the given token: a late `done`, or a dispatcher
 // that lost the turn, touches nothing.
 const FENCED_DATA = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('HSET', KEYS[2], 'data', ARGV[2]) return 1 end return 0`;

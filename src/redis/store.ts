@@ -24,7 +24,7 @@ import { cleanFinished, forget } from './clean.js';
 import { tailTask, waitAll } from './follow.js';
 import { takeKey } from './unique.js';
 import { AGENT_KEY, agentOf } from '../queue/agent-lifecycle.js';
-import { turnQueue } from './agent-jobs.js';
+import { queuedTurns, turnQueue } from './agent-jobs.js';
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -296,7 +296,9 @@ export function redisStore(url: string | Backend): RedisStore {
         if (job && !(await k.client.exists(k.lockKey(job)))) stale.push({ id: taskId(job.id ?? ''), name: taskId(job.id ?? ''), why: 'its lock lapsed (its worker is gone); a worker of its queue moves it back' });
       }
       if (stale.length) problems.push(`${stale.length} running task(s) whose worker is gone: ${stale.map((x) => x.id).join(', ')} (a worker of their queue, with their label, requeues them: start one)`);
-      if (q > 0 && live === 0) problems.push(`${q} task(s) queued but no live worker (start one: tmux-orc worker --backend ${backend.where})`);
+      // Turns wait for their agents' dispatcher, not for a worker.
+      const shellQueued = q - (await queuedTurns(k));
+      if (shellQueued > 0 && live === 0) problems.push(`${shellQueued} task(s) queued but no live worker (start one: tmux-orc worker --backend ${backend.where})`);
       const h: Health = {
         root: backend.where,
         counts: { queue: q, held: (await heldNow(k)).length, running: counts.active ?? 0, done: counts.completed ?? 0, failed: (counts.failed ?? 0) + ended },
