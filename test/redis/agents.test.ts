@@ -13,6 +13,7 @@ import * as assert from 'uvu/assert';
 import { start, tempDir, tmux, waitFor } from '../helpers.ts';
 import { oneLine, received, run, setup, spawnFake, teardown, type Ctx } from '../agents/fixture.ts';
 import { REDIS_MISSING, startRedis, type RedisServer } from './server.ts';
+import { ok, stdioClient } from '../mcp/fixture.ts';
 
 type RCtx = Ctx & { url: string };
 const T = suite<RCtx>('agent work queue on Redis');
@@ -172,6 +173,38 @@ skip('the agent dies holding a turn: back to the queue (attempt 2), delivered ag
   await until(ctx, 'done once revived', async () => (await row(ctx, a))?.state === 'done');
   const given = turns(ctx);
   assert.ok(given.length >= 2 && given.length <= 3 && given.every((t) => t === 'work 2: survive'), JSON.stringify(given));
+});
+
+skip('--timeout interrupts and fails the turn; tasks-retry gives it to its agent again; a held and released turn stays in its agent\'s queue; health needs no worker for turns', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  const slow = await assign(ctx, 'eng1', '--timeout', '1s', 'work 4: slow');
+  await until(ctx, 'timed out', async () => (await row(ctx, slow))?.state === 'failed');
+  assert.is((await row(ctx, slow))?.status, 'timeout');
+  const later = await assign(ctx, 'eng1', '--in', '1h', 'work 0.2: later');
+  assert.is((await orc(ctx, 'tasks-hold', later)).code, 0);
+  assert.is((await row(ctx, later))?.state, 'held');
+  assert.is((await orc(ctx, 'tasks-release', later)).code, 0);
+  assert.is((await row(ctx, later))?.state, 'queue');
+  // Released into its agent's queue, not a shell worker's: no worker is needed for it.
+  const h = await orc(ctx, 'tasks-health', '--json');
+  assert.is(h.code, 0, h.stdout + h.stderr);
+  assert.is((await orc(ctx, 'tasks-retry', slow)).code, 0);
+  await until(ctx, 'delivered again, and timed out again', async () => turns(ctx).length === 2 && (await row(ctx, slow))?.state === 'failed');
+  assert.equal(turns(ctx), ['work 4: slow', 'work 4: slow']);
+  assert.match(tmux(ctx.sock, 'capture-pane', '-p', '-t', 'team:eng1'), /Interrupted\./);
+});
+
+skip('the MCP tool assign_task of a server whose environment names the backend queues the turn there; done settles it', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  const c = await stdioClient([], { ...ctx.env, TASK_BACKEND: ctx.url }, ctx.dir);
+  try {
+    const t = await ok(c, 'assign_task', { agent: 'eng1', text: 'work 0.5: by mcp' });
+    await until(ctx, 'done', async () => (await row(ctx, t.id))?.state === 'done');
+    assert.is((await row(ctx, t.id))?.note, 'did: work 0.5: by mcp');
+    assert.is(fs.readdirSync(`${ctx.root}/done`).length, 0, 'not on the tree');
+  } finally {
+    await c.close();
+  }
 });
 
 skip('the dispatcher SIGKILLed while a turn is held: a new one adopts it (not typed twice), done still settles it, the next follows', async (ctx) => {
