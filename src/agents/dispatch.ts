@@ -27,7 +27,7 @@ import { agentsDir, listAgents, type AgentRecord } from './registry.js';
 import { sendMessage } from './send.js';
 import { DEFAULT_STATUS_TIMING, type StatusTiming } from './status.js';
 import { treeTurns } from './tree-turns.js';
-import type { AgentQueue, Turn } from './turns.js';
+import type { AgentQueue, AgentWork, Turn } from './turns.js';
 import { sleep } from './wait.js';
 import { existingPane } from './window.js';
 
@@ -50,12 +50,14 @@ export interface DispatchOptions {
 /** Run until `signal` aborts. */
 export async function runDispatcher(o: DispatchOptions): Promise<void> {
   const d = new Dispatcher(o);
-  if (o.backend) {
-    const { redisTurns } = await loadRedisTurns();
-    d.serve(await redisTurns({ url: o.backend, session: o.session, say: (l) => d.say(l), cwdOf: (a) => listAgents(o.root).find((r) => r.name === a)?.cwd ?? '' }));
-  }
+  let connectAt = 0;
   try {
     while (!o.signal?.aborted) {
+      // The backend's turns are served once it can be reached: the tree's are served meanwhile.
+      if (o.backend && !d.servesBackend && Date.now() >= connectAt) {
+        connectAt = Date.now() + 5000;
+        await d.connect(o.backend).catch((err) => d.say(`${describe(err)}; turns on the tree are served meanwhile, trying again in 5 s`));
+      }
       try {
         await d.tick();
       } catch (err) {
@@ -83,15 +85,21 @@ interface Held {
 export class Dispatcher {
   private queues: AgentQueue[];
   private timing: StatusTiming;
+  private trouble = new Map<AgentQueue, { line: string; at: number }>();
 
   constructor(private o: DispatchOptions) {
     this.queues = [treeTurns(o.root, (l) => this.say(l))];
     this.timing = o.timing ?? DEFAULT_STATUS_TIMING;
   }
 
-  /** Serve one more queue of turns (the backend's). */
-  serve(q: AgentQueue): void {
-    this.queues.push(q);
+  servesBackend = false;
+
+  /** Serve the backend's turns too. */
+  async connect(url: string): Promise<void> {
+    const { redisTurns } = await loadRedisTurns();
+    this.queues.push(await redisTurns({ url, session: this.o.session, say: (l) => this.say(l), cwdOf: (a) => listAgents(this.o.root).find((r) => r.name === a)?.cwd ?? '' }));
+    this.servesBackend = true;
+    this.say(`serving the turns of ${this.queues.at(-1)!.where} too`);
   }
 
   async close(): Promise<void> {
@@ -106,7 +114,19 @@ export class Dispatcher {
   async tick(): Promise<void> {
     const agents = new Map(listAgents(this.o.root).filter((a) => a.session === this.o.session && a.socket === this.o.socket).map((a) => [a.name, a]));
     const names = new Set(agents.keys()); // another session's agents, or killed ones: their turns wait for them
-    const scans = await Promise.all(this.queues.map((q) => q.scan(names)));
+    // A queue that cannot be read this tick (Redis away) is skipped: the others are served.
+    const scans = await Promise.all(this.queues.map((q) => q.scan(names).then((m) => {
+      this.trouble.delete(q);
+      return m;
+    }, (err) => {
+      const line = `${q.where}: ${describe(err)}`;
+      const seen = this.trouble.get(q);
+      if (!seen || seen.line !== line || Date.now() - seen.at > 30_000) { // said once, not four times a second
+        this.say(line);
+        this.trouble.set(q, { line, at: Date.now() });
+      }
+      return new Map<string, AgentWork>();
+    })));
     const lost = new Map<AgentQueue, Turn[]>();
     for (const name of new Set(scans.flatMap((s) => [...s.keys()]))) {
       const held = scans.flatMap((s, i) => (s.get(name)?.held ?? []).map((turn) => ({ q: this.queues[i], turn })));

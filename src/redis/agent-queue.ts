@@ -66,6 +66,7 @@ export async function redisTurns(o: RedisTurnsOptions): Promise<AgentQueue> {
 
   // Renewed apart from the ticks: a tick that waits on a slow delivery must not let a lock lapse.
   const renew = setInterval(() => {
+    if (k.client.status !== 'ready') return; // renewals would pile up in the offline queue
     for (const [id, h] of holds) {
       void h.job.extendLock(h.token, lockMs).then((ok) => {
         if (ok) return;
@@ -110,6 +111,8 @@ export async function redisTurns(o: RedisTurnsOptions): Promise<AgentQueue> {
   return {
     where: backend.where,
     scan: async (agents) => {
+      // Commands wait through a reconnect (connect.ts): a tick must not wait with them.
+      if (k.client.status !== 'ready') throw new Error(`cannot reach Redis (${k.client.status}); its turns wait`);
       await publish(agents);
       const out = new Map<string, AgentWork>();
       const get = (a: string) => out.get(a) ?? (out.set(a, { held: [], waiting: false }), out.get(a)!);
@@ -133,7 +136,8 @@ export async function redisTurns(o: RedisTurnsOptions): Promise<AgentQueue> {
       return holds.has(turn.id) && o2 !== undefined && processStart(o2.pid) === o2.pidStart;
     },
     cancelRequested: async (turn) => (await k.client.hexists(k.key('cancel'), turn.id)) === 1,
-    holds: async (agent) => (await heldEntries(k)).some((e) => e.agent === agent),
+    // Redis away: what this dispatcher holds is what it knows (a tick must not wait for Redis).
+    holds: async (agent) => (k.client.status === 'ready' ? await heldEntries(k) : [...holds.values()]).some((e) => e.agent === agent),
     claimNext: async (agent, watch) => {
       await turnQueue(k, agent);
       const w = workerFor(agent);
