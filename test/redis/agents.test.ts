@@ -194,6 +194,24 @@ skip('--timeout interrupts and fails the turn; tasks-retry gives it to its agent
   assert.match(tmux(ctx.sock, 'capture-pane', '-p', '-t', 'team:eng1'), /Interrupted\./);
 });
 
+skip('Redis away: the dispatcher serves the tree\'s turns meanwhile, assign on Redis says so (exit 10), and the backend\'s turns go on once it is back', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  const first = await assign(ctx, 'eng1', 'work 0.3: on redis');
+  await until(ctx, 'the first done', async () => (await row(ctx, first))?.state === 'done');
+  redis!.kill();
+  try {
+    const onTree = await run(ctx, ['assign', 'eng1', 'work 0.3: on the tree']);
+    assert.is(onTree.code, 0, onTree.stderr);
+    await until(ctx, 'the tree\'s turn done', async () => fs.readdirSync(`${ctx.root}/done`).length === 1);
+    oneLine(await orc(ctx, 'assign', 'eng1', 'x'), 10, /cannot reach Redis/);
+  } finally {
+    await redis!.start();
+  }
+  const after = await assign(ctx, 'eng1', 'work 0.3: redis is back');
+  await until(ctx, 'done once Redis is back', async () => (await row(ctx, after))?.state === 'done');
+  assert.equal(turns(ctx), ['work 0.3: on redis', 'work 0.3: on the tree', 'work 0.3: redis is back']);
+});
+
 skip('the MCP tool assign_task of a server whose environment names the backend queues the turn there; done settles it', async (ctx) => {
   await spawnFake(ctx, 'eng1');
   const c = await stdioClient([], { ...ctx.env, TASK_BACKEND: ctx.url }, ctx.dir);
