@@ -129,8 +129,13 @@ skip('--wait prints the note (exit 0 done, 1 failed); --after a shell task waits
   assert.is((await orc(ctx, 'tasks-enqueue', '--id', 'build', '--', 'sleep 1')).code, 0);
   const dep = await assign(ctx, 'eng1', '--after', 'build', 'work 0.2: after build');
   const viaEnqueue = (await orc(ctx, 'tasks-enqueue', '--agent', 'eng1', '--', 'work', '0.2:', 'second')).stdout.trim();
+  // And the other way: a shell task after a turn.
+  assert.is((await orc(ctx, 'tasks-enqueue', '--id', 'post', '--after', dep, '--', 'true')).code, 0);
   const w = start(['worker', '--id', 'w0', '--backend', ctx.url], { env: ctx.env, cwd: ctx.dir });
   await until(ctx, 'both turns done', async () => (await row(ctx, dep))?.state === 'done' && (await row(ctx, viaEnqueue))?.state === 'done', 45_000);
+  await until(ctx, 'the shell task after the turn done', async () => (await row(ctx, 'post'))?.state === 'done');
+  const [post, turn] = [await row(ctx, 'post'), await row(ctx, dep)] as Array<Row & { started?: string; finished?: string }>;
+  assert.ok(Date.parse(post.started!) >= Date.parse(turn.finished!), `post started after the turn was done: ${JSON.stringify([post, turn])}`);
   w.kill('SIGTERM');
   assert.is((await row(ctx, 'build'))?.state, 'done');
   const given = turns(ctx);
@@ -198,18 +203,30 @@ skip('Redis away: the dispatcher serves the tree\'s turns meanwhile, assign on R
   await spawnFake(ctx, 'eng1');
   const first = await assign(ctx, 'eng1', 'work 0.3: on redis');
   await until(ctx, 'the first done', async () => (await row(ctx, first))?.state === 'done');
+  // A tree turn delivered while Redis is up: the dispatcher has seen that the first is settled (while
+  // Redis is away it goes by the turns it last saw held: one at a time, whatever it cannot see).
+  assert.is((await run(ctx, ['assign', 'eng1', 'work 0.3: on the tree'])).code, 0);
+  await until(ctx, 'the tree\'s turn done', async () => fs.readdirSync(`${ctx.root}/done`).length === 1);
   redis!.kill();
   try {
-    const onTree = await run(ctx, ['assign', 'eng1', 'work 0.3: on the tree']);
+    const onTree = await run(ctx, ['assign', 'eng1', 'work 0.3: on the tree, Redis away']);
     assert.is(onTree.code, 0, onTree.stderr);
-    await until(ctx, 'the tree\'s turn done', async () => fs.readdirSync(`${ctx.root}/done`).length === 1);
+    await until(ctx, 'the tree\'s turn done while Redis is away', async () => fs.readdirSync(`${ctx.root}/done`).length === 2);
     oneLine(await orc(ctx, 'assign', 'eng1', 'x'), 10, /cannot reach Redis/);
   } finally {
     await redis!.start();
   }
   const after = await assign(ctx, 'eng1', 'work 0.3: redis is back');
   await until(ctx, 'done once Redis is back', async () => (await row(ctx, after))?.state === 'done');
-  assert.equal(turns(ctx), ['work 0.3: on redis', 'work 0.3: on the tree', 'work 0.3: redis is back']);
+  assert.equal(turns(ctx), ['work 0.3: on redis', 'work 0.3: on the tree', 'work 0.3: on the tree, Redis away', 'work 0.3: redis is back']);
+});
+
+skip('--done-on-idle settles a turn the agent never reports once it was busy and then idle that long', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  const a = await assign(ctx, 'eng1', '--done-on-idle', '1s', 'work 1: no report');
+  await until(ctx, 'settled on idle', async () => (await row(ctx, a))?.state === 'done');
+  assert.equal([(await row(ctx, a))?.note, turns(ctx)], ['(settled on idle after 1s)', ['work 1: no report']]);
+  assert.not.ok(received(ctx).some((m) => m.startsWith('[report]')));
 });
 
 skip('the MCP tool assign_task of a server whose environment names the backend queues the turn there; done settles it', async (ctx) => {
