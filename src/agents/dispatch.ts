@@ -86,13 +86,13 @@ export class Dispatcher {
   private queues: AgentQueue[];
   private timing: StatusTiming;
   private trouble = new Map<AgentQueue, { line: string; at: number }>();
+  /** Whether the backend's queue is among them (connected). */
+  servesBackend = false;
 
   constructor(private o: DispatchOptions) {
     this.queues = [treeTurns(o.root, (l) => this.say(l))];
     this.timing = o.timing ?? DEFAULT_STATUS_TIMING;
   }
-
-  servesBackend = false;
 
   /** Serve the backend's turns too. */
   async connect(url: string): Promise<void> {
@@ -121,7 +121,7 @@ export class Dispatcher {
     }, (err) => {
       const line = `${q.where}: ${describe(err)}`;
       const seen = this.trouble.get(q);
-      if (!seen || seen.line !== line || Date.now() - seen.at > 30_000) { // said once, not four times a second
+      if (!seen || seen.line !== line || Date.now() - seen.at > 30_000) { // said again only after 30 s, not four times a second
         this.say(line);
         this.trouble.set(q, { line, at: Date.now() });
       }

@@ -97,7 +97,11 @@ export async function settleTurn(k: Conn, job: Job<JobData>, token: string, move
     if (move.to === 'running') {
       return (await writeFenced(k, job, token, final)) ? { kind: 'moved', to: 'running' } : { kind: 'lost', why: `${id} is held by another run now` };
     }
-    if (log !== undefined) await appendTurnLog(k, id, log);
+    // Logged only while the turn is still this token's (a late report for an earlier run writes nothing).
+    if (log !== undefined) {
+      if ((await k.client.get(k.lockKey(job))) !== token) return { kind: 'lost', why: `${id} is no longer held under this claim` };
+      await appendTurnLog(k, id, log);
+    }
     if (move.to === 'done') await job.moveToCompleted({ text: final }, token, false);
     else {
       if (!(await writeFenced(k, job, token, final))) return { kind: 'lost', why: `${id} is no longer held under this claim` };

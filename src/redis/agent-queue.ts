@@ -23,6 +23,7 @@ import { parseBackend } from './connect.js';
 import { dependencies } from './dependencies.js';
 import { open, PREFIX, taskId, textOf, type Conn, type JobData } from './queue.js';
 import { hostName } from './workers.js';
+import { lockMs as lockFromEnv } from './worker-main.js';
 import { appendTurnLog, HELD, heldEntries, heldValue, PRESENT, scripts, settleTurn, turnJob, turnQueue, writeFenced } from './agent-jobs.js';
 
 export interface RedisTurnsOptions {
@@ -47,7 +48,7 @@ let tokens = 0;
 export async function redisTurns(o: RedisTurnsOptions): Promise<AgentQueue> {
   const backend = parseBackend(o.url);
   const k: Conn = await open(backend);
-  const lockMs = o.lockMs ?? (Number(process.env.TMUX_ORC_LOCK_MS) || 30_000);
+  const lockMs = o.lockMs ?? lockFromEnv();
   const workers = new Map<string, Worker<JobData>>();
   const holds = new Map<string, Hold>();
   let published = 0;
@@ -126,8 +127,12 @@ export async function redisTurns(o: RedisTurnsOptions): Promise<AgentQueue> {
       for (const a of agents) {
         if (!known.has(a) || out.get(a)?.held.length) continue;
         workerFor(a); // its stalled check runs while the agent is served
-        const c = await k.agentQueue(a).getJobCounts('wait', 'prioritized', 'delayed');
-        if ((c.wait ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0) > 0) get(a).waiting = true;
+        const q = k.agentQueue(a);
+        const c = await q.getJobCounts('wait', 'prioritized', 'delayed');
+        // A delayed turn (not due, or a dependency pending) counts once it is due: the agent's screen is read only then.
+        // (BullMQ scores its delayed set by due time * 0x1000 + a counter.)
+        const due = async () => Number((await k.client.zrange(q.keys.delayed, 0, 0, 'WITHSCORES'))[1] ?? Infinity) / 0x1000 <= Date.now();
+        if ((c.wait ?? 0) + (c.prioritized ?? 0) > 0 || ((c.delayed ?? 0) > 0 && (await due()))) get(a).waiting = true;
       }
       return out;
     },
@@ -171,7 +176,10 @@ export async function redisTurns(o: RedisTurnsOptions): Promise<AgentQueue> {
         const record = encode([['ATTEMPT', String(r.task.attempt)], ['WORKER', agentWorker(agent)], ['HOST', hostName()],
           ['WORKER_PID', String(watch.pid)], ['WORKER_START', watch.start], ['CLAIM', token], ['STARTED', iso(now)]]);
         const claimed = text + (text === '' || text.endsWith('\n') ? '' : '\n') + record;
-        if (!(await writeFenced(k, job, token, claimed))) continue;
+        if (!(await writeFenced(k, job, token, claimed))) {
+          await scripts(k).orcDropHeld(k.key(HELD), id, heldValue(token, agent)); // lost meanwhile (it stalled): not ours
+          continue;
+        }
         job.data = { text: claimed };
         holds.set(id, { job, token, agent });
         return turnFrom(job, agent);
