@@ -229,6 +229,27 @@ skip('--done-on-idle settles a turn the agent never reports once it was busy and
   assert.not.ok(received(ctx).some((m) => m.startsWith('[report]')));
 });
 
+skip('a dispatcher stopped longer than the lock: the turn stalls, goes back to the queue (no attempt counted) and is delivered again (docs/backends.md says so)', async (ctx) => {
+  ctx.env.TMUX_ORC_LOCK_MS = '2000'; // the dispatcher's, through the tmux server's environment
+  await spawnFake(ctx, 'eng1');
+  const a = await assign(ctx, 'eng1', 'work 0.5: no report');
+  await until(ctx, 'delivered', async () => turns(ctx).length === 1 && (await row(ctx, a))?.state === 'running');
+  const panePid = tmux(ctx.sock, 'display-message', '-p', '-t', 'team:dispatcher', '#{pane_pid}').trim();
+  const node = Number(execFileSync('pgrep', ['-P', panePid, 'node'], { encoding: 'utf8' }).trim().split('\n')[0]);
+  const queue = new URL(ctx.url).searchParams.get('queue');
+  const lock = `orc:${queue}.agent.${Buffer.from('eng1').toString('base64url')}:=${a}:lock`;
+  process.kill(node, 'SIGSTOP');
+  try {
+    await until(ctx, 'its lock lapsed', async () => execFileSync('redis-cli', ['-p', String(redis!.port), 'exists', lock], { encoding: 'utf8' }).trim() === '0');
+  } finally {
+    process.kill(node, 'SIGCONT');
+  }
+  await until(ctx, 'delivered again', async () => turns(ctx).length === 2);
+  assert.equal(turns(ctx), ['work 0.5: no report', 'work 0.5: no report']);
+  assert.is((await row(ctx, a))?.attempt, 1, 'a stall is not an attempt');
+  assert.is((await orc(ctx, 'tasks-cancel', a)).code, 0);
+});
+
 skip('the MCP tool assign_task of a server whose environment names the backend queues the turn there; done settles it', async (ctx) => {
   await spawnFake(ctx, 'eng1');
   const c = await stdioClient([], { ...ctx.env, TASK_BACKEND: ctx.url }, ctx.dir);
