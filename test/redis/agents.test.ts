@@ -250,6 +250,29 @@ skip('a dispatcher stopped longer than the lock: the turn stalls, goes back to t
   assert.is((await orc(ctx, 'tasks-cancel', a)).code, 0);
 });
 
+skip('from another host (no tree there): assign finds the agent its dispatcher published, and done and tasks-list work with --backend alone', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  const here = await assign(ctx, 'eng1', 'work 0.3: from here');
+  await until(ctx, 'the first done', async () => (await row(ctx, here))?.state === 'done');
+  const away = tempDir('orc-away-');
+  try {
+    const env = { ...ctx.env };
+    delete env.TASK_ROOT;
+    const far = { ...ctx, env, dir: away };
+    const r = await run(far, ['--backend', ctx.url, 'assign', 'eng1', 'work 30: from afar, no report']);
+    assert.is(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    oneLine(await run(far, ['--backend', ctx.url, 'assign', 'nobody', 'x']), 3, /no agent "nobody"/);
+    await until(ctx, 'delivered', async () => turns(ctx).length === 2 && (await row(ctx, id))?.state === 'running');
+    const d = await run(far, ['--backend', ctx.url, 'done', id, 'settled from afar']);
+    assert.is(d.code, 0, d.stderr);
+    const list = JSON.parse((await run(far, ['--backend', ctx.url, 'tasks-list', 'done', '--json'])).stdout) as Row[];
+    assert.equal(list.find((x) => x.id === id)?.note, 'settled from afar');
+  } finally {
+    fs.rmSync(away, { recursive: true, force: true });
+  }
+});
+
 skip('the MCP tool assign_task of a server whose environment names the backend queues the turn there; done settles it', async (ctx) => {
   await spawnFake(ctx, 'eng1');
   const c = await stdioClient([], { ...ctx.env, TASK_BACKEND: ctx.url }, ctx.dir);
