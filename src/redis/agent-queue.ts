@@ -136,9 +136,10 @@ export async function redisTurns(o: RedisTurnsOptions): Promise<AgentQueue> {
       }
       return out;
     },
+    // Held while this dispatcher keeps its lock and the agent's process (named in the claim record) lives.
     alive: async (turn) => {
-      const o2 = turn.task.owner;
-      return holds.has(turn.id) && o2 !== undefined && processStart(o2.pid) === o2.pidStart;
+      const owner = turn.task.owner;
+      return holds.has(turn.id) && owner !== undefined && processStart(owner.pid) === owner.pidStart;
     },
     cancelRequested: async (turn) => (await k.client.hexists(k.key('cancel'), turn.id)) === 1,
     // Redis away: what this dispatcher holds is what it knows (a tick must not wait for Redis).
