@@ -1,12 +1,14 @@
 /**
  * The dispatcher of agent work queues: one process per session (`tmux-orc agent dispatch`, in
  * the session's `dispatcher` window) that gives each agent its queued tasks, one at a time, when
- * it is idle. It keeps nothing of its own: every tick reads the tree (queued and running agent
- * tasks) and each agent's debounced state, so a dispatcher killed at any point is replaced by one
- * that carries on from the tree. One tick, for each agent with work:
+ * it is idle. It keeps nothing of its own: every tick reads the queues it serves (the tree, and
+ * the Redis backend when one is named: turns.ts) and each agent's debounced state, so a
+ * dispatcher killed at any point is replaced by one that carries on from them. One tick, for
+ * each agent with work:
  *   1. look at the agent (its debounced state);
  *   2. act on the task it holds: recover, cancel, time out, deliver, settle on idle, or wait;
- *   3. if it holds none and is idle: claim its next ready task (priority, then FIFO) and deliver it.
+ *   3. if it holds none (in any queue) and is idle: claim its next ready task (priority, then
+ *      FIFO; the tree's before the backend's) and deliver it.
  */
 import path from 'node:path';
 import { describe, OrcError } from '../errors.js';
@@ -15,13 +17,8 @@ import { processStart } from '../persist/proc.js';
 import { formatDuration, iso, parseDuration } from '../time.js';
 import * as A from '../tmux/argv.js';
 import { tmuxClient } from '../tmux/client.js';
-import { claimForAgent } from '../queue/agent-claim.js';
 import { DONE_ON_IDLE_KEY, note, reported, undelivered } from '../queue/agent-lifecycle.js';
-import { AgentTaskIndex, appendLog, failQueued, settleAgentTask, type AgentTaskFile } from '../queue/agent-tasks.js';
-import { cancelMarker } from '../queue/cancel-marker.js';
-import { afterRun, cancelled, readiness, type DepState } from '../queue/lifecycle.js';
-import { judge, recoverStale } from '../queue/recover.js';
-import { ensureTree, find, tree, type Tree } from '../queue/tree.js';
+import { afterRun, cancelled, type Move } from '../queue/lifecycle.js';
 import { last } from '../persist/codec.js';
 import { deliveryText, heldStep, mayGiveWork, type AgentView } from './dispatch-policy.js';
 import { agentStatus } from './observe.js';
@@ -29,6 +26,8 @@ import { paneInfo } from './pane.js';
 import { agentsDir, listAgents, type AgentRecord } from './registry.js';
 import { sendMessage } from './send.js';
 import { DEFAULT_STATUS_TIMING, type StatusTiming } from './status.js';
+import { treeTurns } from './tree-turns.js';
+import type { AgentQueue, AgentWork, Turn } from './turns.js';
 import { sleep } from './wait.js';
 import { existingPane } from './window.js';
 
@@ -38,6 +37,8 @@ export interface DispatchOptions {
   /** The session (and tmux socket) whose agents it serves. */
   session: string;
   socket: string;
+  /** A Redis backend whose agent turns it serves too (README "Backends"). */
+  backend?: string;
   /** Between ticks: how soon an agent that went idle gets its next task. Default 250 ms. */
   tickMs?: number;
   timing?: StatusTiming;
@@ -49,27 +50,60 @@ export interface DispatchOptions {
 /** Run until `signal` aborts. */
 export async function runDispatcher(o: DispatchOptions): Promise<void> {
   const d = new Dispatcher(o);
-  while (!o.signal?.aborted) {
-    try {
-      await d.tick();
-    } catch (err) {
-      d.say(`tick failed: ${describe(err)}`);
+  let connectAt = 0;
+  try {
+    while (!o.signal?.aborted) {
+      // The backend's turns are served once it can be reached: the tree's are served meanwhile.
+      if (o.backend && !d.servesBackend && Date.now() >= connectAt) {
+        connectAt = Date.now() + 5000;
+        await d.connect(o.backend).catch((err) => d.say(`${describe(err)}; turns on the tree are served meanwhile, trying again in 5 s`));
+      }
+      try {
+        await d.tick();
+      } catch (err) {
+        d.say(`tick failed: ${describe(err)}`);
+      }
+      await sleep(o.tickMs ?? 250);
     }
-    await sleep(o.tickMs ?? 250);
+  } finally {
+    await d.close();
   }
 }
 
+/** The Redis backend's module, loaded only when a backend is named (as src/cli/context.ts loadRedis). */
+async function loadRedisTurns(): Promise<typeof import('../redis/agent-queue.js')> {
+  const { loadRedis } = await import('../cli/context.js');
+  return loadRedis();
+}
+
+/** A held turn and the queue it is held in. */
+interface Held {
+  q: AgentQueue;
+  turn: Turn;
+}
+
 export class Dispatcher {
-  private t: Tree;
-  private index: AgentTaskIndex;
-  private deps = new Map<string, { state: DepState; at: number }>();
+  private queues: AgentQueue[];
   private timing: StatusTiming;
+  private trouble = new Map<AgentQueue, { line: string; at: number }>();
+  /** Whether the backend's queue is among them (connected). */
+  servesBackend = false;
 
   constructor(private o: DispatchOptions) {
-    this.t = tree(o.root);
-    ensureTree(this.t);
-    this.index = new AgentTaskIndex(this.t);
+    this.queues = [treeTurns(o.root, (l) => this.say(l))];
     this.timing = o.timing ?? DEFAULT_STATUS_TIMING;
+  }
+
+  /** Serve the backend's turns too. */
+  async connect(url: string): Promise<void> {
+    const { redisTurns } = await loadRedisTurns();
+    this.queues.push(await redisTurns({ url, session: this.o.session, say: (l) => this.say(l), cwdOf: (a) => listAgents(this.o.root).find((r) => r.name === a)?.cwd ?? '' }));
+    this.servesBackend = true;
+    this.say(`serving the turns of ${this.queues.at(-1)!.where} too`);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.queues.map((q) => q.close().catch(() => {})));
   }
 
   say(line: string): void {
@@ -79,67 +113,66 @@ export class Dispatcher {
   /** One pass over every agent of the session that has work. */
   async tick(): Promise<void> {
     const agents = new Map(listAgents(this.o.root).filter((a) => a.session === this.o.session && a.socket === this.o.socket).map((a) => [a.name, a]));
-    const running = group(this.index.list('running'));
-    const queued = group(this.index.list('queue'));
-    let recover = false;
-    for (const name of new Set([...running.keys(), ...queued.keys()])) {
-      const rec = agents.get(name);
-      if (!rec) continue; // another session's agent, or one that was killed: its turns wait for it
+    const names = new Set(agents.keys()); // another session's agents, or killed ones: their turns wait for them
+    // A queue that cannot be read this tick (Redis away) is skipped: the others are served.
+    const scans = await Promise.all(this.queues.map((q) => q.scan(names).then((m) => {
+      this.trouble.delete(q);
+      return m;
+    }, (err) => {
+      const line = `${q.where}: ${describe(err)}`;
+      const seen = this.trouble.get(q);
+      if (!seen || seen.line !== line || Date.now() - seen.at > 30_000) { // said again only after 30 s, not four times a second
+        this.say(line);
+        this.trouble.set(q, { line, at: Date.now() });
+      }
+      return new Map<string, AgentWork>();
+    })));
+    const lost = new Map<AgentQueue, Turn[]>();
+    for (const name of new Set(scans.flatMap((s) => [...s.keys()]))) {
+      const held = scans.flatMap((s, i) => (s.get(name)?.held ?? []).map((turn) => ({ q: this.queues[i], turn })));
+      const waiting = this.queues.filter((_, i) => scans[i].get(name)?.waiting);
       try {
-        recover = (await this.serve(rec, running.get(name) ?? [], queued.get(name) ?? [])) || recover;
+        for (const h of await this.serveAgent(agents.get(name)!, held, waiting)) lost.set(h.q, [...(lost.get(h.q) ?? []), h.turn]);
       } catch (err) {
         this.say(`${name}: ${describe(err)}`); // one agent's trouble must not stall the others
       }
     }
-    if (recover) for (const r of await recoverStale(this.t)) this.say(`${r.id}: ${r.why} → ${r.to}`);
+    for (const [q, turns] of lost) for (const line of await q.recover(turns)) this.say(line);
   }
 
-  /** Steps 1-3 for one agent; true when a turn it held needs recovery. */
-  private async serve(rec: AgentRecord, held: AgentTaskFile[], queued: AgentTaskFile[]): Promise<boolean> {
-    const ready = held.length ? [] : await this.ready(queued);
+  /** Steps 1-3 for one agent; the held turns that need recovery. */
+  private async serveAgent(rec: AgentRecord, held: Held[], waiting: AgentQueue[]): Promise<Held[]> {
+    const give = held.length === 0 && waiting.length > 0;
     // The agent's screen is read only when a decision needs its state: a turn to type, to settle
     // on idle, or to give. A turn being worked on costs no tmux call per tick.
-    const look = ready.length > 0 || held.some((h) => !has(h, 'DELIVERED') || has(h, DONE_ON_IDLE_KEY));
+    const look = give || held.some((h) => !has(h.turn, 'DELIVERED') || has(h.turn, DONE_ON_IDLE_KEY));
     const st = look ? await agentStatus(this.o.root, rec, this.timing) : undefined;
     const view: AgentView = st ? { state: st.state, since: Date.parse(st.since) } : { state: 'unknown', since: Date.now() };
-    let recover = false;
-    for (const h of held) recover = (await this.onHeld(rec, h, view, st?.pane)) || recover;
-    if (held.length === 0 && mayGiveWork(view)) await this.giveNext(rec, ready, st?.pane);
-    return recover;
+    const lost: Held[] = [];
+    for (const h of held) if (await this.onHeld(rec, h, view, st?.pane)) lost.push(h);
+    if (give && mayGiveWork(view)) await this.giveNext(rec, waiting, st?.pane);
+    return lost;
   }
 
-  /** The queued turns that may be delivered now, in dispatch order; those that never can be are failed. */
-  private async ready(queued: AgentTaskFile[]): Promise<AgentTaskFile[]> {
-    const now = Date.now();
-    const out: AgentTaskFile[] = [];
-    for (const q of queued) {
-      const r = readiness(q.task, now, (id) => this.depState(id));
-      if (r.kind === 'doomed') {
-        if (await failQueued(this.t, q.name, r.move)) this.say(`${q.task.id} → failed: ${r.move.append.find(([k]) => k === 'REASON')?.[1]}`);
-      } else if (r.kind === 'ready') out.push(q);
-    }
-    return out;
-  }
-
-  /** Act on a held task; true when it needs recovery (nobody holds it). */
-  private async onHeld(rec: AgentRecord, h: AgentTaskFile, a: AgentView, pane: string | undefined): Promise<boolean> {
-    const task = h.task;
-    const token = task.owner?.claim;
-    if (!token) return judge(this.t, h.name).kind !== 'alive';
+  /** Act on a held turn; true when it needs recovery (nobody holds it). */
+  private async onHeld(rec: AgentRecord, h: Held, a: AgentView, pane: string | undefined): Promise<boolean> {
+    const { q, turn } = h;
+    const task = turn.task;
+    if (!task.owner?.claim) return !(await q.alive(turn));
     const doneOnIdle = last(task.fields, DONE_ON_IDLE_KEY);
-    const delivered = has(h, 'DELIVERED');
-    let sawBusy = has(h, 'BUSY_SEEN');
+    const delivered = has(turn, 'DELIVERED');
+    let sawBusy = has(turn, 'BUSY_SEEN');
     if (doneOnIdle !== undefined && delivered && !sawBusy && a.state === 'busy') {
-      await settleAgentTask(this.t, h.name, token, note('BUSY_SEEN', iso(Date.now())));
+      await q.settle(turn, note('BUSY_SEEN', iso(Date.now())));
       sawBusy = true;
     }
     const now = Date.now();
     const step = heldStep({
-      held: judge(this.t, h.name).kind === 'alive',
+      held: await q.alive(turn),
       started: task.owner?.started ?? now,
       timeoutMs: task.timeoutMs,
       delivered,
-      cancelRequested: cancelMarker(this.t, task.id) === token,
+      cancelRequested: await q.cancelRequested(turn),
       doneOnIdleMs: doneOnIdle === undefined ? undefined : parseDuration(doneOnIdle),
       sawBusy,
     }, a, now);
@@ -148,24 +181,24 @@ export class Dispatcher {
         return true;
       case 'cancel':
         await this.interrupt(rec, pane);
-        return this.settled(h, token, cancelled(now), `cancelled; ${rec.name} was interrupted with Escape`);
+        return this.settled(h, cancelled(now), `cancelled; ${rec.name} was interrupted with Escape`);
       case 'timeout':
         await this.interrupt(rec, pane);
-        return this.settled(h, token, afterRun(task, { exitCode: null, signal: null, timedOut: true, cancelled: false, durationMs: now - (task.owner?.started ?? now) }, now),
+        return this.settled(h, afterRun(task, { exitCode: null, signal: null, timedOut: true, cancelled: false, durationMs: now - (task.owner?.started ?? now) }, now),
           `timeout after ${formatDuration(task.timeoutMs ?? 0)}; ${rec.name} was interrupted with Escape`);
       case 'deliver':
-        await this.deliver(rec, h, token);
+        await this.deliver(rec, h);
         return false;
       case 'done-on-idle':
-        return this.settled(h, token, reported(task, true, `(settled on idle after ${doneOnIdle})`, now), `done: ${rec.name} stayed idle for ${doneOnIdle}`);
+        return this.settled(h, reported(task, true, `(settled on idle after ${doneOnIdle})`, now), `done: ${rec.name} stayed idle for ${doneOnIdle}`);
       case 'wait':
         return false;
     }
   }
 
-  private async settled(h: AgentTaskFile, token: string, m: Parameters<typeof settleAgentTask>[3], why: string): Promise<false> {
-    const r = await settleAgentTask(this.t, h.name, token, m, `${iso(Date.now())} ${why}`);
-    if (r.kind === 'moved') this.say(`${h.task.id} → ${r.to}: ${why}`);
+  private async settled(h: Held, m: Move, why: string): Promise<false> {
+    const r = await h.q.settle(h.turn, m, `${iso(Date.now())} ${why}`);
+    if (r.kind === 'moved') this.say(`${h.turn.id} → ${r.to}: ${why}`);
     return false;
   }
 
@@ -177,67 +210,42 @@ export class Dispatcher {
   }
 
   /** Claim the first ready turn of an idle agent holding none, and deliver it. */
-  private async giveNext(rec: AgentRecord, ready: AgentTaskFile[], pane: string | undefined): Promise<void> {
-    if (ready.length === 0 || !pane) return;
-    // The holder watches the agent's process: its pane's pid, with its start time against reuse.
+  private async giveNext(rec: AgentRecord, waiting: AgentQueue[], pane: string | undefined): Promise<void> {
+    if (!pane) return;
+    // The hold lasts while the agent's process lives: its pane's pid, with its start time against reuse.
     const info = await paneInfo(tmuxClient(rec.socket), pane);
     const start = info && !info.dead ? processStart(info.pid) : undefined;
     if (!info || start === undefined) return;
-    for (const q of ready) {
-      const now = Date.now();
-      const token = `${process.pid}-${now.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-      // One turn per agent, also against a second dispatcher: look at running/ and claim under one lock.
-      const reply = await withLock(path.join(agentsDir(this.o.root), `.claim-${rec.name}.lock`), async () => {
-        if (this.index.list('running', true).some((f) => f.agent === rec.name)) return 'holds one';
-        return (await claimForAgent(this.t, { name: q.name, agent: rec.name, token, attempt: q.task.attempt, watch: { pid: info.pid, start }, now })).kind;
-      }, { staleMs: 10_000, waitMs: 10_000 });
-      if (reply === 'gone' || reply === 'busy') continue; // taken meanwhile (cancelled, or another dispatcher's)
-      if (reply !== 'claimed') {
-        if (reply !== 'holds one') this.say(`${q.task.id}: could not claim (${reply})`);
-        return;
+    // One turn per agent, also against a second dispatcher: look at what it holds and claim under one lock.
+    const got = await withLock(path.join(agentsDir(this.o.root), `.claim-${rec.name}.lock`), async () => {
+      for (const q of this.queues) if (await q.holds(rec.name)) return undefined;
+      for (const q of waiting) {
+        const turn = await q.claimNext(rec.name, { pid: info.pid, start });
+        if (turn) return { q, turn };
       }
-      const h = this.index.list('running', true).find((f) => f.name === q.name);
-      if (h) await this.deliver(rec, h, token);
-      return;
-    }
+      return undefined;
+    }, { staleMs: 10_000, waitMs: 10_000 });
+    if (got) await this.deliver(rec, got);
   }
 
   /** Type the task into the agent (verified, as `send` does) and record that it was. */
-  private async deliver(rec: AgentRecord, h: AgentTaskFile, token: string): Promise<void> {
-    const text = deliveryText(h.task.id, h.task.cmd);
+  private async deliver(rec: AgentRecord, h: Held): Promise<void> {
+    const { turn } = h;
+    const text = deliveryText(turn.id, turn.task.cmd);
     try {
       await sendMessage(this.o.root, rec.name, text);
     } catch (err) {
       if (!(err instanceof OrcError) || err.code !== 'undelivered') throw err;
-      // A dead agent's holder lets go by itself; an agent that does not take input gets it again later.
+      // A dead agent's hold ends by itself; an agent that does not take input gets it again later.
       if (/is dead|is gone|no pane/.test(err.message)) return;
-      await this.settled(h, token, undelivered(h.task, err.message, Date.now()), `not delivered to ${rec.name}: ${err.message}`);
+      await this.settled(h, undelivered(turn.task, err.message, Date.now()), `not delivered to ${rec.name}: ${err.message}`);
       return;
     }
     // Logged first: a quick agent may report (and settle) before DELIVERED is recorded.
-    appendLog(this.t, h.task.id, `${iso(Date.now())} delivered to ${rec.name} (attempt ${h.task.attempt}):\n${text}`);
-    await settleAgentTask(this.t, h.name, token, note('DELIVERED', iso(Date.now())));
-    this.say(`${h.task.id} → ${rec.name} (attempt ${h.task.attempt})`);
-  }
-
-  /**
-   * Where a dependency is, looked up at most once a second (a look reads every state directory);
-   * done is remembered for good (only a failed task comes back, by tasks-retry).
-   */
-  private depState(id: string): DepState {
-    const known = this.deps.get(id);
-    if (known && (known.state === 'done' || Date.now() - known.at < 1000)) return known.state;
-    const f = find(this.t, id);
-    const state: DepState = !f ? 'missing' : f.dir === 'done' ? 'done' : f.dir === 'failed' ? 'failed' : 'pending';
-    this.deps.set(id, { state, at: Date.now() });
-    return state;
+    await h.q.log(turn, `${iso(Date.now())} delivered to ${rec.name} (attempt ${turn.task.attempt}):\n${text}`);
+    await h.q.settle(turn, note('DELIVERED', iso(Date.now())));
+    this.say(`${turn.id} → ${rec.name} (attempt ${turn.task.attempt})`);
   }
 }
 
-const has = (f: AgentTaskFile, key: string): boolean => last(f.task.fields, key) !== undefined;
-
-function group(files: AgentTaskFile[]): Map<string, AgentTaskFile[]> {
-  const m = new Map<string, AgentTaskFile[]>();
-  for (const f of files) m.set(f.agent, [...(m.get(f.agent) ?? []), f]);
-  return m;
-}
+const has = (t: Turn, key: string): boolean => last(t.task.fields, key) !== undefined;

@@ -5,7 +5,7 @@ import { clearStatus } from './observe.js';
 import { listAgents, removeAgent, requireAgent, type AgentRecord } from './registry.js';
 import { byRole } from './roles.js';
 import { ensureScheduler } from './scheduler.js';
-import { ensureDispatcher } from './dispatcher.js';
+import { ensureDispatcher, sessionBackend } from './dispatcher.js';
 import { queueSummary } from './assign.js';
 import { briefAgent, isRunning, launchAgent } from './spawn.js';
 import { existingPane } from './window.js';
@@ -51,7 +51,8 @@ export async function reviveAgents(root: string, names: string[] = [], opts: { r
   for (const r of sessions.values()) await ensureScheduler(root, r.socket, r.session);
   // Their work queues carry on (a tmux server restart took the dispatcher's window too).
   const queues = queueSummary(root);
-  for (const r of sessions.values()) if (launched.some((a) => a.session === r.session && queues.has(a.name))) await ensureDispatcher(root, r.socket, r.session);
+  // (Turns on a backend are not counted here: a session whose dispatcher serves one gets it back.)
+  for (const r of sessions.values()) if (launched.some((a) => a.session === r.session && (queues.has(a.name) || sessionBackend(root, r.session)))) await ensureDispatcher(root, r.socket, r.session);
   for (const rec of launched) {
     try {
       await briefAgent(root, rec, opts.readyTimeoutMs);

@@ -4,6 +4,7 @@
  * queue (the task it holds, how many wait). The CLI and the MCP server call this.
  */
 import { queueSummary } from './assign.js';
+import { withBackendTurns } from './assign-backend.js';
 import { agentStatus, type AgentStatus } from './observe.js';
 import { listAgents, requireAgent, type AgentRecord } from './registry.js';
 import { isTmuxTarget, resolveTarget } from './resolve.js';
@@ -23,7 +24,7 @@ export async function agentStatuses(root: string, target: string | undefined, ti
     const recs = target === undefined ? listAgents(root) : [requireAgent(root, target)];
     for (const r of recs) rows.push(await agentStatus(root, r, timing));
   }
-  const queues = queueSummary(root);
+  const queues = await withBackendTurns(root, listAgents(root).filter((r) => rows.some((s) => s.name === r.name)), queueSummary(root));
   return rows.map((s) => ({ ...s, task: queues.get(s.name)?.current?.id, queued: queues.get(s.name)?.waiting ?? 0 }));
 }
 

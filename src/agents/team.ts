@@ -12,6 +12,7 @@ import { ensureTree, tree } from '../queue/tree.js';
 import { writeAtomic } from '../persist/atomic.js';
 import { killAgent } from './manage.js';
 import { queueSummary } from './assign.js';
+import { withBackendTurns } from './assign-backend.js';
 import { readMessages } from './messages.js';
 import { agentStatus, type AgentStatus } from './observe.js';
 import { listAgents, nameProblem, type AgentRecord } from './registry.js';
@@ -40,8 +41,9 @@ export type TeamRow = AgentStatus & { task: string; session: string; queued: num
 export async function teamStatus(root: string, session?: string, timing?: StatusTiming): Promise<TeamRow[]> {
   const rows: TeamRow[] = [];
   // A turn from the agent's work queue (tmux-orc assign) is its task; else the last message it was given.
-  const queues = queueSummary(root);
-  for (const a of teamAgents(root, session)) {
+  const agents = teamAgents(root, session);
+  const queues = await withBackendTurns(root, agents, queueSummary(root));
+  for (const a of agents) {
     const q = queues.get(a.name);
     const task = q?.current ? `${q.current.id}: ${q.current.text}` : currentTask(root, a.name);
     rows.push({ ...(await agentStatus(root, a, timing)), task, session: a.session, queued: q?.waiting ?? 0 });

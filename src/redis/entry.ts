@@ -4,3 +4,5 @@
  */
 export { redisStore } from './store.js';
 export { startRedisWorker } from './worker-main.js';
+export { redisTurns } from './agent-queue.js';
+export { turnCommands } from './agent-commands.js';

@@ -57,7 +57,12 @@ export interface Conn {
    * unlabelled ones. Labels are free text: a queue's name holds the label in base64url.
    */
   queue(label?: string): Queue<JobData>;
-  /** Every queue there is: the unlabelled one and each label's. */
+  /**
+   * The queue of one agent's turns (agent-jobs.ts): apart from every label's, so shell workers,
+   * which take from one label's queue, never see a turn; listed in `<prefix>:agent-queues`.
+   */
+  agentQueue(agent: string): Queue<JobData>;
+  /** Every queue there is: the unlabelled one, each label's and each agent's. */
   queues(): Promise<Array<Queue<JobData>>>;
   /** Where a task's job is, in whichever queue. */
   getJob(id: string): Promise<Job<JobData> | undefined>;
@@ -76,12 +81,15 @@ export const PREFIX = 'orc';
 export const queueName = (backend: Backend, label?: string): string =>
   label === undefined ? backend.queue : `${backend.queue}.label.${Buffer.from(label).toString('base64url')}`;
 
+/** An agent's queue: its name in base64url, as a label's (agent names are unique within one backend queue). */
+export const agentQueueName = (backend: Backend, agent: string): string => `${backend.queue}.agent.${Buffer.from(agent).toString('base64url')}`;
+
 export async function open(backend: Backend): Promise<Conn> {
   const client = await connect(backend);
   const made = new Map<string, Queue<JobData>>();
   const key = (name: string) => `${PREFIX}:${backend.queue}:orc:${name}`;
-  const queue = (label?: string) => {
-    const name = queueName(backend, label);
+  const queue = (label?: string) => named(queueName(backend, label));
+  const named = (name: string) => {
     let q = made.get(name);
     if (!q) {
       q = new Queue<JobData>(name, { connection: client, prefix: PREFIX });
@@ -90,11 +98,14 @@ export async function open(backend: Backend): Promise<Conn> {
     }
     return q;
   };
-  const queues = async () => [queue(), ...(await client.smembers(key('labels'))).sort().map((l) => queue(l))];
+  const agentQueue = (agent: string) => named(agentQueueName(backend, agent));
+  const queues = async () => [queue(), ...(await client.smembers(key('labels'))).sort().map((l) => queue(l)),
+    ...(await client.smembers(key('agent-queues'))).sort().map(agentQueue)];
   return {
     backend,
     client,
     queue,
+    agentQueue,
     queues,
     getJob: async (id) => {
       for (const q of await queues()) {

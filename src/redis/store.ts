@@ -25,6 +25,8 @@ import { tailTask, waitAll } from './follow.js';
 import { takeKey } from './unique.js';
 import { recoverStalled, stalledJobs } from './stalled.js';
 import { checkKnown, listGroups, pauseGroup, pausedGroups, removeGroup, resumeGroup, setGroup } from './group-commands.js';
+import { AGENT_KEY, agentOf } from '../queue/agent-lifecycle.js';
+import { queuedTurns, turnQueue } from './agent-jobs.js';
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -51,9 +53,10 @@ export function redisStore(url: string | Backend): RedisStore {
     return text === null ? undefined : { dir: 'failed', text };
   };
 
-  const add = async (k: Conn, id: string, text: string, task: { priority: number; due: number; label?: string }, now: number) => {
+  // An agent's turn goes to its agent's queue (agent-jobs.ts), where no shell worker looks.
+  const add = async (k: Conn, id: string, text: string, task: { priority: number; due: number; label?: string; agent?: string }, now: number) => {
     if (task.label !== undefined) await newLabel(k, task.label);
-    await k.queue(task.label).add(id, { text }, {
+    await (task.agent !== undefined ? await turnQueue(k, task.agent) : k.queue(task.label)).add(id, { text }, {
       jobId: jobId(id),
       priority: bullPriority(task.priority),
       delay: Math.max(0, task.due - now),
@@ -82,7 +85,7 @@ export function redisStore(url: string | Backend): RedisStore {
     if (spec.unique !== undefined) await takeKey(k, locate, spec.unique, id);
     if (spec.id !== undefined) await k.client.hdel(k.key('cancel'), id); // a mark an earlier task of this ID left
     if (spec.hold) await k.client.hset(k.key('held'), id, text);
-    else await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0, label: spec.label }, now);
+    else await add(k, id, text, { priority: spec.priority ?? 0, due: spec.at ?? 0, label: spec.label, agent: spec.extra?.find(([key]) => key === AGENT_KEY)?.[1] }, now);
     return id;
   };
 
@@ -259,7 +262,7 @@ export function redisStore(url: string | Backend): RedisStore {
       if (f.dir !== 'held') notWaiting(id, f.dir, 'released');
       const r = taskFromText(f.text, id);
       if (!r.ok) throw fail('conflict', `task ${id} cannot be released: ${r.reason}`);
-      await add(k, id, f.text, { priority: r.task.priority, due: r.task.due, label: r.task.label }, Date.now());
+      await add(k, id, f.text, { priority: r.task.priority, due: r.task.due, label: r.task.label, agent: agentOf(r.task) }, Date.now());
       await k.client.hdel(k.key('held'), id);
       return 'released';
     },
@@ -302,7 +305,9 @@ export function redisStore(url: string | Backend): RedisStore {
       const stale: Health['stale'] = [];
       for (const job of await stalledJobs(k)) stale.push({ id: taskId(job.id ?? ''), name: taskId(job.id ?? ''), why: 'its lock lapsed (its worker is gone); a worker of its queue moves it back' });
       if (stale.length) problems.push(`${stale.length} running task(s) whose worker is gone: ${stale.map((x) => x.id).join(', ')} (a worker of their queue, with their label, requeues them; or now: tasks-health --fix)`);
-      if (q > 0 && live === 0) problems.push(`${q} task(s) queued but no live worker (start one: tmux-orc worker --backend ${backend.where})`);
+      // Turns wait for their agents' dispatcher, not for a worker.
+      const shellQueued = q - (await queuedTurns(k));
+      if (shellQueued > 0 && live === 0) problems.push(`${shellQueued} task(s) queued but no live worker (start one: tmux-orc worker --backend ${backend.where})`);
       const h: Health = {
         root: backend.where,
         counts: { queue: q, held: (await heldNow(k)).length, running: counts.active ?? 0, done: counts.completed ?? 0, failed: (counts.failed ?? 0) + ended },
@@ -361,7 +366,7 @@ export function redisStore(url: string | Backend): RedisStore {
     }
     // Ended without a worker (cancelled while queued): queued again as a new job of the same ID.
     if ((await k.client.hdel(k.key('ended'), id)) === 0) return false;
-    await add(k, id, text, { priority: r.task.priority, due: 0, label: r.task.label }, Date.now());
+    await add(k, id, text, { priority: r.task.priority, due: 0, label: r.task.label, agent: agentOf(r.task) }, Date.now());
     return true;
   }
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { existingRoot } from '../../root.js';
 import { assign } from '../../agents/assign.js';
+import { assignOn } from '../../agents/assign-backend.js';
 import { captureTarget } from '../../agents/capture.js';
 import { scheduleCheckin } from '../../agents/checkin.js';
 import { PRESET_NAMES } from '../../agents/presets.js';
@@ -134,7 +135,10 @@ export const agentTools = [
       const str = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
       const spec = specFromArgs({ id: a.id, priority: a.priority, after: a.after, in: str(a.in), at: a.at, timeout: str(a.timeout), retries: a.retries, backoff: str(a.backoff) }, a.text, process.cwd(), Date.now());
       const doneOnIdleMs = a.done_on_idle === undefined ? undefined : durationOpt('done-on-idle', String(a.done_on_idle), 0);
-      const { id, warning } = await assign(rootOf(ctx), { agent: a.agent, ...turnOf(spec, a.text, doneOnIdleMs) }, ctx.env);
+      const req = { agent: a.agent, ...turnOf(spec, a.text, doneOnIdleMs) };
+      // On the Redis backend when the server was started with one (README "Backends").
+      const url = ctx.env.TASK_BACKEND || undefined;
+      const { id, warning } = url ? await assignOn(url, rootOf(ctx), req, ctx.env) : await assign(rootOf(ctx), req, ctx.env);
       return { id, agent: a.agent, state: 'queue', warning };
     },
   }),

@@ -1,10 +1,12 @@
 import type { Argv, CommandModule } from 'yargs';
 import { config } from '../../../config.js';
 import { runDispatcher } from '../../../agents/dispatch.js';
+import { sessionBackend } from '../../../agents/dispatcher.js';
 import { durationOpt, rootOf, timingFrom, timingOptions, type TimingArgs } from './common.js';
 
 interface Args extends TimingArgs {
   root?: string;
+  backend?: string;
   session?: string;
   tick?: string;
 }
@@ -23,7 +25,11 @@ export const agentDispatch: CommandModule<{ root?: string }, Args> = {
     const ac = new AbortController();
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => ac.abort());
     const session = argv.session ?? cfg.session;
-    process.stdout.write(`dispatcher for session ${session} (socket ${cfg.socket}), pid ${process.pid}\n`);
-    await runDispatcher({ root: rootOf(argv), session, socket: cfg.socket, tickMs: durationOpt('tick', argv.tick, 250), timing: timingFrom(argv), signal: ac.signal });
+    const root = rootOf(argv);
+    // The backend the session's last `assign` on one recorded (assign restarts this when it changes).
+    const backend = argv.backend || sessionBackend(root, session) || process.env.TASK_BACKEND || undefined;
+    const where = backend ? ` and ${backend.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}` : '';
+    process.stdout.write(`dispatcher for session ${session} (socket ${cfg.socket}), pid ${process.pid}: turns on the tree${where}\n`);
+    await runDispatcher({ root, session, socket: cfg.socket, backend, tickMs: durationOpt('tick', argv.tick, 250), timing: timingFrom(argv), signal: ac.signal });
   },
 };

@@ -2,10 +2,13 @@ import type { Argv, CommandModule } from 'yargs';
 import { assign, DONE_ON_IDLE_DEFAULT, waitHandoff } from '../../../agents/assign.js';
 import { fail } from '../../../errors.js';
 import { specFromArgs, turnOf } from '../tasks/enqueue-args.js';
-import { durationOpt, readStdin, rootOf } from './common.js';
+import { assignOn, waitHandoffOn } from '../../../agents/assign-backend.js';
+import { backendFrom } from '../../context.js';
+import { durationOpt, readStdin, rootIfAny, rootOf } from './common.js';
 
 interface Args {
   root?: string;
+  backend?: string;
   agent: string;
   text?: string[];
   '--'?: string[];
@@ -23,7 +26,7 @@ interface Args {
 
 export const assignCmd: CommandModule<{ root?: string }, Args> = {
   command: 'assign <agent> [text..]',
-  describe: "queue a turn for an agent (a task of the tree): typed into it when it is idle, one at a time; prints the task's ID",
+  describe: "queue a turn for an agent (a task of the tree, or of the backend when one is named): typed into it when it is idle, one at a time; prints the task's ID",
   builder: (y) =>
     y
       .positional('agent', { type: 'string', describe: 'the agent (tmux-orc agent list)' })
@@ -43,7 +46,8 @@ export const assignCmd: CommandModule<{ root?: string }, Args> = {
       .example('$0 assign eng-1 --priority 5 --after build "Fix what the build broke"', 'after the shell task "build" is done')
       .example('$0 assign qa --wait --timeout 30m "Review the diff on branch auth"', 'blocks; prints the note of `tmux-orc done`')
       .epilog('The agent reports with `tmux-orc done ID "one-line result"` (or --fail); the line telling it so is added to the text. ' +
-        'Exit codes: 0 queued (with --wait: done); 1 (--wait) failed, timed out or cancelled; 2 bad input; 3 unknown agent or --after ID.') as unknown as Argv<Args>,
+        'With a backend (--backend, $TASK_BACKEND) the turn is kept in Redis and may be assigned from any host (README "Backends"). ' +
+        'Exit codes: 0 queued (with --wait: done); 1 (--wait) failed, timed out or cancelled; 2 bad input; 3 unknown agent or --after ID; 10 Redis unreachable.') as unknown as Argv<Args>,
   handler: async (argv) => {
     const words = [...(argv.text ?? []), ...(argv['--'] ?? [])].map(String);
     const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');
@@ -51,13 +55,15 @@ export const assignCmd: CommandModule<{ root?: string }, Args> = {
     const after = argv.after === undefined ? undefined : [argv.after].flat().map(String);
     const spec = specFromArgs({ ...argv, after, cwd: undefined, label: undefined, every: undefined }, text, process.cwd(), Date.now());
     const dur = argv['done-on-idle'];
-    const root = rootOf(argv);
+    const url = backendFrom(argv);
+    const root = url ? rootIfAny(argv) : rootOf(argv);
     const doneOnIdleMs = dur === undefined ? undefined : durationOpt('done-on-idle', dur === '' ? DONE_ON_IDLE_DEFAULT : dur, 0);
-    const { id, warning } = await assign(root, { agent: String(argv.agent), ...turnOf(spec, text, doneOnIdleMs) });
+    const req = { agent: String(argv.agent), ...turnOf(spec, text, doneOnIdleMs) };
+    const { id, warning } = url ? await assignOn(url, root, req) : await assign(root!, req);
     process.stdout.write(`${id}\n`);
     if (warning) process.stderr.write(`tmux-orc: warning: ${warning}\n`);
     if (!argv.wait) return;
-    const r = await waitHandoff(root, id);
+    const r = url ? await waitHandoffOn(url, id) : await waitHandoff(root!, id);
     if (r.note) process.stdout.write(`${r.note}\n`);
     process.stderr.write(`${id}: ${r.ok ? 'done' : `${r.status}${r.reason ? `: ${r.reason}` : ''}`}\n`);
     process.exitCode = r.ok ? 0 : 1;

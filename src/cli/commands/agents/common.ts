@@ -1,12 +1,22 @@
 /** What the agent commands share: the resolved tree, status timing options, small formatters. */
 import type { Argv } from 'yargs';
-import { fail } from '../../../errors.js';
+import { fail, type OrcError } from '../../../errors.js';
 import { existingRoot } from '../../../root.js';
 import { DEFAULT_STATUS_TIMING, type StatusTiming } from '../../../agents/status.js';
 import { formatAge, parseDuration } from '../../../time.js';
 
 /** The task tree root, resolved the one documented way (README "Finding the tree"); it must exist (exit 3). */
 export const rootOf = (argv: { root?: string }): string => existingRoot({ root: argv.root }).root;
+
+/** The tree root when there is one here (a host that only reaches the backend has none). */
+export function rootIfAny(argv: { root?: string }): string | undefined {
+  try {
+    return rootOf(argv);
+  } catch (err) {
+    if ((err as OrcError).code === 'not-found') return undefined;
+    throw err;
+  }
+}
 
 /** A duration option, or a usage error naming it. */
 export function durationOpt(name: string, text: string | undefined, fallbackMs: number, unit: 's' | 'm' = 's'): number {

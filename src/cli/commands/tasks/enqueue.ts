@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { storeFrom } from '../../context.js';
+import { backendFrom, storeFrom } from '../../context.js';
 import { outcomeLine, type Outcome } from '../../../queue/wait.js';
 import type { Store } from '../../../store/store.js';
 import { fail } from '../../../errors.js';
@@ -14,6 +14,7 @@ import { keyHolder } from '../../../queue/unique.js';
 /** Parsed `tasks-enqueue` arguments, from yargs or from the fast path (src/cli/fast.ts). */
 export interface EnqueueCommandArgs extends EnqueueArgs {
   root?: string;
+  backend?: string;
   wait?: boolean;
   stdin?: boolean;
   agent?: string;
@@ -107,14 +108,16 @@ export async function runEnqueue(a: EnqueueCommandArgs, words: string[]): Promis
 /** `--agent`: the words are the text of an agent's turn, queued as `assign` queues it. */
 async function enqueueForAgent(a: EnqueueCommandArgs, words: string[]): Promise<number> {
   const turn = turnFromArgs(a, words.join(' '), Date.now());
-  const { existingRoot } = await import('../../../root.js');
+  const { rootIfAny, rootOf } = await import('../agents/common.js');
   const { assign, waitHandoff } = await import('../../../agents/assign.js');
-  const root = existingRoot({ root: a.root }).root;
-  const { id, warning } = await assign(root, { agent: a.agent!, ...turn });
+  const { assignOn, waitHandoffOn } = await import('../../../agents/assign-backend.js');
+  const url = backendFrom(a);
+  const root = url ? rootIfAny(a) : rootOf(a);
+  const { id, warning } = url ? await assignOn(url, root, { agent: a.agent!, ...turn }) : await assign(root!, { agent: a.agent!, ...turn });
   writeOut(`${id}\n`);
   if (warning) process.stderr.write(`tmux-orc: warning: ${warning}\n`);
   if (!a.wait) return 0;
-  const r = await waitHandoff(root, id);
+  const r = url ? await waitHandoffOn(url, id) : await waitHandoff(root!, id);
   if (r.note) writeOut(`${r.note}\n`);
   return r.ok ? 0 : 1;
 }
