@@ -59,6 +59,9 @@ export function redisStore(url: string | Backend): RedisStore {
     await (task.agent !== undefined ? await turnQueue(k, task.agent) : k.queue(task.label)).add(id, { text }, {
       jobId: jobId(id),
       priority: bullPriority(task.priority),
+      // BullMQ counts the delay from the job's timestamp (else the time of the add, later than `now`
+      // by a connect in a fresh process): the job is due when the task is.
+      timestamp: now,
       delay: Math.max(0, task.due - now),
       attempts: 1, // retries are the task's own (RETRIES, BACKOFF): the worker decides them
       removeOnComplete: false,
@@ -134,7 +137,7 @@ export function redisStore(url: string | Backend): RedisStore {
           else await k.queue(spec.label).addBulk(chunk.map(({ id, cmd }) => ({
             name: id,
             data: { text: encode(specFields({ ...spec, id, cmd }, now)) },
-            opts: { jobId: jobId(id), priority: bullPriority(spec.priority ?? 0), delay: Math.max(0, (spec.at ?? 0) - now), attempts: 1 },
+            opts: { jobId: jobId(id), priority: bullPriority(spec.priority ?? 0), timestamp: now, delay: Math.max(0, (spec.at ?? 0) - now), attempts: 1 },
           })));
         } catch (error) {
           return { ids, stopped: { index: i, error } };
