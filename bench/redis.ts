@@ -1,6 +1,7 @@
 /**
  * The Redis backend side by side with the tree, on this machine, in one run (a private
- * redis-server with its append-only file on, fsync every second as README "Backends" advises):
+ * redis-server with its append-only file on, fsync every second and `hz 100`, as docs/backends.md
+ * advises):
  * drain 1,000 `true` with 4 workers, bulk enqueue 10,000, enqueue → start latency, and the same
  * drain by 2 hosts × 4 workers (namespaces of their own when root).
  *
@@ -102,7 +103,7 @@ async function redisLatency(server: RedisServer, samples: number): Promise<numbe
 export async function redisBench(runs: number, log: (s: string) => void): Promise<RedisFigures | { skipped: string }> {
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) return { skipped: 'redis-server missing (scripts/test-deps.d/redis.sh)' };
   const dir = tempDir('redis');
-  const server = await startRedis(dir, { fsync: 'everysec' });
+  const server = await startRedis(dir, { fsync: 'everysec', hz: 100 });
   try {
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const td: number[] = [];

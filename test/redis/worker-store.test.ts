@@ -27,6 +27,25 @@ T.after((ctx) => {
 const test = (name: string, fn: (ctx: { dir: string; redis?: RedisServer }) => Promise<void>) =>
   REDIS_MISSING ? T.skip(`${name} (${REDIS_MISSING})`, async () => {}) : T(name, fn);
 
+test('the job of a delayed task is due exactly when the task is, however late the add reaches Redis', async (ctx) => {
+  const url = ctx.redis!.url('due');
+  const store = redisStore(url);
+  try {
+    // `now` is the enqueue's time; the add reaches Redis later (here: after the first connect).
+    const now = Date.now() - 5000;
+    const due = now + 60_000;
+    await store.enqueue({ cmd: 'true', id: 'later', at: due }, { now });
+    const ids = await store.enqueueMany({ at: due }, ['true', 'true'], now);
+    assert.is(ids.ids.length, 2);
+    // BullMQ's delayed set scores a job by its due time in ms, times 0x1000.
+    const r = spawnSync('redis-cli', ['-p', String(ctx.redis!.port), 'zrange', 'orc:due:delayed', '0', '-1', 'WITHSCORES'], { encoding: 'utf8' });
+    const scores = r.stdout.trim().split('\n').filter((_, i) => i % 2 === 1).map((x) => Math.floor(Number(x) / 0x1000));
+    assert.equal(scores, [due, due, due], r.stdout);
+  } finally {
+    await store.close();
+  }
+});
+
 test('a job whose local hold fails goes back to the queue when it is settled, with nothing recorded', async (ctx) => {
   const url = ctx.redis!.url('take-fails');
   const store = redisStore(url);
