@@ -48,30 +48,37 @@ function words(text: string): string[] {
   return out;
 }
 
+/** `fn` over `items`, `n` at a time (each is a CLI process of its own: the test waits on start-ups). */
+async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]);
+  }));
+  return out;
+}
+
 async function allCommands(): Promise<Map<string, string>> {
-  const helps = new Map<string, string>();
   const top = (await cli(['--help'])).stdout;
-  for (const c of commandsIn(top, '')) {
-    const help = (await cli([c, '--help'])).stdout;
-    const subs = commandsIn(help, `${c} `).filter((s) => s !== c);
-    helps.set(c, help);
-    for (const s of subs) helps.set(s, (await cli([...s.split(' '), '--help'])).stdout);
-  }
+  const tops = commandsIn(top, '');
+  const helps = new Map(await pool(tops, 3, async (c) => [c, (await cli([c, '--help'])).stdout] as [string, string]));
+  const subs = tops.flatMap((c) => commandsIn(helps.get(c)!, `${c} `).filter((s) => s !== c));
+  for (const [s, help] of await pool(subs, 3, async (s) => [s, (await cli([...s.split(' '), '--help'])).stdout] as const)) helps.set(s, help);
   return helps;
 }
 
 T('every command and subcommand shows at least one example, and the parser accepts each as written', async () => {
   const helps = await allCommands();
   assert.ok(helps.size > 40, `found ${helps.size} commands`);
+  const checks: Array<[string, string]> = [];
   for (const [c, help] of helps) {
     const ex = examplesIn(help);
     assert.ok(ex.some((e) => e.includes(`tmux-orc ${c}`)), `${c} --help has an example of itself:\n${help}`);
-    for (const e of ex) {
-      const argv = words(e.slice(e.indexOf('tmux-orc ') + 9).split(/ [<>|] /)[0]);
-      const r = await cli(argv, { env: testEnv(undefined, { TMUX_ORC_CHECK_ARGS: '1' }) });
-      assert.equal([r.code, r.stdout, r.stderr], [0, 'arguments ok\n', ''], `${c}: ${e}`);
-    }
+    for (const e of ex) checks.push([c, e]);
   }
+  const env = testEnv(undefined, { TMUX_ORC_CHECK_ARGS: '1' });
+  const results = await pool(checks, 3, ([, e]) => cli(words(e.slice(e.indexOf('tmux-orc ') + 9).split(/ [<>|] /)[0]), { env }));
+  results.forEach((r, i) => assert.equal([r.code, r.stdout, r.stderr], [0, 'arguments ok\n', ''], `${checks[i][0]}: ${checks[i][1]}`));
 });
 
 T('the task-queue examples run as written, in order, in a fresh directory', async ({ dir }) => {
