@@ -70,7 +70,8 @@ export async function redisTurns(o: RedisTurnsOptions): Promise<AgentQueue> {
     if (k.client.status !== 'ready') return; // renewals would pile up in the offline queue
     for (const [id, h] of holds) {
       void h.job.extendLock(h.token, lockMs).then((ok) => {
-        if (ok) return;
+        // (Only this hold: the turn may be held anew under another token by the time this returns.)
+        if (ok || holds.get(id) !== h) return;
         holds.delete(id);
         o.say(`${id}: its lock was lost (the turn stalled); it goes back to the queue`);
       }, () => {});

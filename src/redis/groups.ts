@@ -80,13 +80,17 @@ export async function sweep(k: Conn): Promise<void> {
  * its parker wakes the group. True when an entry was dropped without a promotion.
  */
 async function promote(k: Conn, group: string, members: string[]): Promise<boolean> {
+  const waiting = k.key(`group-waiting:${group}`);
   let dropped = false;
   for (const member of members) {
+    // Out of the set before the promotion, not after: a worker that takes the promoted job and
+    // finds the group full again parks it anew, and that entry must stay.
+    const score = await k.client.zscore(waiting, member);
+    if (score === null || (await k.client.zrem(waiting, member)) === 0) continue; // woken by another worker
     const job = await k.getJob(member.slice(member.indexOf(':') + 1));
-    const promoted = job ? await job.promote().then(() => true, () => false) : false;
-    if (!promoted && job && (await job.getState().catch(() => 'unknown')) === 'active') continue;
-    await k.client.zrem(k.key(`group-waiting:${group}`), member);
-    if (!promoted) dropped = true;
+    if (job && (await job.promote().then(() => true, () => false))) continue;
+    if (job && (await job.getState().catch(() => 'unknown')) === 'active') await k.client.zadd(waiting, score, member); // being parked: its parker wakes the group
+    else dropped = true;
   }
   return dropped;
 }
