@@ -92,17 +92,25 @@ export function slotNeed(t: Tree, name: string): string {
 
 /** How many tasks of each group are queued and running (read from their files). */
 function taskCounts(t: Tree): Map<string, { running: number; queued: number }> {
-  const counts = new Map<string, { running: number; queued: number }>();
+  const tasks: Array<{ dir: 'queue' | 'running'; group?: string }> = [];
   for (const dir of ['queue', 'running'] as const) {
     for (const name of dirNames(t.dir(dir))) {
       const r = readTask(`${t.dir(dir)}/${name}`, name);
-      const g = r?.ok ? r.task.group : undefined;
-      if (g === undefined) continue;
-      const c = counts.get(g) ?? { running: 0, queued: 0 };
-      if (dir === 'queue') c.queued++;
-      else c.running++;
-      counts.set(g, c);
+      tasks.push({ dir, group: r?.ok ? r.task.group : undefined });
     }
+  }
+  return groupCounts(tasks);
+}
+
+/** How many tasks of each group are queued and running, from where each task is (both backends). */
+export function groupCounts(tasks: Iterable<{ dir: 'queue' | 'running'; group?: string }>): Map<string, { running: number; queued: number }> {
+  const counts = new Map<string, { running: number; queued: number }>();
+  for (const { dir, group } of tasks) {
+    if (group === undefined) continue;
+    const c = counts.get(group) ?? { running: 0, queued: 0 };
+    if (dir === 'queue') c.queued++;
+    else c.running++;
+    counts.set(group, c);
   }
   return counts;
 }

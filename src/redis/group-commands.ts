@@ -5,7 +5,7 @@
  */
 import { fail } from '../errors.js';
 import { iso } from '../time.js';
-import { checkName, checkParallel, type GroupInfo } from '../queue/groups.js';
+import { checkName, checkParallel, groupCounts, type GroupInfo } from '../queue/groups.js';
 import { groupProblem } from '../queue/pause.js';
 import { BULL_STATES, taskOf, type Conn } from './queue.js';
 import { wake } from './groups.js';
@@ -31,18 +31,11 @@ export async function setGroup(k: Conn, name: string, parallel: number): Promise
 
 /** How many tasks of each group are queued (parked ones included) and running, from their jobs. */
 async function taskCounts(k: Conn): Promise<Map<string, { running: number; queued: number }>> {
-  const counts = new Map<string, { running: number; queued: number }>();
+  const tasks: Array<{ dir: 'queue' | 'running'; group?: string }> = [];
   for (const [dir, states] of [['queue', BULL_STATES.queue], ['running', BULL_STATES.running]] as const) {
-    for (const job of await k.getJobs(states)) {
-      const g = job && taskOf(job)?.group;
-      if (g === undefined) continue;
-      const c = counts.get(g) ?? { running: 0, queued: 0 };
-      if (dir === 'queue') c.queued++;
-      else c.running++;
-      counts.set(g, c);
-    }
+    for (const job of await k.getJobs(states)) tasks.push({ dir, group: job ? taskOf(job)?.group : undefined });
   }
-  return counts;
+  return groupCounts(tasks);
 }
 
 /** Every group: those set, and those only tasks name; sorted by name. */
