@@ -21,15 +21,18 @@ export function clearStatus(root: string, name: string): void {
   fs.rmSync(statusFile(root, name), { force: true });
 }
 
-function loadStatus(root: string, name: string): Debounced | undefined {
+/** A debounced status, and the process it was seen in: the pane and its pid. */
+type Kept = Debounced & { pane?: string; pid?: number };
+
+function loadStatus(root: string, name: string): Kept | undefined {
   try {
-    return JSON.parse(fs.readFileSync(statusFile(root, name), 'utf8')) as Debounced;
+    return JSON.parse(fs.readFileSync(statusFile(root, name), 'utf8')) as Kept;
   } catch {
     return undefined;
   }
 }
 
-function saveStatus(root: string, name: string, d: Debounced): void {
+function saveStatus(root: string, name: string, d: Kept): void {
   const t = tree(root);
   ensureTree(t);
   fs.mkdirSync(statusDir(root), { recursive: true, mode: 0o700 });
@@ -87,8 +90,12 @@ export async function agentStatus(root: string, rec: AgentRecord, timing: Status
   } catch (err) {
     obs = { state: 'unknown', reason: (err as Error).message, at: now };
   }
-  const d = debounce(loadStatus(root, key), obs, timing.debounceMs);
-  saveStatus(root, key, d);
+  // A status belongs to one process. An agent revived (or its pane respawned) starts afresh: the
+  // old process's `idle`, held over by the debounce, would have work typed into a pane whose agent
+  // has not started yet, where the shell's line discipline would split it at every newline.
+  const prev = loadStatus(root, key);
+  const d = debounce(prev && info && prev.pane === info.pane && prev.pid === info.pid ? prev : undefined, obs, timing.debounceMs);
+  saveStatus(root, key, { ...d, pane: info?.pane, pid: info?.pid });
   return {
     name: rec.name,
     role: rec.role,

@@ -79,4 +79,16 @@ T('states with reasons: idle, waiting-for-input, busy, no flapping on bursts, de
   oneLine(await run(ctx, ['agent', 'status', 'nobody']), 3, /no agent "nobody"/);
 });
 
+T('a new process in the window starts afresh: the idle of the one before does not carry over', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  await until(ctx, 'idle');
+  // Replaced while nobody looked (as `agent revive` does between two looks of the dispatcher): the
+  // next look sees a process that has shown no prompt. Held over by the debounce, the old idle would
+  // have work typed into a pane whose agent has not started.
+  tmux(ctx.sock, 'kill-window', '-t', 'team:eng1');
+  tmux(ctx.sock, 'new-window', '-d', '-t', 'team', '-n', 'eng1', 'sleep 600');
+  const s = await status(ctx);
+  assert.equal([s.state, s.observed.state], ['starting', 'starting'], JSON.stringify(s));
+});
+
 T.run();
