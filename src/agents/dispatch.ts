@@ -56,7 +56,7 @@ export async function runDispatcher(o: DispatchOptions): Promise<void> {
       // The backend's turns are served once it can be reached: the tree's are served meanwhile.
       if (o.backend && !d.servesBackend && Date.now() >= connectAt) {
         connectAt = Date.now() + 5000;
-        await d.connect(o.backend).catch((err) => d.say(`${describe(err)}; turns on the tree are served meanwhile, trying again in 5 s`));
+        await d.connect(o.backend).catch((err) => d.say(`${describe(err)}; turns held on the tree are looked after meanwhile, new ones wait until it answers; trying again in 5 s`));
       }
       try {
         await d.tick();
@@ -142,7 +142,10 @@ export class Dispatcher {
 
   /** Steps 1-3 for one agent; the held turns that need recovery. */
   private async serveAgent(rec: AgentRecord, held: Held[], waiting: AgentQueue[]): Promise<Held[]> {
-    const give = held.length === 0 && waiting.length > 0;
+    // A dispatcher that has not yet reached its backend cannot see whether an agent holds one of
+    // its turns (started while Redis is away): it gives nothing new until it has looked once. Once
+    // it has, Redis going away leaves it what it holds there itself, which is all its agents hold.
+    const give = held.length === 0 && waiting.length > 0 && (this.o.backend === undefined || this.servesBackend);
     // The agent's screen is read only when a decision needs its state: a turn to type, to settle
     // on idle, or to give. A turn being worked on costs no tmux call per tick.
     const look = give || held.some((h) => !has(h.turn, 'DELIVERED') || has(h.turn, DONE_ON_IDLE_KEY));

@@ -221,6 +221,33 @@ skip('Redis away: the dispatcher serves the tree\'s turns meanwhile, assign on R
   assert.equal(turns(ctx), ['work 0.3: on redis', 'work 0.3: on the tree', 'work 0.3: on the tree, Redis away', 'work 0.3: redis is back']);
 });
 
+skip('a dispatcher restarted while Redis is away gives no new turn until it has seen what the agents hold there', async (ctx) => {
+  await spawnFake(ctx, 'eng1');
+  // Worked on and never reported: eng1 is idle again while it holds this turn.
+  const held = await assign(ctx, 'eng1', 'work 0.3: no report');
+  await until(ctx, 'delivered', async () => turns(ctx).length === 1 && (await row(ctx, held))?.state === 'running');
+  const dispatcherPane = () => tmux(ctx.sock, 'capture-pane', '-p', '-J', '-S', '-200', '-t', 'team:dispatcher');
+  const waits = () => dispatcherPane().split('\n').filter((l) => l.includes('trying again in 5 s')).length;
+  redis!.kill();
+  try {
+    const panePid = tmux(ctx.sock, 'display-message', '-p', '-t', 'team:dispatcher', '#{pane_pid}').trim();
+    process.kill(Number(execFileSync('pgrep', ['-P', panePid, 'node'], { encoding: 'utf8' }).trim().split('\n')[0]), 'SIGKILL');
+    // Its window starts it again; it cannot reach Redis, says so, and tries again 5 s later.
+    await until(ctx, 'restarted, Redis unreachable', async () => waits() >= 1);
+    assert.is((await run(ctx, ['assign', 'eng1', 'work 0.3: on the tree'])).code, 0);
+    await until(ctx, 'a second try at Redis (ticks in between)', async () => waits() >= 2, 15_000);
+    assert.equal(turns(ctx), ['work 0.3: no report'], 'eng1 still holds its turn on Redis: no tree turn meanwhile');
+    assert.is(fs.readdirSync(`${ctx.root}/queue`).length, 1);
+  } finally {
+    await redis!.start();
+  }
+  // Back: it adopts eng1's turn there; the tree's waits until that one is settled.
+  const asEng1 = { ...ctx, env: { ...ctx.env, ORC_AGENT: 'eng1' } };
+  assert.is((await orc(asEng1, 'done', held, 'settled by hand')).code, 0);
+  await until(ctx, 'the tree\'s turn done', async () => fs.readdirSync(`${ctx.root}/done`).length === 1);
+  assert.equal(turns(ctx), ['work 0.3: no report', 'work 0.3: on the tree']);
+});
+
 skip('--done-on-idle settles a turn the agent never reports once it was busy and then idle that long', async (ctx) => {
   await spawnFake(ctx, 'eng1');
   const a = await assign(ctx, 'eng1', '--done-on-idle', '1s', 'work 1: no report');
