@@ -15,11 +15,12 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { signalGroup } from '../persist/proc.js';
 import type { Task } from '../queue/task.js';
-import { readTaskText, taskFromText, taskPath, type Tree } from '../queue/tree.js';
+import { taskFromText, type Tree } from '../queue/tree.js';
 import type { ClaimReply } from '../worker/launcher.js';
 import type { Claim } from '../store/worker-store.js';
 import type { Conn, JobData } from './queue.js';
 import type { Shipper } from './logs.js';
+import { localText } from './spool.js';
 
 /** A held job: its lock token and what keeps it. */
 export interface Held {
@@ -55,12 +56,6 @@ export interface HoldsOptions {
 const FENCED_UPDATE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('HSET', KEYS[2], 'data', ARGV[2]) return 1 end return 0`;
 
 type Fenced = { orcFencedUpdate(lockKey: string, jobKey: string, lock: string, data: string): Promise<number> };
-
-/** The text of a held task's local record, as its launcher left it (undefined when it is gone). */
-export function localText(spool: Tree, claim: Claim): string | undefined {
-  const t = readTaskText(taskPath(spool, 'running', claim.name));
-  return typeof t === 'string' ? t : undefined;
-}
 
 export class Holds {
   private readonly held = new Map<Claim, Held>();

@@ -15,8 +15,6 @@
  * - a whole host that dies takes its tasks with it; their jobs stall and run elsewhere.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import os from 'node:os';
 import { Job, Worker, type JobJson } from 'bullmq';
 import { encode } from '../persist/codec.js';
 import { describe } from '../errors.js';
@@ -25,8 +23,7 @@ import { writeNew } from '../persist/atomic.js';
 import { iso } from '../time.js';
 import { afterRun, readiness, type Move } from '../queue/lifecycle.js';
 import { RECORD_KEYS, type Task } from '../queue/task.js';
-import { createTree } from '../queue/create.js';
-import { logPath, taskFromText, taskPath, tree } from '../queue/tree.js';
+import { logPath, taskFromText, taskPath } from '../queue/tree.js';
 import { checkSafe } from '../queue/trust.js';
 import type { ClaimReply, Holder } from '../worker/launcher.js';
 import type { Claim, Next, Recovered, Settled, Taken, WorkerStore } from '../store/worker-store.js';
@@ -36,9 +33,9 @@ import { hostName, register } from './workers.js';
 import { Shipper } from './logs.js';
 import { Deadman } from './deadman.js';
 import { dependencies } from './dependencies.js';
-import { removeDeadSpools } from './spool.js';
+import { dropLocal, localText, openSpool } from './spool.js';
 import { release, sweep, SWEEP_MS, takeSlot } from './groups.js';
-import { Holds, localText, type Held } from './holds.js';
+import { Holds, type Held } from './holds.js';
 
 export interface RedisWorkerOptions {
   backend: Backend;
@@ -61,10 +58,7 @@ let tokens = 0;
 
 export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWorkerStore> {
   const k: Conn = await open(o.backend);
-  const spool = tree(o.spool ?? path.join(os.tmpdir(), `tmux-orc-${process.getuid?.() ?? 'u'}`, 'spool', `${o.backend.queue}.${hostName()}.${process.pid}`));
-  fs.mkdirSync(path.dirname(spool.root), { recursive: true, mode: 0o700 });
-  if (o.spool === undefined) removeDeadSpools(path.dirname(spool.root), `${o.backend.queue}.${hostName()}.`);
-  createTree(spool);
+  const spool = openSpool(o.backend.queue, o.spool);
   const worker = new Worker<JobData>(queueName(o.backend, o.label), null, {
     connection: k.client,
     prefix: PREFIX,
@@ -86,15 +80,6 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
   const started = processStart(process.pid) ?? '';
 
   const held = await Holds.open(k, spool, o);
-
-  const dropLocal = (claim: Claim) => {
-    unlink(taskPath(spool, 'running', claim.name));
-    // Its logs were shipped (or, lost, are not to be): a later run of the task here (a retry, the
-    // next of a recurring one) starts from nothing, not shipping this run's output again.
-    for (const s of ['out', 'err'] as const) unlink(logPath(spool, claim.task.id, s));
-    // The launcher's lock on the local file is not released here: the spool is this worker's
-    // alone, and its next claim releases it (a message less per task).
-  };
 
   /** Settle a job that is not to run (its result was recorded already, or a dependency failed). */
   const settleUnrun = async (job: Job<JobData>, lock: string, task: Task, text: string, m: Move): Promise<void> => {
@@ -275,7 +260,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       return { kind: 'moved', to: m.to };
     } finally {
       held.finish(claim);
-      dropLocal(claim);
+      dropLocal(spool, claim);
     }
   };
 
@@ -292,7 +277,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
         // Its task may still run (the launcher's death does not end its group): killed first.
         held.lose(claim, h, 'its launcher died');
         held.finish(claim);
-        dropLocal(claim);
+        dropLocal(spool, claim);
         await h.job.moveToDelayed(Date.now(), h.lock).catch(() => {});
         out.push({ id: claim.task.id, why: 'its launcher died; its process group was killed', to: 'queue' });
       }
@@ -317,7 +302,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     giveBack: async (claim) => {
       const h = held.get(claim);
       held.finish(claim);
-      dropLocal(claim);
+      dropLocal(spool, claim);
       if (h) await h.job.moveToDelayed(Date.now(), h.lock).catch(() => {});
     },
     wait,
@@ -343,15 +328,6 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
 }
 
 const pause = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
-
-/** Remove a file of the spool, gone or not (fs.rmSync does more, per call, than a drain can spare). */
-function unlink(file: string): void {
-  try {
-    fs.unlinkSync(file);
-  } catch {
-    // not there: nothing to remove
-  }
-}
 
 function reasonOf(m: Move): string | undefined {
   return m.append.findLast(([key]) => key === 'REASON')?.[1];
