@@ -3,7 +3,10 @@ import { bullPriority, jobId, type Conn } from './queue.js';
 import { turnQueue } from './agent-jobs.js';
 import { newLabel } from './pause.js';
 
-/** Add task `id` (its text, `text`) as a job; an agent's turn goes to its agent's queue (agent-jobs.ts), where no shell worker looks. */
+/**
+ * Add task `id`, of text `text`, as a job due when the task is; an agent's turn goes to its
+ * agent's queue (agent-jobs.ts), where no shell worker looks.
+ */
 export async function addJob(k: Conn, id: string, text: string, task: { priority: number; due: number; label?: string; agent?: string }, now: number): Promise<void> {
   if (task.label !== undefined) await newLabel(k, task.label);
   await (task.agent !== undefined ? await turnQueue(k, task.agent) : k.queue(task.label)).add(id, { text }, {

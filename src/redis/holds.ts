@@ -36,9 +36,9 @@ export interface Held {
   /** A tick is under way (ticks never overlap). */
   busy?: boolean;
   shipper?: Shipper;
-  /** The launcher's hold on the local file, asked for and not waited on (see takeLocked). */
+  /** The launcher's hold on the local file, asked for and not waited on (worker-store.ts takeLocked). */
   holding: Promise<ClaimReply>;
-  /** Its record as its launcher left it, read once the run was over (see reread). */
+  /** Its record as its launcher left it, read once the run was over (worker-store.ts reread). */
   final?: { text: string; task: Task };
   /** Its settle is under way: recovery leaves it to that. */
   settling?: boolean;

@@ -1,9 +1,10 @@
 /**
- * The Redis backend, worker side (the store seam, src/store/worker-store.ts). A worker takes one
- * job at a time from BullMQ under a lock token and runs it with the same launcher as on the tree:
- * the job's text is written to a local spool (a private tree of this worker), claimed there by
- * the launcher and run; what the launcher records there (the claim, the process group, the exit)
- * is copied to the job, fenced by the lock, and the job is moved on by BullMQ under the same lock.
+ * The Redis backend, worker side (the store seam, src/store/worker-store.ts): taking, running and
+ * settling jobs. A worker takes one job at a time from BullMQ under a lock token and runs it with
+ * the same launcher as on the tree: the job's text is written to a local spool (spool.ts, a
+ * private tree of this worker), claimed there by the launcher and run; what the launcher records
+ * there (the claim, the process group, the exit) is copied to the job, fenced by the lock, while
+ * the job is held (holds.ts), and the job is moved on by BullMQ under the same lock.
  *
  * What BullMQ guarantees, and what we add (README "Backends"):
  * - the lock is renewed every lockMs/4; a worker that cannot renew it before it lapses (Redis
