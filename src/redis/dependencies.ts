@@ -5,7 +5,7 @@ import type { Conn } from './queue.js';
 
 /**
  * Where each dependency is, as the lifecycle's readiness() asks. A held task is out of BullMQ, in
- * a hash of ours (store.ts): a hold writes the hash before it removes the job, a release adds the
+ * a hash of ours (held.ts): a hold writes the hash before it removes the job, a release adds the
  * job before it clears the hash. So looking at the job first cannot miss a task being held, and
  * looking at the hash first cannot miss one being released: one that seems missing is looked
  * for again the other way.

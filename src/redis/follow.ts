@@ -12,7 +12,7 @@ import type { Dir } from '../queue/lifecycle.js';
 import type { Conn } from './queue.js';
 import { followFrom, readLog, readNew } from './logs.js';
 
-/** Where a task is, and its text (store.ts). */
+/** Where a task is, and its text (findTask, queue.ts). */
 export type Locate = (id: string) => Promise<{ dir: Dir; text: string } | undefined>;
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));

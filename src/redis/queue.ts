@@ -35,7 +35,7 @@ export const bullPriority = (priority: number): number => PRIORITY_RANGE + 1 - p
 /** BullMQ's job states, by ours. */
 export const BULL_STATES: Record<Dir, Array<'wait' | 'prioritized' | 'delayed' | 'active' | 'completed' | 'failed' | 'waiting-children'>> = {
   queue: ['prioritized', 'wait', 'delayed', 'waiting-children'],
-  held: [], // not a BullMQ state: held tasks are in a hash of our own (store.ts); never passed to getJobs ([] means every state)
+  held: [], // not a BullMQ state: held tasks are in a hash of our own (held.ts); never passed to getJobs ([] means every state)
   running: ['active'],
   done: ['completed'],
   failed: ['failed'],
@@ -70,7 +70,7 @@ export interface Conn {
   counts(states: string[]): Promise<Record<string, number>>;
   /** Our own keys: `<prefix>:<name>`. */
   key(name: string): string;
-  /** BullMQ's key for a job's lock (the fence a settle checks; see worker-store.ts), and the job's hash. */
+  /** BullMQ's key for a job's lock (the fence a copy to the job checks; see holds.ts), and the job's hash. */
   lockKey(job: Job<JobData>): string;
   jobKey(job: Job<JobData>): string;
   close(): Promise<void>;
@@ -143,4 +143,24 @@ export function readJob(job: Job<JobData>): Read {
 export function taskOf(job: Job<JobData>): Task | undefined {
   const r = readJob(job);
   return r.ok ? r.task : undefined;
+}
+
+/** Where a task is, and its text (with its job, while it has one). */
+export interface Found {
+  dir: Dir;
+  text: string;
+  job?: Job<JobData>;
+}
+
+/** Where a task is: a job's state, or our hash of held tasks, or of tasks that ended without a worker. */
+export async function findTask(k: Conn, id: string): Promise<Found | undefined> {
+  const job = await k.getJob(id);
+  if (job) {
+    const dir = dirOf(await job.getState());
+    if (dir) return { dir, text: textOf(job) ?? '', job };
+  }
+  const held = await k.client.hget(k.key('held'), id);
+  if (held !== null) return { dir: 'held', text: held };
+  const text = await k.client.hget(k.key('ended'), id);
+  return text === null ? undefined : { dir: 'failed', text };
 }

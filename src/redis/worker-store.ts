@@ -1,32 +1,30 @@
 /**
- * The Redis backend, worker side (the store seam, src/store/worker-store.ts). A worker takes one
- * job at a time from BullMQ under a lock token and runs it with the same launcher as on the tree:
- * the job's text is written to a local spool (a private tree of this worker), claimed there by
- * the launcher and run; what the launcher records there (the claim, the process group, the exit)
- * is copied to the job, fenced by the lock, and the job is moved on by BullMQ under the same lock.
+ * The Redis backend, worker side (the store seam, src/store/worker-store.ts): taking, running and
+ * settling jobs. A worker takes one job at a time from BullMQ under a lock token and runs it with
+ * the same launcher as on the tree: the job's text is written to a local spool (spool.ts, a
+ * private tree of this worker), claimed there by the launcher and run; what the launcher records
+ * there (the claim, the process group, the exit) is copied to the job, fenced by the lock, while
+ * the job is held (holds.ts), and the job is moved on by BullMQ under the same lock.
  *
  * What BullMQ guarantees, and what we add (README "Backends"):
  * - the lock is renewed every lockMs/4; a worker that cannot renew it before it lapses (Redis
  *   unreachable too long) or finds it taken (it stalled) kills its task's process group at once
- *   and records nothing;
+ *   and records nothing (holds.ts keeps the held jobs so);
  * - a worker that dies or freezes is caught by its dead man's switch (deadman.ts), which kills
  *   the task before the lock lapses; the job is then a stalled job, moved back to the queue by
  *   the other workers' stalled-job check (once; a second stall fails it, BullMQ's maxStalledCount);
  * - a whole host that dies takes its tasks with it; their jobs stall and run elsewhere.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import os from 'node:os';
 import { Job, Worker, type JobJson } from 'bullmq';
 import { encode } from '../persist/codec.js';
 import { describe } from '../errors.js';
-import { processStart, signalGroup } from '../persist/proc.js';
+import { processStart } from '../persist/proc.js';
 import { writeNew } from '../persist/atomic.js';
 import { iso } from '../time.js';
 import { afterRun, readiness, type Move } from '../queue/lifecycle.js';
 import { RECORD_KEYS, type Task } from '../queue/task.js';
-import { createTree } from '../queue/create.js';
-import { logPath, readTaskText, taskFromText, taskPath, tree } from '../queue/tree.js';
+import { logPath, taskFromText, taskPath } from '../queue/tree.js';
 import { checkSafe } from '../queue/trust.js';
 import type { ClaimReply, Holder } from '../worker/launcher.js';
 import type { Claim, Next, Recovered, Settled, Taken, WorkerStore } from '../store/worker-store.js';
@@ -36,8 +34,9 @@ import { hostName, register } from './workers.js';
 import { Shipper } from './logs.js';
 import { Deadman } from './deadman.js';
 import { dependencies } from './dependencies.js';
-import { removeDeadSpools } from './spool.js';
+import { dropLocal, localText, openSpool } from './spool.js';
 import { release, sweep, SWEEP_MS, takeSlot } from './groups.js';
+import { Holds, type Held } from './holds.js';
 
 export interface RedisWorkerOptions {
   backend: Backend;
@@ -56,42 +55,11 @@ export type RedisWorkerStore = WorkerStore & {
   register(id?: string): Promise<{ id: string; heartbeat: () => void; unregister: () => void }>;
 };
 
-/** A held job: its lock token and what keeps it. */
-interface Held {
-  job: Job<JobData>;
-  lock: string;
-  /** The text last copied to the job. */
-  copied: string;
-  lost?: string;
-  /** Ticked (the worker's one timer ticks every held task until its settle or loss). */
-  ticking: boolean;
-  renewedAt: number;
-  lockedUntil: number;
-  /** A tick is under way (ticks never overlap). */
-  busy?: boolean;
-  shipper?: Shipper;
-  /** The launcher's hold on the local file, asked for and not waited on (see takeLocked). */
-  holding: Promise<ClaimReply>;
-  /** Its record as its launcher left it, read once the run was over (see reread). */
-  final?: { text: string; task: Task };
-  /** Its settle is under way: recovery leaves it to that. */
-  settling?: boolean;
-}
-
-// Copies the local record to the job only while the lock is still ours: a worker that lost its
-// job never writes into it.
-const FENCED_UPDATE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('HSET', KEYS[2], 'data', ARGV[2]) return 1 end return 0`;
-
-type Fenced = { orcFencedUpdate(lockKey: string, jobKey: string, lock: string, data: string): Promise<number> };
-
 let tokens = 0;
 
 export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWorkerStore> {
   const k: Conn = await open(o.backend);
-  const spool = tree(o.spool ?? path.join(os.tmpdir(), `tmux-orc-${process.getuid?.() ?? 'u'}`, 'spool', `${o.backend.queue}.${hostName()}.${process.pid}`));
-  fs.mkdirSync(path.dirname(spool.root), { recursive: true, mode: 0o700 });
-  if (o.spool === undefined) removeDeadSpools(path.dirname(spool.root), `${o.backend.queue}.${hostName()}.`);
-  createTree(spool);
+  const spool = openSpool(o.backend.queue, o.spool);
   const worker = new Worker<JobData>(queueName(o.backend, o.label), null, {
     connection: k.client,
     prefix: PREFIX,
@@ -102,120 +70,17 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     drainDelay: 1,
   });
   worker.on('error', () => {});
-  k.client.defineCommand('orcFencedUpdate', { numberOfKeys: 2, lua: FENCED_UPDATE }); // sent by its SHA after the first time
   // Stalled jobs (their worker died or froze) go back to the queue: BullMQ's own check, run by
   // every worker every lockMs.
   void worker.startStalledCheckTimer().catch(() => {});
   // Parked tasks of groups whose slots came free without a wake-up reaching them (groups.ts).
   const sweeper = setInterval(() => void sweep(k).catch(() => {}), SWEEP_MS).unref();
-  const sub = k.client.duplicate();
-  sub.on('error', () => {});
   const deadman = new Deadman(Math.floor(o.lockMs / 2), spool.dir('running'));
-  const held = new Map<Claim, Held>();
-  // One timer for the worker, not one per task (made and cleared per task, it cost a drain of
-  // `true` more than the tick itself): it ticks every task held.
-  const ticker = setInterval(() => {
-    for (const [claim, h] of held) void tick(claim, h);
-  }, 250).unref(); // a held task keeps the worker alive by its launcher's pipe
   let stash: { job: Job<JobData>; lock: string } | undefined;
-  let current: Claim | undefined;
   let closing = false;
   const started = processStart(process.pid) ?? '';
 
-  /** Tasks of this worker with a cancel asked for (its mark is removed when the task is settled). */
-  const cancels = new Set<string>();
-  await sub.subscribe(k.key('cancel'));
-  sub.on('message', (_ch, id) => {
-    if (!current || current.task.id !== id) return;
-    cancels.add(id);
-    void stopGroup(current, o.killGraceMs);
-  });
-
-  const localText = (claim: Claim): string | undefined => {
-    const t = readTaskText(taskPath(spool, 'running', claim.name));
-    return typeof t === 'string' ? t : undefined;
-  };
-
-  /** Copy the local record to the job, only under our lock; false when the lock is gone. */
-  const copy = async (h: Held, text: string): Promise<boolean> => {
-    if (text === h.copied) return true;
-    const ok = await (k.client as unknown as Fenced).orcFencedUpdate(k.lockKey(h.job), k.jobKey(h.job), h.lock, JSON.stringify({ text }));
-    if (ok === 1) h.copied = text;
-    return ok === 1;
-  };
-
-  /** The group of this run: a group recorded by an earlier attempt (its text is kept) is not it. */
-  const pgidOf = (claim: Claim): number | undefined => {
-    const t = localText(claim);
-    const r = t === undefined ? undefined : taskFromText(t, claim.name);
-    return r?.ok && r.task.owner?.claim === claim.token ? r.task.owner.pgid : undefined;
-  };
-
-  async function stopGroup(claim: Claim, graceMs: number): Promise<void> {
-    for (let i = 0; i < 200 && pgidOf(claim) === undefined && held.has(claim); i++) await pause(10);
-    const pg = pgidOf(claim);
-    if (pg === undefined) return;
-    signalGroup(pg, 'SIGTERM');
-    setTimeout(() => signalGroup(pg, 'SIGKILL'), graceMs).unref();
-  }
-
-  const lose = (claim: Claim, h: Held, why: string) => {
-    if (h.lost) return;
-    h.lost = why;
-    const pg = pgidOf(claim);
-    if (pg !== undefined) signalGroup(pg, 'SIGKILL');
-  };
-
-  /**
-   * Every quarter second: copy what the launcher recorded (the claim, the process group, the exit)
-   * to the job, so listings and recovery see it. Every lockMs/4: renew the lock, or kill the task
-   * once it can no longer be renewed in time; and look for a cancel the pub/sub message missed.
-   */
-  const tick = async (claim: Claim, h: Held) => {
-    if (h.lost || !h.ticking) return;
-    // Looked at also while an earlier tick still waits on Redis (a renewal sent to a Redis that
-    // went away waits for it to come back): the task must be dead before the lock lapses.
-    if (Date.now() > h.lockedUntil - o.lockMs / 4) return lose(claim, h, 'its lock could not be renewed in time (Redis unreachable?)');
-    if (h.busy) return;
-    h.busy = true;
-    try {
-      if (Date.now() - h.renewedAt >= o.lockMs / 4) {
-        const renewed = await h.job.extendLock(h.lock, o.lockMs);
-        if (!renewed) return lose(claim, h, 'its lock was taken (the job stalled and went to another worker)');
-        h.renewedAt = Date.now();
-        h.lockedUntil = h.renewedAt + o.lockMs;
-        if (await k.client.hexists(k.key('cancel'), claim.task.id)) {
-          cancels.add(claim.task.id);
-          void stopGroup(claim, o.killGraceMs);
-        }
-      }
-      const text = localText(claim);
-      if (text !== undefined) await copy(h, text);
-      h.shipper?.look(); // not awaited: a slow ship must not hold up the next renewal
-    } catch {
-      // unreachable for now: the next tick tries again, and gives up once the lock is near its end
-    } finally {
-      h.busy = false;
-    }
-  };
-
-  const dropLocal = (claim: Claim) => {
-    unlink(taskPath(spool, 'running', claim.name));
-    // Its logs were shipped (or, lost, are not to be): a later run of the task here (a retry, the
-    // next of a recurring one) starts from nothing, not shipping this run's output again.
-    for (const s of ['out', 'err'] as const) unlink(logPath(spool, claim.task.id, s));
-    // The launcher's lock on the local file is not released here: the spool is this worker's
-    // alone, and its next claim releases it (a message less per task).
-  };
-
-  const finish = (claim: Claim) => {
-    const h = held.get(claim);
-    if (h) h.ticking = false;
-    h?.shipper?.stop();
-    held.delete(claim);
-    cancels.delete(claim.task.id);
-    if (current === claim) current = undefined;
-  };
+  const held = await Holds.open(k, spool, o);
 
   /** Settle a job that is not to run (its result was recorded already, or a dependency failed). */
   const settleUnrun = async (job: Job<JobData>, lock: string, task: Task, text: string, m: Move): Promise<void> => {
@@ -236,7 +101,7 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     const job = h.job;
     try {
       if (m.to === 'done') return keep(await job.moveToCompleted({ text: final }, h.lock, fetchNext), h.lock);
-      if (!(await copy(h, final))) return 'lost';
+      if (!(await held.copy(h, final))) return 'lost';
       if (m.to === 'failed') return keep(await job.moveToFailed(new Error(reasonOf(m) ?? 'failed'), h.lock, fetchNext), h.lock);
       const r = taskFromText(final, taskId(job.id!));
       await job.moveToDelayed(r.ok ? Math.max(r.task.due, Date.now()) : Date.now(), h.lock);
@@ -345,14 +210,13 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     const claim: Claim = { name, task, token };
     const h: Held = { job, lock, copied: text, ticking: true, renewedAt: now, lockedUntil: now + o.lockMs, holding };
     h.shipper = new Shipper(k, task.id, { out: logPath(spool, task.id, 'out'), err: logPath(spool, task.id, 'err') });
-    held.set(claim, h);
-    current = claim;
+    held.add(claim, h);
     return { kind: 'claimed', claim };
   };
 
   /** The local record of a held task, read and parsed; undefined when it is not this claim's. */
   const record = (claim: Claim, h: Held): { text: string; task: Task } | undefined => {
-    const text = localText(claim);
+    const text = localText(spool, claim);
     if (h.lost || text === undefined) return undefined;
     const r = taskFromText(text, claim.name);
     const tok = r.ok ? r.task.owner?.claim : undefined;
@@ -393,11 +257,11 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
       // Not waited for: sent on the same connection after the move, in order. Only when a cancel
       // was seen, or the task runs again under its ID (a mark left by a missed message would
       // cancel that run; one left on a finished task is harmless, and tasks-retry clears it).
-      if (m.to === 'queue' || cancels.has(claim.task.id)) void k.client.hdel(k.key('cancel'), claim.task.id).catch(() => {});
+      if (m.to === 'queue' || held.cancelled(claim.task.id)) void k.client.hdel(k.key('cancel'), claim.task.id).catch(() => {});
       return { kind: 'moved', to: m.to };
     } finally {
-      finish(claim);
-      dropLocal(claim);
+      held.finish(claim);
+      dropLocal(spool, claim);
     }
   };
 
@@ -409,12 +273,12 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     recover: async () => {
       if (o.holder.alive?.() !== false) return [];
       const out: Recovered[] = [];
-      for (const [claim, h] of [...held]) {
+      for (const [claim, h] of held.all()) {
         if (h.settling) continue;
         // Its task may still run (the launcher's death does not end its group): killed first.
-        lose(claim, h, 'its launcher died');
-        finish(claim);
-        dropLocal(claim);
+        held.lose(claim, h, 'its launcher died');
+        held.finish(claim);
+        dropLocal(spool, claim);
         await h.job.moveToDelayed(Date.now(), h.lock).catch(() => {});
         out.push({ id: claim.task.id, why: 'its launcher died; its process group was killed', to: 'queue' });
       }
@@ -431,15 +295,15 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     file: (claim) => taskPath(spool, 'running', claim.name),
     cancelRequested: async (claim) => {
       const asked = (await k.client.hexists(k.key('cancel'), claim.task.id).catch(() => 0)) === 1;
-      if (asked) cancels.add(claim.task.id);
+      if (asked) held.noteCancel(claim.task.id);
       return asked;
     },
     reread,
     settle,
     giveBack: async (claim) => {
       const h = held.get(claim);
-      finish(claim);
-      dropLocal(claim);
+      held.finish(claim);
+      dropLocal(spool, claim);
       if (h) await h.job.moveToDelayed(Date.now(), h.lock).catch(() => {});
     },
     wait,
@@ -447,10 +311,9 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
     poke: () => {},
     close: () => {
       closing = true;
-      clearInterval(ticker);
+      held.close();
       clearInterval(sweeper);
       deadman.close();
-      void sub.quit().catch(() => {});
       const s = stash;
       stash = undefined;
       void (async () => {
@@ -466,15 +329,6 @@ export async function redisWorkerStore(o: RedisWorkerOptions): Promise<RedisWork
 }
 
 const pause = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
-
-/** Remove a file of the spool, gone or not (fs.rmSync does more, per call, than a drain can spare). */
-function unlink(file: string): void {
-  try {
-    fs.unlinkSync(file);
-  } catch {
-    // not there: nothing to remove
-  }
-}
 
 function reasonOf(m: Move): string | undefined {
   return m.append.findLast(([key]) => key === 'REASON')?.[1];
