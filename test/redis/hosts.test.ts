@@ -269,7 +269,8 @@ test('a task writing more than the logs keep: tasks-tail -f and tasks-tail show 
   // The worker's own local logs are capped too (task_log_max), so the shipper follows their cuts.
   const w = collect(spawn(process.execPath, [CLI, 'worker', '--until-empty'], { env: { ...env, TMUX_ORC_TASK_LOG_MAX: '1MiB' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
   ctx.hosts.push(w);
-  const f = await cli(['tasks-tail', '-f', 'chatty'], { env });
+  // Everything kept, not its last 100 lines: the follow may start after the first burst was shipped.
+  const f = await cli(['tasks-tail', '-f', '-n', '1000000', 'chatty'], { env });
   assert.is(f.code, 0, f.stderr);
   assert.is(inOrder(f.stdout), 130000, 'tasks-tail -f: to the end');
   const all = await cli(['tasks-tail', '-n', '1000000', 'chatty'], { env });
