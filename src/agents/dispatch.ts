@@ -26,6 +26,7 @@ import { paneInfo } from './pane.js';
 import { agentsDir, listAgents, type AgentRecord } from './registry.js';
 import { sendMessage } from './send.js';
 import { DEFAULT_STATUS_TIMING, type StatusTiming } from './status.js';
+import { lockMs } from '../redis/lock-ms.js';
 import { treeTurns } from './tree-turns.js';
 import type { AgentQueue, AgentWork, Turn } from './turns.js';
 import { sleep } from './wait.js';
@@ -56,7 +57,7 @@ export async function runDispatcher(o: DispatchOptions): Promise<void> {
       // The backend's turns are served once it can be reached: the tree's are served meanwhile.
       if (o.backend && !d.servesBackend && Date.now() >= connectAt) {
         connectAt = Date.now() + 5000;
-        await d.connect(o.backend).catch((err) => d.say(`${describe(err)}; turns held on the tree are looked after meanwhile, new ones wait until it answers; trying again in 5 s`));
+        await d.connect(o.backend).catch((err) => d.say(`${describe(err)}; ${d.mayGive() ? 'turns on the tree are served meanwhile' : `turns held on the tree are looked after meanwhile, new ones wait until it answers (for at most ${formatDuration(lockMs())} from this start)`}; trying again in 5 s`));
       }
       try {
         await d.tick();
@@ -88,10 +89,25 @@ export class Dispatcher {
   private trouble = new Map<AgentQueue, { line: string; at: number }>();
   /** Whether the backend's queue is among them (connected). */
   servesBackend = false;
+  /** The queues read at least once: only then is what the agents hold there known. */
+  private seen = new Set<AgentQueue>();
+  private readonly started = Date.now();
 
   constructor(private o: DispatchOptions) {
     this.queues = [treeTurns(o.root, (l) => this.say(l))];
     this.timing = o.timing ?? DEFAULT_STATUS_TIMING;
+  }
+
+  /**
+   * Whether it may give new turns. One started with a backend it has not read yet cannot see which
+   * agents hold one of its turns (it started while Redis was away), so it gives none until it has
+   * read it once — or until the lock's duration has passed since its start: by then any turn held
+   * by a dispatcher before it has lapsed, and goes back to the queue to be delivered again. Once
+   * read, Redis going away leaves it what it holds there itself, which is all its agents hold.
+   */
+  mayGive(): boolean {
+    if (this.o.backend === undefined || (this.servesBackend && this.queues.every((q) => this.seen.has(q)))) return true;
+    return Date.now() - this.started >= lockMs();
   }
 
   /** Serve the backend's turns too. */
@@ -117,6 +133,7 @@ export class Dispatcher {
     // A queue that cannot be read this tick (Redis away) is skipped: the others are served.
     const scans = await Promise.all(this.queues.map((q) => q.scan(names).then((m) => {
       this.trouble.delete(q);
+      this.seen.add(q);
       return m;
     }, (err) => {
       const line = `${q.where}: ${describe(err)}`;
@@ -142,10 +159,7 @@ export class Dispatcher {
 
   /** Steps 1-3 for one agent; the held turns that need recovery. */
   private async serveAgent(rec: AgentRecord, held: Held[], waiting: AgentQueue[]): Promise<Held[]> {
-    // A dispatcher that has not yet reached its backend cannot see whether an agent holds one of
-    // its turns (started while Redis is away): it gives nothing new until it has looked once. Once
-    // it has, Redis going away leaves it what it holds there itself, which is all its agents hold.
-    const give = held.length === 0 && waiting.length > 0 && (this.o.backend === undefined || this.servesBackend);
+    const give = held.length === 0 && waiting.length > 0 && this.mayGive();
     // The agent's screen is read only when a decision needs its state: a turn to type, to settle
     // on idle, or to give. A turn being worked on costs no tmux call per tick.
     const look = give || held.some((h) => !has(h.turn, 'DELIVERED') || has(h.turn, DONE_ON_IDLE_KEY));

@@ -23,7 +23,7 @@ import { parseBackend } from './connect.js';
 import { dependencies } from './dependencies.js';
 import { open, PREFIX, taskId, textOf, type Conn, type JobData } from './queue.js';
 import { hostName } from './workers.js';
-import { lockMs as lockFromEnv } from './worker-main.js';
+import { lockMs as lockFromEnv } from './lock-ms.js';
 import { appendTurnLog, HELD, heldEntries, heldValue, PRESENT, scripts, settleTurn, turnJob, turnQueue, writeFenced } from './agent-jobs.js';
 
 export interface RedisTurnsOptions {

@@ -5,6 +5,7 @@ import { chooseLauncher } from '../worker/choose-launcher.js';
 import { HEARTBEAT_MS, leaseMs } from '../queue/workers.js';
 import { parseBackend } from './connect.js';
 import { redisWorkerStore } from './worker-store.js';
+import { lockMs } from './lock-ms.js';
 
 export interface RedisWorkerStart {
   url: string;
@@ -12,12 +13,6 @@ export interface RedisWorkerStart {
   label?: string;
   untilEmpty?: boolean;
   env?: NodeJS.ProcessEnv;
-}
-
-/** The lock's duration: TMUX_ORC_LOCK_MS (tests), default 30 s as BullMQ's. */
-export function lockMs(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env.TMUX_ORC_LOCK_MS);
-  return Number.isFinite(v) && v >= 2000 ? v : 30_000;
 }
 
 export async function startRedisWorker(o: RedisWorkerStart): Promise<void> {

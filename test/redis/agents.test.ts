@@ -221,21 +221,29 @@ skip('Redis away: the dispatcher serves the tree\'s turns meanwhile, assign on R
   assert.equal(turns(ctx), ['work 0.3: on redis', 'work 0.3: on the tree', 'work 0.3: on the tree, Redis away', 'work 0.3: redis is back']);
 });
 
+/** SIGKILL the session's dispatcher: its window starts it again a second later. */
+function killDispatcher(ctx: RCtx): void {
+  const panePid = tmux(ctx.sock, 'display-message', '-p', '-t', 'team:dispatcher', '#{pane_pid}').trim();
+  process.kill(Number(execFileSync('pgrep', ['-P', panePid, 'node'], { encoding: 'utf8' }).trim().split('\n')[0]), 'SIGKILL');
+}
+
+/** How often a dispatcher that has never reached Redis has said it tries again (every 5 s). */
+const connectTries = (ctx: RCtx) =>
+  tmux(ctx.sock, 'capture-pane', '-p', '-J', '-S', '-200', '-t', 'team:dispatcher').split('\n').filter((l) => l.includes('trying again in 5 s')).length;
+
 skip('a dispatcher restarted while Redis is away gives no new turn until it has seen what the agents hold there', async (ctx) => {
+  // It waits for at most the lock's duration: longer here than Redis is away, however slow the machine.
+  ctx.env.TMUX_ORC_LOCK_MS = '90000';
   await spawnFake(ctx, 'eng1');
   // Worked on and never reported: eng1 is idle again while it holds this turn.
   const held = await assign(ctx, 'eng1', 'work 0.3: no report');
   await until(ctx, 'delivered', async () => turns(ctx).length === 1 && (await row(ctx, held))?.state === 'running');
-  const dispatcherPane = () => tmux(ctx.sock, 'capture-pane', '-p', '-J', '-S', '-200', '-t', 'team:dispatcher');
-  const waits = () => dispatcherPane().split('\n').filter((l) => l.includes('trying again in 5 s')).length;
   redis!.kill();
   try {
-    const panePid = tmux(ctx.sock, 'display-message', '-p', '-t', 'team:dispatcher', '#{pane_pid}').trim();
-    process.kill(Number(execFileSync('pgrep', ['-P', panePid, 'node'], { encoding: 'utf8' }).trim().split('\n')[0]), 'SIGKILL');
-    // Its window starts it again; it cannot reach Redis, says so, and tries again 5 s later.
-    await until(ctx, 'restarted, Redis unreachable', async () => waits() >= 1);
+    killDispatcher(ctx);
+    await until(ctx, 'restarted, Redis unreachable', async () => connectTries(ctx) >= 1);
     assert.is((await run(ctx, ['assign', 'eng1', 'work 0.3: on the tree'])).code, 0);
-    await until(ctx, 'a second try at Redis (ticks in between)', async () => waits() >= 2, 15_000);
+    await until(ctx, 'a second try at Redis (ticks in between)', async () => connectTries(ctx) >= 2, 15_000);
     assert.equal(turns(ctx), ['work 0.3: no report'], 'eng1 still holds its turn on Redis: no tree turn meanwhile');
     assert.is(fs.readdirSync(`${ctx.root}/queue`).length, 1);
   } finally {
@@ -246,6 +254,23 @@ skip('a dispatcher restarted while Redis is away gives no new turn until it has 
   assert.is((await orc(asEng1, 'done', held, 'settled by hand')).code, 0);
   await until(ctx, 'the tree\'s turn done', async () => fs.readdirSync(`${ctx.root}/done`).length === 1);
   assert.equal(turns(ctx), ['work 0.3: no report', 'work 0.3: on the tree']);
+});
+
+skip('a dispatcher that cannot reach Redis waits for it no longer than the lock lasts, then gives the tree\'s turns', async (ctx) => {
+  ctx.env.TMUX_ORC_LOCK_MS = '2000';
+  await spawnFake(ctx, 'eng1');
+  const first = await assign(ctx, 'eng1', 'work 0.3: on redis'); // the session's dispatcher now serves Redis
+  await until(ctx, 'the first done', async () => (await row(ctx, first))?.state === 'done');
+  redis!.kill();
+  try {
+    killDispatcher(ctx);
+    await until(ctx, 'restarted, Redis unreachable', async () => connectTries(ctx) >= 1);
+    assert.is((await run(ctx, ['assign', 'eng1', 'work 0.3: on the tree'])).code, 0);
+    await until(ctx, 'the tree\'s turn done with Redis still away', async () => fs.readdirSync(`${ctx.root}/done`).length === 1);
+    assert.equal(turns(ctx), ['work 0.3: on redis', 'work 0.3: on the tree']);
+  } finally {
+    await redis!.start();
+  }
 });
 
 skip('--done-on-idle settles a turn the agent never reports once it was busy and then idle that long', async (ctx) => {
