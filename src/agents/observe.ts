@@ -94,7 +94,7 @@ export async function agentStatus(root: string, rec: AgentRecord, timing: Status
   // old process's `idle`, held over by the debounce, would have work typed into a pane whose agent
   // has not started yet, where the shell's line discipline would split it at every newline.
   const prev = loadStatus(root, key);
-  const d = debounce(prev && info && prev.pane === info.pane && prev.pid === info.pid ? prev : undefined, obs, timing.debounceMs);
+  const d = debounce(prev && prev.pane === info?.pane && prev.pid === info?.pid ? prev : undefined, obs, timing.debounceMs);
   saveStatus(root, key, { ...d, pane: info?.pane, pid: info?.pid });
   return {
     name: rec.name,
