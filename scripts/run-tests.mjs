@@ -34,7 +34,24 @@ const files = testFiles(path.join(root, 'test'))
   .filter((p) => filters.length === 0 || filters.some((f) => p.includes(f)))
   .sort((a, b) => statSync(path.join(root, b)).size - statSync(path.join(root, a)).size);
 
-const count = (text, label) => Number(text.match(new RegExp(`^\\s*${label}:\\s*(\\d+)`, 'm'))?.[1] ?? NaN);
+/** The last `label: N` of uvu's summary in a file's output. */
+const count = (text, label) => Number([...text.matchAll(new RegExp(`^\\s*${label}:\\s*(\\d+)`, 'gm'))].at(-1)?.[1] ?? NaN);
+
+/** Process groups of the files still running: stopped with the runner (C-c, or CI's timeout). */
+const live = new Set();
+const stopGroup = (pid, sig) => {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // gone already
+  }
+};
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    for (const pid of live) stopGroup(pid, 'SIGTERM'); // test/helpers.ts turns it into an exit, which cleans up
+    process.exit(1);
+  });
+}
 
 function runFile(file) {
   return new Promise((resolve) => {
@@ -45,17 +62,21 @@ function runFile(file) {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so a timeout can stop all it started
     });
+    live.add(child.pid);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid, 'SIGTERM'); } catch {}
-      setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch {} }, 10_000).unref();
+      stopGroup(child.pid, 'SIGTERM'); // test/helpers.ts turns it into an exit, which kills its tmux servers
+      setTimeout(() => stopGroup(child.pid, 'SIGKILL'), 10_000).unref();
     }, fileTimeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
+
+    let finished = false;
+    const finish = (code, signal) => {
+      if (finished) return;
+      finished = true;
       const total = count(out, 'Total');
       const passed = count(out, 'Passed');
       const skipped = count(out, 'Skipped');
@@ -71,6 +92,21 @@ function runFile(file) {
         passed: Number.isNaN(passed) ? 0 : passed,
         skipped: Number.isNaN(skipped) ? 0 : skipped,
       });
+    };
+    // Done when the file's process has exited and its output is read; a grandchild that keeps the
+    // pipe open (a stray sleep) gets a second, not the lane.
+    child.on('exit', (code, signal) => {
+      live.delete(child.pid);
+      clearTimeout(timer);
+      const grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, signal);
+      }, 1000);
+      child.on('close', () => {
+        clearTimeout(grace);
+        finish(code, signal);
+      });
     });
   });
 }
@@ -82,7 +118,9 @@ async function lane() {
   while (next < files.length) {
     const r = await runFile(files[next++]);
     results.push(r);
-    process.stdout.write(`\n── ${r.file} (${(r.ms / 1000).toFixed(1)} s)\n${r.out.trimEnd()}\n`);
+    // Indented: only the summary below is read as the run's (.ci/run takes the last `Total:` line).
+    const body = r.out.trimEnd().split('\n').map((l) => `│ ${l}`).join('\n');
+    process.stdout.write(`\n── ${r.file} (${(r.ms / 1000).toFixed(1)} s)\n${body}\n`);
   }
 }
 await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, lane));

@@ -177,6 +177,9 @@ process.on('exit', () => {
   killAll();
   for (const s of [...servers]) killTmux(s);
 });
+// Stopped by the test runner (a file over its time) or by C-c: the cleanup above still runs.
+process.on('SIGTERM', () => process.exit(143));
+process.on('SIGINT', () => process.exit(130));
 
 /** Whether perl is on PATH: a worker needs it (its launcher), so tests that run workers skip without it. */
 export const HAVE_PERL = (process.env.PATH ?? '').split(path.delimiter).some((d) => d && fs.existsSync(path.join(d, 'perl')));

@@ -74,5 +74,13 @@ export async function startRedis(dir: string, opts: { fsync?: 'always' | 'everys
     },
   };
   await server.start();
+  started.add(server);
   return server;
 }
+
+// A daemon outlives the test file that started it: one left running (the file failed before its
+// teardown, or was stopped by the runner) is killed when the file's process exits.
+const started = new Set<RedisServer>();
+process.on('exit', () => {
+  for (const s of started) s.kill();
+});
