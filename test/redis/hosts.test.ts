@@ -266,11 +266,13 @@ test('a task writing more than the logs keep: tasks-tail -f and tasks-tail show 
   const { env } = backendEnv(ctx);
   const burst = (a: number, b: number) => `seq -f 'line %08g xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' ${a} ${b}`;
   await cli(['tasks-enqueue', '-i', 'chatty', '--', `${burst(1, 65000)}; sleep 0.5; ${burst(65001, 130000)}`], { env });
+  // Following from before the task starts; everything kept, not its last 100 lines, in case the
+  // follow's first look comes after the first burst was shipped.
+  const following = cli(['tasks-tail', '-f', '-n', '1000000', 'chatty'], { env });
   // The worker's own local logs are capped too (task_log_max), so the shipper follows their cuts.
   const w = collect(spawn(process.execPath, [CLI, 'worker', '--until-empty'], { env: { ...env, TMUX_ORC_TASK_LOG_MAX: '1MiB' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
   ctx.hosts.push(w);
-  // Everything kept, not its last 100 lines: the follow may start after the first burst was shipped.
-  const f = await cli(['tasks-tail', '-f', '-n', '1000000', 'chatty'], { env });
+  const f = await following;
   assert.is(f.code, 0, f.stderr);
   assert.is(inOrder(f.stdout), 130000, 'tasks-tail -f: to the end');
   const all = await cli(['tasks-tail', '-n', '1000000', 'chatty'], { env });
