@@ -49,7 +49,7 @@ function unlink(file: string): void {
  * removed, with the task and logs they held, when the next worker starts (the job went back to
  * the queue as a stalled job; nothing here is wanted).
  */
-export function removeDeadSpools(dir: string, prefix: string): void {
+function removeDeadSpools(dir: string, prefix: string): void {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
