@@ -54,7 +54,7 @@ export async function runDispatcher(o: DispatchOptions): Promise<void> {
   let connectAt = 0;
   try {
     while (!o.signal?.aborted) {
-      // The backend's turns are served once it can be reached: the tree's are served meanwhile.
+      // The backend's turns are served once it can be reached; the tree's are looked after meanwhile (mayGive: when new ones are given).
       if (o.backend && !d.servesBackend && Date.now() >= connectAt) {
         connectAt = Date.now() + 5000;
         await d.connect(o.backend).catch((err) => d.say(`${describe(err)}; ${d.mayGive() ? 'turns on the tree are served meanwhile' : `turns held on the tree are looked after meanwhile, new ones wait until it answers (for at most ${formatDuration(lockMs())} from this start)`}; trying again in 5 s`));
