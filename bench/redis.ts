@@ -27,18 +27,26 @@ export interface RedisFigures {
   hostsHow: string;
 }
 
-/** Workers draining `n` `cmd` gated at a start time; tasks/s from the gate to the last FINISHED. */
-async function redisDrain(server: RedisServer, n: number, cmd: string, hosts: string[], perHost: number): Promise<number> {
+/** Whether each "host" can have PID and UTS namespaces of its own (root, and unshare works here). */
+function canUnshare(): boolean {
+  return process.getuid?.() === 0 && spawnSync('unshare', ['--uts', '--pid', '--fork', '--mount-proc', 'true']).status === 0;
+}
+
+/**
+ * Workers draining `n` `cmd` gated at a start time; tasks/s from the gate to the last FINISHED.
+ * With `namespaces`, each of several hosts runs in namespaces of its own (probed once, before any
+ * drain: not between a drain's enqueue and its start time).
+ */
+async function redisDrain(server: RedisServer, n: number, cmd: string, hosts: string[], perHost: number, namespaces: boolean): Promise<number> {
   const url = server.url(`drain-${++queues}`);
   const env = benchEnv({ TASK_BACKEND: url });
   const gate = Date.now() + 4000 + hosts.length * perHost * 400;
   const r = await run(NODE, [CLI, 'tasks-enqueue', '--stdin', '--at', `@${gate / 1000}`], { input: `${Array(n).fill(cmd).join('\n')}\n`, env });
   if (r.code !== 0) throw new Error(`redis bulk enqueue: ${r.stderr}`);
-  const asRoot = process.getuid?.() === 0 && spawnSync('unshare', ['--uts', '--pid', '--fork', '--mount-proc', 'true']).status === 0;
   const children = hosts.map((h) => {
     const workers = Array.from({ length: perHost }, (_, i) => `'${NODE}' '${CLI}' worker --until-empty --id ${i} >/dev/null 2>&1 &`).join(' ');
     const body = `${workers} wait`;
-    return asRoot && hosts.length > 1
+    return namespaces && hosts.length > 1
       ? startChild('unshare', ['--uts', '--pid', '--fork', '--mount-proc', 'sh', '-c', `hostname ${h}; ${body}`], { env, stdio: 'ignore' })
       : startChild('sh', ['-c', body], { env: { ...env, TMUX_ORC_HOST: h }, stdio: 'ignore' });
   });
@@ -104,13 +112,14 @@ export async function redisBench(runs: number, log: (s: string) => void): Promis
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) return { skipped: 'redis-server missing (scripts/test-deps.d/redis.sh)' };
   const dir = tempDir('redis');
   const server = await startRedis(dir, { fsync: 'everysec', hz: 100 });
+  const namespaces = canUnshare();
   try {
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const td: number[] = [];
     const rd: number[] = [];
     for (let i = 0; i < runs; i++) {
       td.push(await drain(1000, 'true', 4));
-      rd.push(await redisDrain(server, 1000, 'true', ['solo'], 4));
+      rd.push(await redisDrain(server, 1000, 'true', ['solo'], 4, namespaces));
       log(`  redis drain run ${i + 1}/${runs}: tree ${td[i].toFixed(0)}/s, redis ${rd[i].toFixed(0)}/s`);
     }
     const tb: number[] = [];
@@ -123,14 +132,13 @@ export async function redisBench(runs: number, log: (s: string) => void): Promis
     const lat = await redisLatency(server, Math.max(60, 40 * runs));
     const hd: number[] = [];
     for (let i = 0; i < runs; i++) {
-      hd.push(await redisDrain(server, 1000, 'true', ['alpha', 'beta'], 4));
+      hd.push(await redisDrain(server, 1000, 'true', ['alpha', 'beta'], 4, namespaces));
       log(`  2 hosts × 4 run ${i + 1}/${runs}: ${hd[i].toFixed(0)}/s`);
     }
-    const asRoot = process.getuid?.() === 0;
     return {
       treeDrain: med(td), redisDrain: med(rd), treeBulk: med(tb), redisBulk: med(rb),
       p50: percentile(lat, 50), p95: percentile(lat, 95), hostsDrain: med(hd),
-      hostsHow: asRoot ? 'UTS + PID namespaces' : 'process groups with TMUX_ORC_HOST',
+      hostsHow: namespaces ? 'UTS + PID namespaces' : 'process groups with TMUX_ORC_HOST',
     };
   } finally {
     server.stop();
