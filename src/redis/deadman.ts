@@ -36,7 +36,13 @@ export class Deadman {
   /** `running`: the directory of the worker's running tasks (its spool's running/). */
   constructor(silenceMs: number, running: string) {
     const secs = Math.max(1, Math.floor(silenceMs / 1000));
-    this.child = spawn('bash', ['-c', SCRIPT, 'orc-deadman', String(secs), running], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    // None of the user's start-up files: bash runs ~/.bashrc when its stdin is a socket (as Node's
+    // pipes are) and SHLVL is unset or 0 (a worker started from cron, or by a subshell's exec), and
+    // $BASH_ENV in any non-interactive shell. A slow or hanging one would hold up the switch.
+    const env = { ...process.env };
+    delete env.BASH_ENV;
+    delete env.ENV;
+    this.child = spawn('bash', ['--norc', '--noprofile', '-c', SCRIPT, 'orc-deadman', String(secs), running], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env });
     this.child.stdin!.on('error', () => {});
     this.child.unref();
     (this.child.stdin as unknown as { unref?: () => void }).unref?.();
