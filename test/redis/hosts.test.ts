@@ -73,15 +73,15 @@ const why = REDIS_MISSING ?? '';
 const test = (name: string, fn: (ctx: Ctx) => Promise<void>) => (REDIS_MISSING ? T.skip(`${name} (${why})`, async () => {}) : T(name, fn));
 const where = NAMESPACES ? 'namespaces' : 'process groups with TMUX_ORC_HOST';
 
-test(`two hosts × 2 workers drain 200 tasks exactly once, both used (${where})`, async (ctx) => {
+test(`two hosts × 2 workers drain 1,000 tasks exactly once, both used (${where})`, async (ctx) => {
   const { env, work } = backendEnv(ctx);
-  const input = Array.from({ length: 200 }, () => detector(work, 0)).join('\n') + '\n';
+  const input = Array.from({ length: 1000 }, () => detector(work, 0)).join('\n') + '\n';
   const r = await cli(['tasks-enqueue', '--stdin'], { env, input });
   assert.is(r.code, 0, r.stderr);
   const ids = r.stdout.trim().split('\n');
   host(ctx, env, 'alpha', 2);
   host(ctx, env, 'beta', 2);
-  await until('all 200 done', async () => (await rows(env, 'done')).length === 200, 120_000);
+  await until('all 1,000 done', async () => (await rows(env, 'done')).length === 1000, 240_000);
   for (const id of ids) assert.is(lines(path.join(work, 'runs')).filter((l) => l === `start ${id}`).length, 1, `${id} ran once`);
   assert.equal(lines(path.join(work, 'overlap')), []);
   const hosts = new Set((await rows(env, 'done')).map((x) => x.worker?.split('.')[0]));
