@@ -4,7 +4,8 @@
  */
 import { heldTurn, type HeldTurn, type QueueSummary } from '../agents/assign.js';
 import { readAgentTask } from '../queue/agent-tasks.js';
-import { nameOf, type TaskIndex } from './task-index.js';
+import type { TaskIndex } from './task-index.js';
+import { nameOf } from './task-entry.js';
 
 /** Each agent's queue (or only `only`'s), by agent name; an agent with no turn has none here. */
 export function agentQueues(index: TaskIndex, only?: string): Map<string, QueueSummary> {

@@ -5,7 +5,8 @@ import { STATE_DIRS } from '../queue/tree.js';
 import { fail } from '../errors.js';
 import { rowsFor } from '../queue/list-rows.js';
 import { pausedFor, pausedNow, type Paused } from '../queue/pause.js';
-import { cursorOf, nameOf, parseCursor, type Entry, type Row, type TaskIndex } from './task-index.js';
+import type { TaskIndex } from './task-index.js';
+import { cursorOf, nameOf, parseCursor, type Entry, type Row } from './task-entry.js';
 import type { ListQuery } from './schemas.js';
 
 /** A row as the API shows it (no file path: the tree's layout is not the API's). */

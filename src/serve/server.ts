@@ -17,7 +17,7 @@ import { makeApp, type RawHandler } from './app.js';
 import { allowedHosts, type GuardOptions } from './guard.js';
 import { loadOrMakeToken } from './token.js';
 import type { ServeContext } from './context.js';
-import type { Row } from './task-index.js';
+import type { Row } from './task-entry.js';
 
 /** A row as events carry it: no negative age from clock rounding. */
 const taskView = (row: Row) => ({ ...row, ageMs: Math.max(0, row.ageMs) });

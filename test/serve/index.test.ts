@@ -10,7 +10,8 @@ import * as assert from 'uvu/assert';
 import { cleanup, tempDir, waitFor } from '../helpers.ts';
 import { ensureTree, tree, type Tree } from '../../src/queue/tree.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
-import { TaskIndex, cursorOf, type TaskChange } from '../../src/serve/task-index.ts';
+import { TaskIndex, type TaskChange } from '../../src/serve/task-index.ts';
+import { cursorOf } from '../../src/serve/task-entry.ts';
 import { EventLog } from '../../src/serve/events.ts';
 
 const T = suite<{ dir: string; t: Tree; ix?: TaskIndex }>('serve: index');
